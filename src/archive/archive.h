@@ -1,0 +1,134 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "archive/query.h"
+#include "base/result.h"
+#include "base/unique_fd.h"
+
+namespace tessera::archive {
+
+enum class DuplicatePolicy {
+  kReplace,  // a re-sent SOP Instance UID replaces the stored instance
+  kKeep,     // the first one stays; the re-sent one is acknowledged, not stored
+};
+
+struct ArchiveOptions {
+  std::filesystem::path data_dir;  // holds index.db, blobs/, incoming/
+  DuplicatePolicy duplicates = DuplicatePolicy::kReplace;
+  bool case_insensitive_names = true;  // PN matching
+  std::size_t db_readers = 4;
+};
+
+// A file being received into <data>/incoming/. Write the bytes as they arrive
+// (no fsync), then hand it to Archive::Store. If it is never stored, the
+// destructor deletes it. Move-only; not thread-safe.
+class IncomingFile {
+ public:
+  IncomingFile(std::filesystem::path path, UniqueFd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
+  IncomingFile(IncomingFile&&) = default;
+  IncomingFile& operator=(IncomingFile&&) = default;
+  ~IncomingFile();
+
+  // Appends `bytes`. Errors: kIo (disk full, ...).
+  Status Write(std::span<const char> bytes);
+  std::uint64_t size() const { return size_; }
+  const std::filesystem::path& path() const { return path_; }
+  int fd() const { return fd_.get(); }
+  // The archive took the file over; the destructor leaves it alone.
+  void Release() { path_.clear(); fd_.Reset(); }
+
+ private:
+  std::filesystem::path path_;
+  UniqueFd fd_;
+  std::uint64_t size_ = 0;
+};
+
+enum class StoreOutcome {
+  kStored,    // new instance
+  kReplaced,  // replaced an instance with the same SOP Instance UID
+  kKept,      // DuplicatePolicy::kKeep: an instance with this UID was already stored
+};
+
+struct StoredInstance {
+  StoreOutcome outcome = StoreOutcome::kStored;
+  std::string study_uid;
+  std::string series_uid;
+  std::string sop_instance_uid;
+  std::string sop_class_uid;
+};
+
+// Narrows retrieval and deletion: a study, a series of it, or one instance.
+// Lower levels require the higher ones.
+struct Scope {
+  std::string study_uid;
+  std::string series_uid;        // empty: the whole study
+  std::string sop_instance_uid;  // empty: the whole series
+};
+
+// A stored instance's file and the facts needed to serve it without parsing it.
+struct InstanceRef {
+  std::string study_uid;
+  std::string series_uid;
+  std::string sop_instance_uid;
+  std::string sop_class_uid;
+  std::string transfer_syntax_uid;
+  std::filesystem::path path;  // the Part 10 file exactly as received
+  std::uint64_t size = 0;
+  std::uint32_t number_of_frames = 0;
+};
+
+// DICOM JSON metadata for a scope, as a JSON array text, plus a validator that
+// changes whenever the scope's content changes.
+struct MetadataDocument {
+  std::string json;  // "[{...},{...}]"
+  std::string etag;  // quoted, e.g. "\"s12-r7\""
+};
+
+// The archive: durable storage of DICOM instances and their index. All methods
+// block (disk, SQLite, DCMTK); call them from the blocking pool. Thread-safe.
+class Archive {
+ public:
+  // The marker the stored metadata uses in BulkDataURIs in place of the
+  // instance's URL; handlers replace it when serving.
+  static constexpr std::string_view kBulkDataMarker = "tessera-bulk:";
+
+  // Opens (creating) the archive in options.data_dir: applies index migrations,
+  // finishes or removes whatever an interrupted ingest left in incoming/.
+  // Errors: kIo, kCorrupt.
+  static Result<std::unique_ptr<Archive>> Open(const ArchiveOptions& options);
+  virtual ~Archive() = default;
+
+  // A new empty file in incoming/. Errors: kIo.
+  virtual Result<IncomingFile> NewIncomingFile() = 0;
+
+  // Parses `file`, fsyncs it, moves it into the blob store and commits its index
+  // rows; returns only once the instance survives a crash. If
+  // `expected_study_uid` is not empty the instance must belong to that study.
+  // Errors: kInvalidArgument (not DICOM, truncated, missing/invalid UIDs),
+  // kConflict (study UID differs from `expected_study_uid`), kIo.
+  virtual Result<StoredInstance> Store(IncomingFile file, std::string_view expected_study_uid) = 0;
+
+  // Runs a QIDO-RS / C-FIND query. Errors: kInvalidArgument (an attribute that
+  // cannot be matched at that level, a malformed range or UID list).
+  virtual Result<QueryResult> Find(const Query& query) const = 0;
+
+  // The instances in `scope`, ordered by series number, instance number, UID.
+  // Errors: kNotFound when the scope names something not stored.
+  virtual Result<std::vector<InstanceRef>> Instances(const Scope& scope) const = 0;
+
+  // The stored metadata of every instance in `scope`. Errors: kNotFound.
+  virtual Result<MetadataDocument> Metadata(const Scope& scope) const = 0;
+
+  // Deletes the scope's index rows (updating the counts) and then its files.
+  // Errors: kNotFound, kIo.
+  virtual Status Delete(const Scope& scope) = 0;
+};
+
+}  // namespace tessera::archive

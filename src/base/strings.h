@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera {
+
+// Small text helpers with no locale dependence (ASCII only unless stated).
+
+std::string_view Trim(std::string_view s);
+std::string_view TrimRight(std::string_view s, std::string_view chars = " \t\r\n");
+std::vector<std::string_view> Split(std::string_view s, char separator);
+bool IEquals(std::string_view a, std::string_view b);
+bool IStartsWith(std::string_view s, std::string_view prefix);
+std::string ToLowerAscii(std::string_view s);
+std::string ToUpperAscii(std::string_view s);
+
+// Parses a whole decimal integer; nullopt on any stray character or overflow.
+std::optional<std::int64_t> ParseInt(std::string_view s);
+std::optional<std::uint64_t> ParseUint(std::string_view s);
+
+// Decodes %XX escapes (and '+' as space when `plus_is_space`). Returns nullopt for a
+// malformed escape. The result is raw bytes (UTF-8 when the client sent UTF-8).
+std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space = false);
+
+// Escapes everything outside RFC 3986 unreserved characters.
+std::string PercentEncode(std::string_view s);
+
+// True when `s` is valid UTF-8 (no overlongs, no surrogates).
+bool IsValidUtf8(std::string_view s);
+
+// Lower-cases ASCII, Latin-1 Supplement, Latin Extended-A, Greek and Cyrillic
+// letters in UTF-8 text; other code points pass through. Enough for the
+// case-insensitive person-name matching DICOM archives are asked for.
+std::string FoldCaseUtf8(std::string_view s);
+
+}  // namespace tessera

@@ -1,0 +1,119 @@
+#include "db/statement.h"
+
+#include <string>
+
+namespace tessera::db {
+
+Error SqliteError(sqlite3* db, int rc, std::string_view context) {
+  ErrorCode code = ErrorCode::kInternal;
+  switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT: code = ErrorCode::kConflict; break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: code = ErrorCode::kUnavailable; break;
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM: code = ErrorCode::kIo; break;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: code = ErrorCode::kCorrupt; break;
+    case SQLITE_TOOBIG: code = ErrorCode::kTooLarge; break;
+    default: break;
+  }
+  std::string message(context);
+  message += ": ";
+  message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  return Error{code, std::move(message)};
+}
+
+Statement& Statement::Bind(int index, std::string_view text) {
+  const int rc = sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(),
+                                     SQLITE_TRANSIENT, SQLITE_UTF8);
+  if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::int64_t value) {
+  const int rc = sqlite3_bind_int64(stmt_.get(), index, value);
+  if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
+  return *this;
+}
+
+Statement& Statement::Bind(int index, double value) {
+  const int rc = sqlite3_bind_double(stmt_.get(), index, value);
+  if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
+  return *this;
+}
+
+Statement& Statement::BindBlob(int index, std::span<const std::byte> bytes) {
+  const int rc =
+      sqlite3_bind_blob64(stmt_.get(), index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
+  return *this;
+}
+
+Statement& Statement::BindNull(int index) {
+  const int rc = sqlite3_bind_null(stmt_.get(), index);
+  if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
+  return *this;
+}
+
+Statement& Statement::BindOrNull(int index, std::string_view text) {
+  return text.empty() ? BindNull(index) : Bind(index, text);
+}
+
+Result<bool> Statement::Step() {
+  if (bind_error_ != SQLITE_OK) return SqliteError(db_, bind_error_, "bind");
+  const int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return SqliteError(db_, rc, "step");
+}
+
+Status Statement::Run() {
+  auto stepped = Step();
+  Reset();
+  if (!stepped) return std::move(stepped).error();
+  return Ok();
+}
+
+void Statement::Reset() {
+  sqlite3_reset(stmt_.get());
+  sqlite3_clear_bindings(stmt_.get());
+  bind_error_ = SQLITE_OK;
+}
+
+int Statement::ColumnCount() const { return sqlite3_column_count(stmt_.get()); }
+
+bool Statement::IsNull(int column) const {
+  return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL;
+}
+
+std::int64_t Statement::ColumnInt(int column) const {
+  return sqlite3_column_int64(stmt_.get(), column);
+}
+
+double Statement::ColumnDouble(int column) const {
+  return sqlite3_column_double(stmt_.get(), column);
+}
+
+std::string_view Statement::ColumnText(int column) const {
+  const auto* text = sqlite3_column_text(stmt_.get(), column);
+  if (text == nullptr) return {};
+  return {reinterpret_cast<const char*>(text),
+          static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), column))};
+}
+
+std::span<const std::byte> Statement::ColumnBlob(int column) const {
+  const void* blob = sqlite3_column_blob(stmt_.get(), column);
+  if (blob == nullptr) return {};
+  return {static_cast<const std::byte*>(blob),
+          static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), column))};
+}
+
+std::string Statement::ColumnName(int column) const {
+  const char* name = sqlite3_column_name(stmt_.get(), column);
+  return name != nullptr ? name : "";
+}
+
+}  // namespace tessera::db

@@ -1,0 +1,64 @@
+#include "base/strings.h"
+
+#include <gtest/gtest.h>
+
+namespace tessera {
+namespace {
+
+TEST(StringsTest, SplitKeepsEmptyParts) {
+  const auto parts = Split("a,,b,", ',');
+  ASSERT_EQ(parts.size(), 4u);
+  EXPECT_EQ(parts[0], "a");
+  EXPECT_EQ(parts[1], "");
+  EXPECT_EQ(parts[2], "b");
+  EXPECT_EQ(parts[3], "");
+}
+
+TEST(StringsTest, TrimRemovesSurroundingWhitespace) {
+  EXPECT_EQ(Trim("  x y \r\n"), "x y");
+  EXPECT_EQ(Trim("   "), "");
+}
+
+TEST(StringsTest, ParseIntRejectsTrailingGarbage) {
+  EXPECT_EQ(ParseInt("42"), 42);
+  EXPECT_EQ(ParseInt("-3"), -3);
+  EXPECT_FALSE(ParseInt("4x"));
+  EXPECT_FALSE(ParseInt(""));
+  EXPECT_FALSE(ParseUint("-1"));
+  EXPECT_FALSE(ParseUint("99999999999999999999999"));
+}
+
+TEST(StringsTest, PercentDecodeHandlesUtf8AndRejectsBadEscapes) {
+  EXPECT_EQ(PercentDecode("Doe%5EJohn"), "Doe^John");
+  EXPECT_EQ(PercentDecode("M%C3%BCller*"), "M\xC3\xBCller*");
+  EXPECT_EQ(PercentDecode("a+b", true), "a b");
+  EXPECT_EQ(PercentDecode("a+b", false), "a+b");
+  EXPECT_FALSE(PercentDecode("%4"));
+  EXPECT_FALSE(PercentDecode("%"));
+  EXPECT_FALSE(PercentDecode("%zz"));
+}
+
+TEST(StringsTest, PercentEncodeRoundTrips) {
+  const std::string raw = "a b/c?d=e&f\xC3\xBC";
+  EXPECT_EQ(PercentDecode(PercentEncode(raw)), raw);
+  EXPECT_EQ(PercentEncode("1.2.840"), "1.2.840");
+}
+
+TEST(StringsTest, ValidatesUtf8) {
+  EXPECT_TRUE(IsValidUtf8("M\xC3\xBCller"));
+  EXPECT_FALSE(IsValidUtf8("M\xFCller"));         // Latin-1 byte
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));           // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));       // surrogate
+}
+
+TEST(StringsTest, FoldCaseHandlesLatinGreekAndCyrillic) {
+  EXPECT_EQ(FoldCaseUtf8("DOE^John"), "doe^john");
+  EXPECT_EQ(FoldCaseUtf8("M\xC3\x9CLLER"), "m\xC3\xBCller");            // Ü -> ü
+  EXPECT_EQ(FoldCaseUtf8("\xCE\x94\xCE\xB9\xCE\xBF"), "\xCE\xB4\xCE\xB9\xCE\xBF");  // Διο
+  EXPECT_EQ(FoldCaseUtf8("\xD0\x98\xD0\xB2"), "\xD0\xB8\xD0\xB2");      // Ив
+  EXPECT_EQ(FoldCaseUtf8("\xC5\x81\xC3\xB3" "d\xC5\xBA"), "\xC5\x82\xC3\xB3" "d\xC5\xBA");  // Łódź
+  EXPECT_EQ(FoldCaseUtf8("\xE5\xB1\xB1\xE7\x94\xB0"), "\xE5\xB1\xB1\xE7\x94\xB0");  // 山田 unchanged
+}
+
+}  // namespace
+}  // namespace tessera
