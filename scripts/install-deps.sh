@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Tessera needs to build, run and test.
+# Installs the Debian 12 packages Tessera needs to build and run; with --with-test-tools also
+# what the tests need (DCMTK's command-line tools, pydicom, Chromium, Node.js packages).
 # Idempotent: packages already present are left alone. Needs root (or sudo).
 set -euo pipefail
+cd "$(dirname "$0")/.."
+with_test_tools=false
+[ "${1:-}" = "--with-test-tools" ] && with_test_tools=true
 
 packages=(
   # build
@@ -10,9 +14,14 @@ packages=(
   libdcmtk-dev libboost-dev libssl-dev libsqlite3-dev libjwt-dev libargon2-dev
   nlohmann-json3-dev libtoml11-dev libcli11-dev libspdlog-dev libfmt-dev zlib1g-dev
   libzip-dev libgtest-dev googletest
-  # tools used by the tests
-  dcmtk python3 python3-pydicom python3-numpy curl openssl sqlite3 unzip zip procps
+  # the server makes its TLS certificate itself; openssl and curl are handy to check it
+  openssl curl
 )
+test_packages=(
+  dcmtk python3 python3-pydicom python3-numpy python3-pytest python3-requests sqlite3 unzip zip
+  procps
+)
+if $with_test_tools; then packages+=("${test_packages[@]}"); fi
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "config/config.h"
+
+namespace tessera::config {
+
+// Reads an environment variable; injected so tests don't touch the process environment.
+using EnvironmentLookup = std::function<std::optional<std::string>(std::string_view name)>;
+EnvironmentLookup ProcessEnvironment();
+
+// Builds the configuration: defaults, then `file` when given (TOML), then
+// TESSERA_* environment variables. Unknown keys in the file and malformed values
+// anywhere are errors whose message names the key, e.g.
+// "http.listen: expected ADDRESS:PORT, got 'x'". The result is not yet validated.
+Result<Config> Load(const std::optional<std::filesystem::path>& file,
+                    const EnvironmentLookup& environment);
+
+// Checks cross-field rules and value ranges. Errors: kInvalidArgument naming the key.
+Status Validate(const Config& config);
+
+// The environment variable that overrides `key` ("http.listen" -> "TESSERA_HTTP_LISTEN").
+std::string EnvironmentName(std::string_view key);
+
+// A commented TOML file with every key at its default, for `tessera init`.
+std::string DefaultConfigFile(const Config& config);
+
+}  // namespace tessera::config
