@@ -1,0 +1,237 @@
+#include "dicomweb/qido_request.h"
+
+#include <set>
+
+#include "base/strings.h"
+#include "dicom/attribute_dictionary.h"
+#include "dicom/value_syntax.h"
+
+namespace tessera::dicomweb {
+namespace {
+
+using archive::Condition;
+using archive::MatchType;
+
+Error BadParameter(std::string_view name, std::string message) {
+  return Fail(ErrorCode::kInvalidArgument, std::string(name) + ": " + std::move(message));
+}
+
+// Parameters PS3.18 defines that change nothing here: answered with a warning.
+bool IsIgnoredParameter(std::string_view name) {
+  return name == "charset" || name == "timezoneadjustment" || name == "_";
+}
+
+// Parameters consumed elsewhere (the guard reads the token), silently skipped.
+bool IsForeignParameter(std::string_view name) {
+  return name == "token" || name == "access_token" || name == "accept";
+}
+
+Result<dicom::AttributeInfo> ResolveAttribute(std::string_view name) {
+  if (name.find('.') != std::string_view::npos) {
+    return BadParameter(name, "nested (sequence) attributes are not supported");
+  }
+  auto info = dicom::LookupAttribute(name);
+  if (!info) return BadParameter(name, "unknown attribute or query parameter");
+  if (info->vr == "SQ") return BadParameter(name, "sequence attributes cannot be matched");
+  return *info;
+}
+
+std::vector<std::string> SplitList(std::string_view value) {
+  std::vector<std::string> items;
+  std::string current;
+  for (const char c : value) {
+    if (c == ',' || c == '\\') {
+      items.push_back(std::move(current));
+      current.clear();
+      continue;
+    }
+    current.push_back(c);
+  }
+  items.push_back(std::move(current));
+  return items;
+}
+
+bool HasWildcard(std::string_view value) {
+  return value.find_first_of("*?") != std::string_view::npos;
+}
+
+bool IsDateTimeVr(std::string_view vr) { return vr == "DA" || vr == "TM" || vr == "DT"; }
+
+bool IsNumericVr(std::string_view vr) {
+  return vr == "IS" || vr == "DS" || vr == "US" || vr == "UL" || vr == "SS" || vr == "SL" ||
+         vr == "FL" || vr == "FD" || vr == "SV" || vr == "UV";
+}
+
+bool IsBinaryVr(std::string_view vr) {
+  return vr == "OB" || vr == "OD" || vr == "OF" || vr == "OL" || vr == "OV" || vr == "OW" ||
+         vr == "UN";
+}
+
+// Value lists ("CT,MR" or "CT\MR") are accepted for UIDs and code strings.
+bool AllowsValueList(std::string_view vr) { return vr == "UI" || vr == "CS"; }
+
+Result<Condition> ParseCondition(std::string_view name, const dicom::AttributeInfo& info,
+                                 std::string_view value) {
+  Condition condition;
+  condition.tag = info.tag;
+  const std::string_view vr = info.vr;
+  if (value.empty() || value == "*") {
+    condition.type = MatchType::kUniversal;
+    return condition;
+  }
+  if (IsBinaryVr(vr)) return BadParameter(name, "binary attributes cannot be matched");
+
+  if (IsDateTimeVr(vr)) {
+    if (HasWildcard(value)) return BadParameter(name, "wildcards are not allowed for dates and times");
+    // A whole valid value wins over a range reading: a DT may end in "-0500".
+    if (dicom::IsValidDateTimeValue(vr, value)) {
+      condition.type = MatchType::kSingleValue;
+      condition.values = {std::string(value)};
+      return condition;
+    }
+    if (value.find('-') == std::string_view::npos) {
+      return BadParameter(name, "'" + std::string(value) + "' is not a valid " + std::string(vr));
+    }
+    auto range = dicom::SplitRange(vr, value);
+    if (!range) return BadParameter(name, range.error().message);
+    condition.type = MatchType::kRange;
+    condition.values = {range->first, range->second};
+    return condition;
+  }
+
+  if (vr == "UI") {
+    if (HasWildcard(value)) return BadParameter(name, "wildcards are not allowed for UIDs");
+    auto uids = SplitList(value);
+    for (const auto& uid : uids) {
+      if (!dicom::IsValidUid(uid)) {
+        return BadParameter(name, "'" + uid + "' is not a valid UID");
+      }
+    }
+    condition.type = uids.size() == 1 ? MatchType::kSingleValue : MatchType::kUidList;
+    condition.values = std::move(uids);
+    return condition;
+  }
+
+  if (IsNumericVr(vr)) {
+    if (!dicom::IsValidNumber(value)) {
+      return BadParameter(name, "'" + std::string(value) + "' is not a number");
+    }
+    condition.type = MatchType::kSingleValue;
+    condition.values = {std::string(value)};
+    return condition;
+  }
+
+  if (HasWildcard(value)) {
+    condition.type = MatchType::kWildcard;
+    condition.values = {std::string(value)};
+    return condition;
+  }
+  if (AllowsValueList(vr) && value.find_first_of(",\\") != std::string_view::npos) {
+    condition.type = MatchType::kUidList;
+    condition.values = SplitList(value);
+    return condition;
+  }
+  condition.type = MatchType::kSingleValue;
+  condition.values = {std::string(value)};
+  return condition;
+}
+
+Result<bool> ParseBoolean(std::string_view name, std::string_view value) {
+  if (value == "true" || value == "1") return true;
+  if (value == "false" || value == "0") return false;
+  return BadParameter(name, "expected true or false");
+}
+
+Status AddIncludeFields(archive::Query& query, std::string_view value) {
+  for (auto item : Split(value, ',')) {
+    item = Trim(item);
+    if (item.empty()) continue;
+    if (item == "all") {
+      query.include_all = true;
+      continue;
+    }
+    auto info = ResolveAttribute(item);
+    if (!info) {
+      return BadParameter("includefield", "'" + std::string(item) + "': " + info.error().message);
+    }
+    query.include.push_back(info->tag);
+  }
+  return Ok();
+}
+
+Status AddOrderBy(archive::Query& query, std::string_view value) {
+  for (auto item : Split(value, ',')) {
+    item = Trim(item);
+    if (item.empty()) continue;
+    archive::OrderBy order;
+    if (item.front() == '-' || item.front() == '+') {
+      order.descending = item.front() == '-';
+      item.remove_prefix(1);
+    }
+    auto info = ResolveAttribute(item);
+    if (!info) {
+      return BadParameter("orderby", "'" + std::string(item) + "': " + info.error().message);
+    }
+    order.tag = info->tag;
+    query.order_by.push_back(order);
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<QidoRequest> ParseQidoRequest(archive::QueryLevel level, const std::string& study_uid,
+                                     const std::string& series_uid,
+                                     const http::QueryParams& params) {
+  QidoRequest request;
+  auto& query = request.query;
+  query.level = level;
+  query.study_uid = study_uid;
+  query.series_uid = series_uid;
+  std::set<std::uint32_t> matched_tags;
+
+  for (const auto& [name, value] : params.items()) {
+    if (IsForeignParameter(name)) continue;
+    if (IsIgnoredParameter(name)) {
+      request.warnings.push_back("the " + name + " parameter is not supported and was ignored");
+      continue;
+    }
+    if (name == "includefield") {
+      if (auto status = AddIncludeFields(query, value); !status) return std::move(status).error();
+      continue;
+    }
+    if (name == "orderby") {
+      if (auto status = AddOrderBy(query, value); !status) return std::move(status).error();
+      continue;
+    }
+    if (name == "limit" || name == "offset") {
+      const auto number = ParseUint(value);
+      if (!number || *number > 1'000'000'000) {
+        return BadParameter(name, "expected a non-negative whole number");
+      }
+      if (name == "offset") {
+        query.offset = *number;
+      } else if (*number > 0) {
+        query.limit = *number;
+      }
+      continue;
+    }
+    if (name == "fuzzymatching" || name == "count") {
+      auto flag = ParseBoolean(name, value);
+      if (!flag) return std::move(flag).error();
+      (name == "count" ? query.count_total : query.fuzzy_names) = *flag;
+      continue;
+    }
+    auto info = ResolveAttribute(name);
+    if (!info) return std::move(info).error();
+    if (!matched_tags.insert(info->tag).second) {
+      return BadParameter(name, "given more than once");
+    }
+    auto condition = ParseCondition(name, *info, value);
+    if (!condition) return std::move(condition).error();
+    query.conditions.push_back(std::move(*condition));
+  }
+  return request;
+}
+
+}  // namespace tessera::dicomweb

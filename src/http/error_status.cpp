@@ -1,0 +1,30 @@
+#include "http/error_status.h"
+
+namespace tessera::http {
+
+HttpStatus ToHttpStatus(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument: return HttpStatus::bad_request;
+    case ErrorCode::kNotFound: return HttpStatus::not_found;
+    case ErrorCode::kAlreadyExists: return HttpStatus::conflict;
+    case ErrorCode::kConflict: return HttpStatus::conflict;
+    case ErrorCode::kUnauthenticated: return HttpStatus::unauthorized;
+    case ErrorCode::kExpired: return HttpStatus::unauthorized;
+    case ErrorCode::kPermissionDenied: return HttpStatus::forbidden;
+    case ErrorCode::kTooLarge: return HttpStatus::payload_too_large;
+    case ErrorCode::kUnsupported: return HttpStatus::unsupported_media_type;
+    case ErrorCode::kNotAcceptable: return HttpStatus::not_acceptable;
+    case ErrorCode::kRateLimited: return HttpStatus::too_many_requests;
+    case ErrorCode::kUnavailable: return HttpStatus::service_unavailable;
+    case ErrorCode::kIo:
+    case ErrorCode::kCorrupt:
+    case ErrorCode::kInternal: return HttpStatus::internal_server_error;
+  }
+  return HttpStatus::internal_server_error;
+}
+
+Response ErrorResponse(const Error& error) {
+  return Response::Error(ToHttpStatus(error.code), error.message);
+}
+
+}  // namespace tessera::http

@@ -1,0 +1,107 @@
+"""Makes DICOM Part 10 files for tests with pydicom: small, valid, with chosen attributes."""
+import io
+
+import numpy as np
+import pydicom
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
+SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
+UID_ROOT = "1.2.826.0.1.3680043.10.1"
+
+
+def uid():
+    return generate_uid(prefix=UID_ROOT + ".")
+
+
+def make_instance(study_uid=None, series_uid=None, sop_uid=None, patient_name="Doe^John",
+                  patient_id="PID-1", study_date="20240115", study_time="101500",
+                  modality="CT", accession="ACC-1", study_description="Chest CT",
+                  series_number=1, instance_number=1, rows=16, columns=16, frames=1,
+                  charset=None, seed=0, **extra):
+    """Returns (dataset, bytes) of an uncompressed 16-bit monochrome instance."""
+    ds = Dataset()
+    if charset:
+        ds.SpecificCharacterSet = charset
+    ds.SOPClassUID = CT_IMAGE_STORAGE if modality == "CT" else SECONDARY_CAPTURE
+    ds.SOPInstanceUID = sop_uid or uid()
+    ds.StudyInstanceUID = study_uid or uid()
+    ds.SeriesInstanceUID = series_uid or uid()
+    ds.PatientName = patient_name
+    ds.PatientID = patient_id
+    ds.PatientBirthDate = "19700101"
+    ds.PatientSex = "O"
+    ds.StudyDate = study_date
+    ds.StudyTime = study_time
+    ds.AccessionNumber = accession
+    ds.StudyDescription = study_description
+    ds.StudyID = "1"
+    ds.ReferringPhysicianName = "Ref^Doc"
+    ds.Modality = modality
+    ds.SeriesNumber = series_number
+    ds.SeriesDescription = f"Series {series_number}"
+    ds.InstanceNumber = instance_number
+    ds.Rows = rows
+    ds.Columns = columns
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.BitsAllocated = 16
+    ds.BitsStored = 12
+    ds.HighBit = 11
+    ds.PixelRepresentation = 0
+    ds.WindowCenter = 1024
+    ds.WindowWidth = 2048
+    if frames > 1:
+        ds.NumberOfFrames = frames
+    rng = np.random.default_rng(seed)
+    pixels = rng.integers(0, 4096, size=(frames, rows, columns), dtype=np.uint16)
+    ds.PixelData = pixels.tobytes()
+    for key, value in extra.items():
+        setattr(ds, key, value)
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = ds.SOPClassUID
+    meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    meta.ImplementationClassUID = UID_ROOT + ".99"
+    ds.file_meta = meta
+    ds.is_little_endian = True
+    ds.is_implicit_VR = False
+    buffer = io.BytesIO()
+    pydicom.dcmwrite(buffer, ds, write_like_original=False)
+    return ds, buffer.getvalue()
+
+
+def multipart_related(parts, boundary="tessera-test-boundary", part_type="application/dicom"):
+    """Builds a multipart/related body; returns (content_type, body)."""
+    out = bytearray()
+    for data in parts:
+        out += f"--{boundary}\r\nContent-Type: {part_type}\r\n\r\n".encode()
+        out += data
+        out += b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return f'multipart/related; type="{part_type}"; boundary={boundary}', bytes(out)
+
+
+def parse_multipart(content_type, body):
+    """Splits a multipart/related response; returns [(headers dict, bytes)]."""
+    params = dict(
+        p.strip().split("=", 1) for p in content_type.split(";")[1:] if "=" in p)
+    boundary = params["boundary"].strip('"')
+    delimiter = b"--" + boundary.encode()
+    assert body.startswith(delimiter), "body must start with the boundary"
+    parts = []
+    for chunk in body.split(b"\r\n" + delimiter)[0:]:
+        if chunk.startswith(delimiter):
+            chunk = chunk[len(delimiter):]
+        if chunk.startswith(b"--"):
+            break
+        assert chunk.startswith(b"\r\n"), chunk[:40]
+        head, _, data = chunk[2:].partition(b"\r\n\r\n")
+        headers = {}
+        for line in head.decode().split("\r\n"):
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        parts.append((headers, data))
+    return parts

@@ -1,0 +1,177 @@
+"""Runs the real tessera binary for integration tests.
+
+A TesseraServer owns a temporary data folder, initialises it with `tessera init`, starts
+`tessera serve` on free loopback ports and stops it again. Tests talk to it with real clients
+(requests over HTTPS verified against the server's own certificate, curl, DCMTK tools).
+"""
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import requests
+
+BINARY = os.environ.get("TESSERA_BINARY", "tessera")
+PYDICOM_FILES = os.environ.get(
+    "TESSERA_PYDICOM_TEST_FILES", "/usr/lib/python3/dist-packages/pydicom/data/test_files")
+ADMIN_PASSWORD = "Admin-Passw0rd!"
+
+
+def free_port():
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_cli(*args, data_dir, env=None, input_text=None, check=True):
+    """Runs a tessera subcommand and returns the CompletedProcess."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    result = subprocess.run([BINARY, *args, "--data", data_dir], env=full_env, input=input_text,
+                            capture_output=True, text=True, timeout=120)
+    if check and result.returncode != 0:
+        raise AssertionError(f"tessera {' '.join(args)} failed ({result.returncode}):\n"
+                             f"{result.stdout}\n{result.stderr}")
+    return result
+
+
+class TesseraServer:
+    """One tessera process with its own data folder."""
+
+    def __init__(self, tls=True, auth=True, extra_env=None, extra_args=(), data_dir=None):
+        self.owns_data = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="tessera-it-")
+        self.tls = tls
+        self.auth = auth
+        self.extra_env = dict(extra_env or {})
+        self.extra_args = list(extra_args)
+        self.port = free_port()
+        self.dicom_port = free_port()
+        self.process = None
+        self.log_path = os.path.join(self.data_dir, "server.log")
+        self._log = None
+        self._token = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def init(self):
+        run_cli("init", data_dir=self.data_dir, env={"TESSERA_ADMIN_PASSWORD": ADMIN_PASSWORD})
+        return self
+
+    def start(self, wait=True):
+        env = dict(os.environ)
+        env.update(self.extra_env)
+        if not self.auth:
+            env["TESSERA_AUTH_ENABLED"] = "false"
+        args = [BINARY, "serve", "--data", self.data_dir,
+                "--listen", f"127.0.0.1:{self.port}",
+                "--dicom-listen", f"127.0.0.1:{self.dicom_port}"]
+        if not self.tls:
+            args.append("--plain-http")
+        args += self.extra_args
+        self._log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(args, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"tessera exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                r = requests.get(self.url("/zhiva/app/config.json"), verify=self.verify, timeout=2)
+                if r.status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.05)
+        raise AssertionError(f"tessera did not become ready:\n{self.log()}")
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        code = self.process.returncode
+        self.process = None
+        if self._log:
+            self._log.close()
+            self._log = None
+        return code
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def cleanup(self):
+        self.stop()
+        if self.owns_data:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def log(self):
+        try:
+            with open(self.log_path, "r", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    # --- addressing ------------------------------------------------------------------------
+
+    @property
+    def base(self):
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    @property
+    def verify(self):
+        """requests' `verify`: the server's own self-signed certificate (its SANs hold 127.0.0.1)."""
+        if not self.tls:
+            return True
+        return os.path.join(self.data_dir, "tls", "server.crt")
+
+    def url(self, path):
+        return self.base + path
+
+    @property
+    def pacs(self):
+        return self.base + "/zhiva/pacs"
+
+    # --- tokens ----------------------------------------------------------------------------
+
+    def cli(self, *args, **kwargs):
+        return run_cli(*args, data_dir=self.data_dir, **kwargs)
+
+    def issue_token(self, username="editor", can_edit=True):
+        """A one-off token for `username`, creating the user first when needed."""
+        users = self.cli("user", "list").stdout
+        if username not in users.split():
+            self.cli("user", "add", username, "--name", f"Test {username}",
+                     "--can-edit" if can_edit else "--read-only",
+                     env={"TESSERA_USER_PASSWORD": "Us3r-Passw0rd!"})
+        out = self.cli("token", "issue", username).stdout
+        return out.split()[0]
+
+    def access_token(self, username="editor", can_edit=True):
+        one_off = self.issue_token(username, can_edit)
+        r = requests.post(self.url("/auth/generate-access-token"),
+                          headers={"Authorization": f"Bearer {one_off}"}, verify=self.verify)
+        assert r.status_code == 200, r.text
+        return r.headers["Authorization"].split(" ", 1)[1]
+
+    def session(self, username="editor", can_edit=True):
+        """A requests.Session that sends an access token for `username` (none when auth is off)."""
+        s = requests.Session()
+        s.verify = self.verify
+        if self.auth:
+            s.headers["Authorization"] = f"Bearer {self.access_token(username, can_edit)}"
+        return s
