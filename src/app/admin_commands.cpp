@@ -1,0 +1,182 @@
+#include "app/admin_commands.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "app/data_folder.h"
+#include "app/wiring.h"
+#include "auth/admin_commands.h"
+#include "auth/password_policy.h"
+#include "auth/setup.h"
+#include "base/clock.h"
+
+namespace tessera::app {
+namespace {
+
+int Report(const Error& error) {
+  std::cerr << "tessera: " << error.message << "\n";
+  return error.code == ErrorCode::kInvalidArgument || error.code == ErrorCode::kAlreadyExists ? 2
+                                                                                              : 1;
+}
+
+std::optional<std::string> Environment(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') return std::nullopt;
+  return std::string(value);
+}
+
+// A new password from (in order) a file, an environment variable, or the
+// terminal, asked twice. Checked against the password policy.
+Result<std::string> NewPassword(const std::optional<std::filesystem::path>& file,
+                                const char* environment_name, std::string_view what) {
+  std::string password;
+  if (file) {
+    auto read = auth::ReadPasswordFile(*file);
+    if (!read) return read;
+    password = std::move(*read);
+  } else if (auto from_env = Environment(environment_name)) {
+    password = std::move(*from_env);
+  } else {
+    auto first = auth::ReadPasswordFromTerminal("New " + std::string(what) + " password: ");
+    if (!first) {
+      return Fail(first.error().code, first.error().message + " (set " + environment_name +
+                                          " or pass a password file)");
+    }
+    auto second = auth::ReadPasswordFromTerminal("Repeat it: ");
+    if (!second) return second;
+    if (*first != *second) return Fail(ErrorCode::kInvalidArgument, "the passwords differ");
+    password = std::move(*first);
+  }
+  if (auto status = auth::CheckPasswordPolicy(password); !status) return std::move(status).error();
+  return password;
+}
+
+// Settings that must belong to a set-up folder.
+Result<config::Config> SetUpSettings(const CommonFlags& common) {
+  auto settings = LoadSettings(common);
+  if (!settings) return settings;
+  if (!IsSetUp(*settings)) {
+    return Fail(ErrorCode::kNotFound, settings->data_dir.string() +
+                                          " is not set up yet: run `tessera init` first");
+  }
+  return settings;
+}
+
+}  // namespace
+
+int RunInit(const CommonFlags& common, const InitFlags& flags) {
+  auto settings = LoadSettings(common);
+  if (!settings) return Report(settings.error());
+  if (IsSetUp(*settings) && !flags.force) {
+    return Report(Error{ErrorCode::kAlreadyExists,
+                      settings->data_dir.string() + " is already set up (use --force to replace "
+                                                    "its keys, certificate and admin password)"});
+  }
+  auto password = NewPassword(flags.admin_password_file, "TESSERA_ADMIN_PASSWORD", "admin");
+  if (!password) return Report(password.error());
+
+  SetupRequest request;
+  request.admin_password = std::move(*password);
+  request.jwt_algorithm = flags.jwt_algorithm;
+  request.certificate_subject = flags.subject;
+  request.certificate_file = flags.certificate_file;
+  request.private_key_file = flags.private_key_file;
+  request.force = flags.force;
+  if (auto status = SetUpDataFolder(*settings, request); !status) return Report(status.error());
+  std::cout << "Set up " << settings->data_dir.string() << ": configuration in "
+            << ConfigFileIn(settings->data_dir).string() << ", certificate in "
+            << (flags.certificate_file ? *flags.certificate_file : settings->CertificateFile()).string()
+            << ".\nStart the server with: tessera serve --data " << settings->data_dir.string()
+            << "\n";
+  return 0;
+}
+
+int RunAdminPassword(const CommonFlags& common,
+                     const std::optional<std::filesystem::path>& password_file) {
+  auto settings = SetUpSettings(common);
+  if (!settings) return Report(settings.error());
+  auto password = NewPassword(password_file, "TESSERA_ADMIN_PASSWORD", "admin");
+  if (!password) return Report(password.error());
+  if (auto status = auth::SetAdminPassword(settings->AuthDir(), *password); !status) {
+    return Report(status.error());
+  }
+  std::cout << "The admin password is changed.\n";
+  return 0;
+}
+
+int RunUserAdd(const CommonFlags& common, const UserFlags& flags) {
+  auto settings = SetUpSettings(common);
+  if (!settings) return Report(settings.error());
+  auth::AddUserOptions options;
+  options.username = flags.username;
+  options.name = flags.name;
+  options.can_edit = flags.can_edit;
+  // A password only when one is given: token-only users are common (viewer links).
+  if (flags.password_file || Environment("TESSERA_USER_PASSWORD")) {
+    auto password = NewPassword(flags.password_file, "TESSERA_USER_PASSWORD", "user");
+    if (!password) return Report(password.error());
+    options.password = std::move(*password);
+  }
+  auto user = auth::AddUser(settings->AuthDir(), options);
+  if (!user) return Report(user.error());
+  std::cout << "Added " << user->username << (user->can_edit ? " (can edit PACS resources)" : " (read-only)")
+            << ". Issue a login token with: tessera token issue " << user->username << "\n";
+  return 0;
+}
+
+int RunUserList(const CommonFlags& common) {
+  auto settings = SetUpSettings(common);
+  if (!settings) return Report(settings.error());
+  auto users = auth::ListUsers(settings->AuthDir());
+  if (!users) return Report(users.error());
+  std::cout << auth::FormatUserTable(*users);
+  return 0;
+}
+
+int RunUserRemove(const CommonFlags& common, const std::string& username) {
+  auto settings = SetUpSettings(common);
+  if (!settings) return Report(settings.error());
+  if (auto status = auth::RemoveUser(settings->AuthDir(), username); !status) {
+    return Report(status.error());
+  }
+  std::cout << "Removed " << username << "; their tokens no longer work.\n";
+  return 0;
+}
+
+int RunUserSetPermission(const CommonFlags& common, const UserFlags& flags) {
+  auto settings = SetUpSettings(common);
+  if (!settings) return Report(settings.error());
+  if (flags.can_edit == flags.read_only) {
+    return Report(Error{ErrorCode::kInvalidArgument, "give exactly one of --can-edit and --read-only"});
+  }
+  if (auto status = auth::SetUserPermission(settings->AuthDir(), flags.username, flags.can_edit);
+      !status) {
+    return Report(status.error());
+  }
+  std::cout << flags.username << (flags.can_edit ? " can now edit PACS resources" : " is now read-only")
+            << "; their earlier tokens no longer work.\n";
+  return 0;
+}
+
+int RunUserRevoke(const CommonFlags& common, const std::string& username) {
+  auto settings = SetUpSettings(common);
+  if (!settings) return Report(settings.error());
+  if (auto status = auth::RevokeUserTokens(settings->AuthDir(), username); !status) {
+    return Report(status.error());
+  }
+  std::cout << "Every token issued to " << username << " so far is revoked.\n";
+  return 0;
+}
+
+int RunTokenIssue(const CommonFlags& common, const std::string& username) {
+  auto settings = SetUpSettings(common);
+  if (!settings) return Report(settings.error());
+  const SystemClock clock;
+  auto issued = auth::IssueToken(AuthOptionsFrom(*settings), username, clock);
+  if (!issued) return Report(issued.error());
+  // The token first, alone on its line, so scripts can take it with `head -1`.
+  std::cout << issued->token << "\n" << issued->login_link << "\n";
+  return 0;
+}
+
+}  // namespace tessera::app

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "base/result.h"
+#include "config/config.h"
+
+namespace tessera::app {
+
+// What `tessera init` (and a first `serve`) sets up in a data folder.
+struct SetupRequest {
+  std::string admin_password;       // passes the password policy
+  std::string jwt_algorithm = "RS256";
+  std::string certificate_subject = "Tessera PACS";
+  // Existing files to use instead of a self-signed certificate.
+  std::optional<std::filesystem::path> certificate_file;
+  std::optional<std::filesystem::path> private_key_file;
+  bool force = false;
+};
+
+// Creates the data folder, its commented tessera.toml, a self-signed TLS
+// certificate (unless files are given) and the auth state (signing key, admin
+// password hash). Errors: kAlreadyExists when the folder is set up and not
+// `force`; kInvalidArgument (weak password, unreadable certificate paths); kIo.
+Status SetUpDataFolder(const config::Config& config, const SetupRequest& request);
+
+// True when the folder's auth state exists (the marker of a set-up folder).
+bool IsSetUp(const config::Config& config);
+
+// Makes the self-signed certificate and key at their default places when TLS is
+// on, no files are configured and none exist yet. Errors: kIo.
+Status EnsureCertificate(const config::Config& config, const std::string& subject);
+
+}  // namespace tessera::app

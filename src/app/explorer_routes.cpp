@@ -1,0 +1,34 @@
+#include "app/explorer_routes.h"
+
+#include <nlohmann/json.hpp>
+
+namespace tessera::app {
+
+void RegisterExplorerRoutes(http::Router& router, const config::Config& config,
+                            std::span<const http::StaticAsset> assets) {
+  const std::string app = config.AppPath();
+  const std::string settings = nlohmann::json{
+      {"pacsRoot", config.DicomwebPath()},
+      {"authRoot", config.paths.auth},
+      {"uploadUrl", config.paths.prefix + "/instances"},
+      {"wadoUri", config.WadoUriPath()},
+      {"viewerUrlTemplate", config.explorer.viewer_url_template},
+  }.dump();
+
+  router.Add(http::Verb::get, app + "/config.json", http::Access::kPublic,
+             [settings](http::Request&) -> http::Awaitable<http::Response> {
+               auto response = http::Response::Json(http::HttpStatus::ok, settings);
+               response.headers.set("Cache-Control", "no-cache");
+               co_return response;
+             });
+  router.Add(http::Verb::get, app + "/{*rest}", http::Access::kPublic,
+             http::StaticFilesHandler(assets, "explorer.html"));
+  const std::string explorer = app + "/explorer.html";
+  const auto redirect = [explorer](http::Request&) -> http::Awaitable<http::Response> {
+    co_return http::Response::Redirect(http::HttpStatus::found, explorer);
+  };
+  router.Add(http::Verb::get, "/", http::Access::kPublic, redirect);
+  router.Add(http::Verb::get, app, http::Access::kPublic, redirect);
+}
+
+}  // namespace tessera::app

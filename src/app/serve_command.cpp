@@ -1,0 +1,115 @@
+#include "app/serve_command.h"
+
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "app/data_folder.h"
+#include "app/explorer_routes.h"
+#include "app/wiring.h"
+#include "archive/archive.h"
+#include "auth/auth_service.h"
+#include "auth/setup.h"
+#include "base/clock.h"
+#include "dicom/attribute_dictionary.h"
+#include "dicom/codecs.h"
+#include "dicomweb/dicomweb_service.h"
+#include "dimse/dicom_service.h"
+#include "http/blocking_pool.h"
+#include "http/server.h"
+#include "web/assets.h"
+
+namespace tessera::app {
+namespace {
+
+int Failed(std::string_view what, const Error& error) {
+  spdlog::critical("{}: {}", what, error.message);
+  return 1;
+}
+
+const http::StaticAsset* FindAsset(std::span<const http::StaticAsset> assets, std::string_view path) {
+  for (const auto& asset : assets) {
+    if (asset.path == path) return &asset;
+  }
+  return nullptr;
+}
+
+// The explorer's auth pages when the build has them, else auth's stand-ins.
+auth::AuthPages AuthPagesFrom(std::span<const http::StaticAsset> assets) {
+  const auto* token = FindAsset(assets, "auth/token.html");
+  const auto* sign_in = FindAsset(assets, "auth/sign-in.html");
+  if (token == nullptr || sign_in == nullptr) return auth::MinimalAuthPages();
+  return auth::AuthPages{token->bytes, sign_in->bytes, assets};
+}
+
+// A first start on a folder nobody set up: do what `tessera init` would, with a
+// generated admin password shown once, so that one command gets a working server.
+Status SetUpOnFirstStart(const config::Config& config) {
+  if (IsSetUp(config)) return Ok();
+  SetupRequest request;
+  request.admin_password = auth::GeneratePassword();
+  request.jwt_algorithm = config.auth.algorithm;
+  if (auto status = SetUpDataFolder(config, request); !status) return status;
+  std::cout << "\nTessera set up " << config.data_dir.string() << ".\n"
+            << "Admin password (shown once; change it with `tessera admin-password`): "
+            << request.admin_password << "\n\n"
+            << std::flush;
+  return Ok();
+}
+
+}  // namespace
+
+int RunServe(const CommonFlags& flags) {
+  auto settings = LoadSettings(flags);
+  if (!settings) return Failed("configuration", settings.error());
+  const config::Config& config = *settings;
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+
+  if (auto status = SetUpOnFirstStart(config); !status) return Failed("set-up", status.error());
+  if (auto status = EnsureCertificate(config, "Tessera PACS"); !status) {
+    return Failed("TLS certificate", status.error());
+  }
+  if (auto status = dicom::EnsureDataDictionary(); !status) {
+    return Failed("DICOM dictionary", status.error());
+  }
+  const dicom::CodecRegistry codecs;
+
+  auto archive = archive::Archive::Open(ArchiveOptionsFrom(config));
+  if (!archive) return Failed("archive", archive.error());
+
+  const SystemClock clock;
+  auto auth = auth::AuthService::Open(AuthOptionsFrom(config), clock);
+  if (!auth) return Failed("auth", auth.error());
+
+  http::BlockingPool pool(BlockingThreads(config));
+  http::Router router;
+  dicomweb::DicomwebService dicomweb(**archive, pool, DicomwebOptionsFrom(config));
+  dicomweb.RegisterRoutes(router);
+  (*auth)->RegisterRoutes(router, pool, AuthPagesFrom(web::Assets()));
+  RegisterExplorerRoutes(router, config, web::Assets());
+
+  std::unique_ptr<dimse::DicomService> dicom_service;
+  if (config.dicom.enabled) {
+    auto options = DimseOptionsFrom(config);
+    if (!options) return Failed("DICOM service", options.error());
+    auto started = dimse::DicomService::Start(std::move(*options), **archive);
+    if (!started) return Failed("DICOM service", started.error());
+    dicom_service = std::move(*started);
+    spdlog::info("DICOM service {} listening on {}{}", config.dicom.ae_title, config.dicom.listen,
+                 config.dicom.tls ? " (TLS)" : "");
+  }
+
+  http::Server server(ServerOptionsFrom(config), router, (*auth)->guard());
+  if (auto status = server.Start(); !status) return Failed("HTTP server", status.error());
+  spdlog::info("{} listening on {} (explorer: {}/explorer.html, DICOMweb: {}){}",
+               config.http.tls ? "HTTPS" : "HTTP", config.http.listen, config.AppPath(),
+               config.DicomwebPath(), config.auth.enabled ? "" : " — auth DISABLED");
+  server.Run();
+
+  spdlog::info("shutting down");
+  if (dicom_service) dicom_service->Stop();
+  pool.Stop();
+  return 0;
+}
+
+}  // namespace tessera::app

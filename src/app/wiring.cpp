@@ -1,0 +1,114 @@
+#include "app/wiring.h"
+
+#include <thread>
+
+#include "config/listen_address.h"
+
+namespace tessera::app {
+namespace {
+
+std::size_t Cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+Result<std::set<dimse::Operation>> Operations(const std::vector<std::string>& names) {
+  std::set<dimse::Operation> operations;
+  for (const auto& name : names) {
+    const auto operation = dimse::ParseOperation(name);
+    if (!operation) return Fail(ErrorCode::kInvalidArgument, "unknown DICOM operation " + name);
+    operations.insert(*operation);
+  }
+  return operations;
+}
+
+}  // namespace
+
+std::size_t BlockingThreads(const config::Config& config) {
+  return config.http.blocking_threads != 0 ? config.http.blocking_threads : 4 * Cores();
+}
+
+http::ServerOptions ServerOptionsFrom(const config::Config& config) {
+  // Validate() has checked the address already.
+  const auto address = config::ParseListenAddress(config.http.listen).value();
+  http::ServerOptions options;
+  options.address = address.host;
+  options.port = address.port;
+  options.tls = config.http.tls;
+  options.certificate_file = config.CertificateFile();
+  options.private_key_file = config.PrivateKeyFile();
+  options.max_body_bytes = config.http.max_upload_mib << 20;
+  options.max_header_bytes = std::size_t{config.http.max_header_kib} << 10;
+  options.idle_timeout = std::chrono::seconds(config.http.idle_timeout_seconds);
+  options.request_timeout = std::chrono::seconds(config.http.request_timeout_seconds);
+  options.io_threads = config.http.io_threads != 0 ? config.http.io_threads : Cores();
+  options.cors.allowed_origins = config.http.allowed_origins;
+  return options;
+}
+
+archive::ArchiveOptions ArchiveOptionsFrom(const config::Config& config) {
+  archive::ArchiveOptions options;
+  options.data_dir = config.data_dir;
+  options.duplicates = config.archive.duplicates == "keep" ? archive::DuplicatePolicy::kKeep
+                                                           : archive::DuplicatePolicy::kReplace;
+  options.case_insensitive_names = config.archive.case_insensitive_names;
+  options.db_readers = std::max<std::size_t>(4, BlockingThreads(config));
+  return options;
+}
+
+auth::AuthOptions AuthOptionsFrom(const config::Config& config) {
+  auth::AuthOptions options;
+  options.enabled = config.auth.enabled;
+  options.issuer = config.auth.issuer;
+  options.algorithm = config.auth.algorithm;
+  options.one_off_lifetime = std::chrono::hours(config.auth.one_off_token_hours);
+  options.access_lifetime = std::chrono::hours(config.auth.access_token_hours);
+  options.refresh_lifetime = std::chrono::hours(24 * config.auth.refresh_token_days);
+  options.public_base_url = config.http.public_url;
+  options.auth_prefix = config.paths.auth;
+  options.pacs_url_path = config.DicomwebPath();
+  options.viewer_base_url = config.auth.viewer_url;
+  options.allowed_origins = config.http.allowed_origins;
+  options.auth_dir = config.AuthDir();
+  return options;
+}
+
+dicomweb::DicomwebOptions DicomwebOptionsFrom(const config::Config& config) {
+  dicomweb::DicomwebOptions options;
+  options.prefix = config.paths.prefix;
+  options.dicomweb_path = config.DicomwebPath();
+  options.wado_uri_path = config.WadoUriPath();
+  options.public_url = config.http.public_url;
+  options.max_upload_bytes = config.http.max_upload_mib << 20;
+  // A zip may expand to many times its size; bound it generously but finitely.
+  options.max_zip_expanded_bytes = 16 * options.max_upload_bytes;
+  return options;
+}
+
+Result<dimse::DimseOptions> DimseOptionsFrom(const config::Config& config) {
+  const auto& dicom = config.dicom;
+  const auto address = config::ParseListenAddress(dicom.listen).value();
+  dimse::DimseOptions options;
+  options.address = address.host;
+  options.port = address.port;
+  options.ae_title = dicom.ae_title;
+  options.tls = dicom.tls;
+  options.certificate_file = dicom.certificate.empty() ? config.CertificateFile() : dicom.certificate;
+  options.private_key_file = dicom.private_key.empty() ? config.PrivateKeyFile() : dicom.private_key;
+  options.client_ca_file = dicom.client_ca;
+  options.max_associations = dicom.max_associations;
+  options.max_pdu_bytes = dicom.max_pdu_bytes;
+  options.association_timeout = std::chrono::seconds(dicom.association_timeout_seconds);
+  options.dimse_timeout = std::chrono::seconds(dicom.dimse_timeout_seconds);
+  options.check_called_ae_title = dicom.check_called_ae_title;
+  options.check_calling_host = dicom.check_calling_host;
+  auto unknown = Operations(dicom.unknown_callers_allow);
+  if (!unknown) return std::move(unknown).error();
+  options.unknown_callers_allow = std::move(*unknown);
+  for (const auto& modality : dicom.modalities) {
+    auto allowed = Operations(modality.allow);
+    if (!allowed) return std::move(allowed).error();
+    options.peers.push_back(dimse::KnownPeer{modality.ae_title, modality.host, modality.port,
+                                             modality.tls, std::move(*allowed)});
+  }
+  return options;
+}
+
+}  // namespace tessera::app

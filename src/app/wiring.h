@@ -1,0 +1,25 @@
+#pragma once
+
+#include "archive/archive.h"
+#include "auth/auth_options.h"
+#include "config/config.h"
+#include "dicomweb/context.h"
+#include "dimse/dimse_options.h"
+#include "http/server.h"
+
+namespace tessera::app {
+
+// Translations from the configuration model to each layer's own options, so
+// that no layer below app/ depends on config/.
+
+http::ServerOptions ServerOptionsFrom(const config::Config& config);
+archive::ArchiveOptions ArchiveOptionsFrom(const config::Config& config);
+auth::AuthOptions AuthOptionsFrom(const config::Config& config);
+dicomweb::DicomwebOptions DicomwebOptionsFrom(const config::Config& config);
+// Errors: kInvalidArgument for an operation name the configuration validator missed.
+Result<dimse::DimseOptions> DimseOptionsFrom(const config::Config& config);
+
+// Threads for blocking work: the configured number, or four per core.
+std::size_t BlockingThreads(const config::Config& config);
+
+}  // namespace tessera::app

@@ -1,0 +1,212 @@
+#include "dicomweb/media_types.h"
+
+#include "base/strings.h"
+
+namespace tessera::dicomweb {
+namespace {
+
+struct SyntaxMedia {
+  std::string_view uid_prefix;  // matched as an exact UID or, when ending in '.', a family
+  std::string_view media_type;
+};
+
+constexpr SyntaxMedia kSyntaxMedia[] = {
+    {"1.2.840.10008.1.2.4.50", "image/jpeg"},  {"1.2.840.10008.1.2.4.51", "image/jpeg"},
+    {"1.2.840.10008.1.2.4.57", "image/jpeg"},  {"1.2.840.10008.1.2.4.70", "image/jpeg"},
+    {"1.2.840.10008.1.2.4.80", "image/jls"},   {"1.2.840.10008.1.2.4.81", "image/jls"},
+    {"1.2.840.10008.1.2.4.90", "image/jp2"},   {"1.2.840.10008.1.2.4.91", "image/jp2"},
+    {"1.2.840.10008.1.2.4.92", "image/jpx"},   {"1.2.840.10008.1.2.4.93", "image/jpx"},
+    {"1.2.840.10008.1.2.4.100", "video/mpeg"}, {"1.2.840.10008.1.2.4.101", "video/mpeg"},
+    {"1.2.840.10008.1.2.4.102", "video/mp4"},  {"1.2.840.10008.1.2.4.103", "video/mp4"},
+    {"1.2.840.10008.1.2.4.104", "video/mp4"},  {"1.2.840.10008.1.2.4.105", "video/mp4"},
+    {"1.2.840.10008.1.2.4.106", "video/mp4"},  {"1.2.840.10008.1.2.4.107", "video/H265"},
+    {"1.2.840.10008.1.2.4.108", "video/H265"}, {"1.2.840.10008.1.2.5", "image/dicom-rle"},
+};
+
+bool IsDicomType(const http::MediaType& type) { return type.Is("application", "dicom"); }
+
+// The `type` parameter of a multipart/related range, defaulting to `fallback`.
+std::string RelatedType(const http::MediaType& range, std::string_view fallback) {
+  const auto type = range.Parameter("type");
+  return type ? ToLowerAscii(Trim(*type)) : std::string(fallback);
+}
+
+SyntaxChoice SyntaxOf(const http::MediaType& range) {
+  SyntaxChoice choice;
+  const auto syntax = range.Parameter("transfer-syntax");
+  if (!syntax) {
+    choice.defaulted = true;
+    choice.preferred = {std::string(kExplicitVrLittleEndian)};
+    return choice;
+  }
+  if (Trim(*syntax) == "*") {
+    choice.any = true;
+    return choice;
+  }
+  choice.preferred = {std::string(Trim(*syntax))};
+  return choice;
+}
+
+// Merges a lower-preference range's syntaxes into `into`.
+void Merge(SyntaxChoice& into, const SyntaxChoice& other) {
+  if (other.any) into.any = true;
+  for (const auto& uid : other.preferred) {
+    if (std::find(into.preferred.begin(), into.preferred.end(), uid) == into.preferred.end()) {
+      into.preferred.push_back(uid);
+    }
+  }
+}
+
+Error NotAcceptable(std::string message) {
+  return Fail(ErrorCode::kNotAcceptable, std::move(message));
+}
+
+}  // namespace
+
+std::vector<http::MediaRange> AcceptedRanges(const http::Request& request) {
+  const auto query_accept = request.query().Get("accept");
+  auto ranges = http::ParseAccept(query_accept ? *query_accept : request.header("Accept"));
+  std::erase_if(ranges, [](const http::MediaRange& r) { return r.quality <= 0.0; });
+  if (ranges.empty()) ranges = http::ParseAccept("*/*");
+  return ranges;
+}
+
+bool AcceptsDicomJson(const http::Request& request) {
+  http::MediaType json;
+  json.type = "application";
+  json.subtype = "dicom+json";
+  http::MediaType plain_json;
+  plain_json.type = "application";
+  plain_json.subtype = "json";
+  for (const auto& range : AcceptedRanges(request)) {
+    if (range.Covers(json) || range.Covers(plain_json)) return true;
+  }
+  return false;
+}
+
+std::optional<std::string> SyntaxChoice::Choose(
+    std::string_view stored,
+    const std::function<bool(std::string_view, std::string_view)>& can_convert) const {
+  if (any) return std::string(stored);
+  for (const auto& uid : preferred) {
+    if (uid == stored) return uid;
+    if (can_convert(stored, uid)) return uid;
+  }
+  if (defaulted) return std::string(stored);
+  return std::nullopt;
+}
+
+Result<InstancesRepresentation> NegotiateInstances(const http::Request& request,
+                                                   bool single_allowed) {
+  std::optional<InstancesRepresentation> chosen;
+  for (const auto& range : AcceptedRanges(request)) {
+    const auto& type = range.media_type;
+    InstancesRepresentation candidate;
+    if (type.type == "*" || type.Is("multipart", "*")) {
+      candidate.syntax = SyntaxOf(type);
+    } else if (type.Is("multipart", "related")) {
+      const auto related = RelatedType(type, "application/dicom");
+      if (related != "application/dicom" && related != "*/*" && related != "application/*") {
+        continue;
+      }
+      candidate.syntax = SyntaxOf(type);
+    } else if (IsDicomType(type) && single_allowed) {
+      candidate.kind = InstancesRepresentation::Kind::kSingleDicom;
+      candidate.syntax = SyntaxOf(type);
+    } else if (type.Is("application", "zip") && !single_allowed) {
+      candidate.kind = InstancesRepresentation::Kind::kZip;
+      candidate.syntax.any = true;
+    } else {
+      continue;
+    }
+    if (!chosen) {
+      chosen = std::move(candidate);
+      continue;
+    }
+    // Later ranges of the same kind widen the acceptable syntaxes.
+    if (candidate.kind == chosen->kind) Merge(chosen->syntax, candidate.syntax);
+  }
+  if (!chosen) {
+    return NotAcceptable(
+        "acceptable: multipart/related; type=\"application/dicom\" (with an optional "
+        "transfer-syntax)" +
+        std::string(single_allowed ? ", application/dicom" : ", application/zip"));
+  }
+  return *chosen;
+}
+
+Result<FramesRepresentation> NegotiateFrames(const http::Request& request,
+                                             std::string_view stored_syntax) {
+  const std::string_view stored_media = MediaTypeOfSyntax(stored_syntax);
+  const bool encapsulated = IsEncapsulated(stored_syntax);
+  for (const auto& range : AcceptedRanges(request)) {
+    const auto& type = range.media_type;
+    FramesRepresentation rep;
+    if (type.type == "*") {
+      rep.defaulted = true;
+      return rep;
+    }
+    // The parts' media type: the `type` parameter of multipart/related, or the
+    // range itself for a single-part answer. transfer-syntax sits on the range.
+    http::MediaType inner = type;
+    if (type.Is("multipart", "related")) {
+      auto parsed = http::ParseMediaType(RelatedType(type, "application/octet-stream"));
+      if (!parsed) continue;
+      inner = std::move(*parsed);
+    } else {
+      rep.multipart = false;
+    }
+    const auto requested = type.Parameter("transfer-syntax");
+    const std::string_view syntax = requested ? Trim(*requested) : std::string_view();
+    if (inner.Is("application", "octet-stream") || inner.type == "*") {
+      if (!requested) {
+        rep.defaulted = true;
+        return rep;
+      }
+      if (syntax == "*") {
+        rep.as_stored = true;
+        return rep;
+      }
+      if (syntax == kExplicitVrLittleEndian || syntax == "1.2.840.10008.1.2") return rep;
+      if (encapsulated && syntax == stored_syntax) {
+        rep.as_stored = true;
+        return rep;
+      }
+      continue;
+    }
+    // An image or video type: only the stored bitstream can be served (no re-encoding).
+    const bool covers_stored = inner.subtype == "*" ? IEquals(inner.type, stored_media.substr(0, stored_media.find('/')))
+                                                    : IEquals(inner.Essence(), stored_media);
+    if (!encapsulated || !covers_stored) continue;
+    if (requested && syntax != "*" && syntax != stored_syntax) continue;
+    rep.as_stored = true;
+    return rep;
+  }
+  return NotAcceptable("frames are available as application/octet-stream (uncompressed) or as " +
+                       std::string(stored_media) + "; transfer-syntax=" +
+                       std::string(stored_syntax));
+}
+
+Result<std::string> NegotiateRendered(const http::Request& request) {
+  for (const auto& range : AcceptedRanges(request)) {
+    const auto& type = range.media_type;
+    if (type.type == "*" || type.Is("image", "*") || type.Is("image", "jpeg")) {
+      return std::string("image/jpeg");
+    }
+    if (type.Is("image", "png")) return std::string("image/png");
+  }
+  return NotAcceptable("rendered images are available as image/jpeg or image/png");
+}
+
+std::string_view MediaTypeOfSyntax(std::string_view transfer_syntax_uid) {
+  for (const auto& entry : kSyntaxMedia) {
+    if (entry.uid_prefix == transfer_syntax_uid) return entry.media_type;
+  }
+  return "application/octet-stream";
+}
+
+bool IsEncapsulated(std::string_view transfer_syntax_uid) {
+  return MediaTypeOfSyntax(transfer_syntax_uid) != "application/octet-stream";
+}
+
+}  // namespace tessera::dicomweb

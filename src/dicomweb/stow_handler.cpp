@@ -1,0 +1,262 @@
+#include "dicomweb/stow_handler.h"
+
+#include <optional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/strings.h"
+#include "dicomweb/store_outcome.h"
+#include "dicomweb/urls.h"
+#include "dicomweb/zip_reader.h"
+#include "http/error_status.h"
+#include "http/media_type.h"
+#include "http/multipart.h"
+
+namespace tessera::dicomweb {
+namespace {
+
+constexpr std::size_t kReadBufferBytes = 256 * 1024;
+
+bool IsDicomMediaType(std::string_view text) {
+  auto type = http::ParseMediaType(text);
+  return type && type->Is("application", "dicom");
+}
+
+// A received part: its file, or why it was refused before storing.
+struct ReceivedPart {
+  std::string label;
+  std::optional<archive::IncomingFile> file;
+  std::optional<Error> refused;
+};
+
+// Streams each application/dicom part of a STOW body into its own incoming file.
+class StowPartSink final : public http::PartSink {
+ public:
+  explicit StowPartSink(archive::Archive& archive) : archive_(archive) {}
+
+  Status OnPartBegin(const http::PartHeaders& headers) override {
+    ReceivedPart part;
+    part.label = "part " + std::to_string(parts_.size() + 1);
+    const auto content_type = headers.content_type();
+    if (!content_type.empty() && !IsDicomMediaType(content_type)) {
+      part.refused = Fail(ErrorCode::kUnsupported, part.label + " is " +
+                                                       std::string(content_type.substr(0, 100)) +
+                                                       ", not application/dicom");
+      parts_.push_back(std::move(part));
+      return Ok();
+    }
+    auto file = archive_.NewIncomingFile();
+    if (!file) return std::move(file).error();
+    part.file = std::move(*file);
+    parts_.push_back(std::move(part));
+    return Ok();
+  }
+
+  Status OnPartData(std::span<const char> bytes) override {
+    auto& part = parts_.back();
+    if (!part.file) return Ok();
+    return part.file->Write(bytes);
+  }
+
+  Status OnPartEnd() override { return Ok(); }
+
+  std::vector<ReceivedPart>& parts() { return parts_; }
+
+ private:
+  archive::Archive& archive_;
+  std::vector<ReceivedPart> parts_;
+};
+
+// Stores every received file in order; blocks (run it on the pool).
+std::vector<StoreOutcome> StoreAll(archive::Archive& archive, std::vector<ReceivedPart>& parts,
+                                   std::string_view expected_study) {
+  std::vector<StoreOutcome> outcomes;
+  outcomes.reserve(parts.size());
+  for (auto& part : parts) {
+    StoreOutcome outcome{part.label};
+    if (part.refused) {
+      outcome.result = *part.refused;
+    } else {
+      outcome.result = archive.Store(std::move(*part.file), expected_study);
+    }
+    outcomes.push_back(std::move(outcome));
+  }
+  return outcomes;
+}
+
+std::string_view StatusWord(archive::StoreOutcome outcome) {
+  switch (outcome) {
+    case archive::StoreOutcome::kStored: return "Success";
+    case archive::StoreOutcome::kReplaced: return "Replaced";
+    case archive::StoreOutcome::kKept: return "AlreadyStored";
+  }
+  return "Success";
+}
+
+nlohmann::json UploadEntry(const StoreOutcome& outcome, std::string_view root) {
+  if (!outcome.result) {
+    return {{"File", outcome.label},
+            {"Status", "Failure"},
+            {"Message", outcome.result.error().message}};
+  }
+  const auto& stored = *outcome.result;
+  nlohmann::json entry = {
+      {"Status", StatusWord(stored.outcome)},
+      {"SOPInstanceUID", stored.sop_instance_uid},
+      {"SOPClassUID", stored.sop_class_uid},
+      {"SeriesInstanceUID", stored.series_uid},
+      {"StudyInstanceUID", stored.study_uid},
+      {"Path", InstanceUrl(root, stored.study_uid, stored.series_uid, stored.sop_instance_uid)}};
+  if (!outcome.label.empty()) entry["File"] = outcome.label;
+  return entry;
+}
+
+// Extracts each zip entry into an incoming file and stores it.
+class ZipStoreSink final : public ZipEntrySink {
+ public:
+  explicit ZipStoreSink(archive::Archive& archive) : archive_(archive) {}
+
+  bool Begin(std::string_view name, std::uint64_t) override {
+    current_.emplace();
+    current_->label = std::string(name);
+    auto file = archive_.NewIncomingFile();
+    if (!file) {
+      current_->refused = std::move(file).error();
+    } else {
+      current_->file = std::move(*file);
+    }
+    return true;
+  }
+
+  Status Data(std::span<const char> bytes) override {
+    if (!current_->file) return Ok();
+    return current_->file->Write(bytes);
+  }
+
+  void End(Status status) override {
+    StoreOutcome outcome{current_->label};
+    if (current_->refused) {
+      outcome.result = *current_->refused;
+    } else if (!status) {
+      outcome.result = std::move(status).error();
+    } else {
+      outcome.result = archive_.Store(std::move(*current_->file), "");
+    }
+    outcomes_.push_back(std::move(outcome));
+    current_.reset();
+  }
+
+  std::vector<StoreOutcome>& outcomes() { return outcomes_; }
+
+ private:
+  archive::Archive& archive_;
+  std::optional<ReceivedPart> current_;
+  std::vector<StoreOutcome> outcomes_;
+};
+
+}  // namespace
+
+http::Awaitable<http::Response> StowHandler::Store(http::Request& request) {
+  auto uids = ReadPathUids(request);
+  if (!uids) co_return http::ErrorResponse(uids.error());
+
+  const auto content_type = http::ParseMediaType(request.header("Content-Type"));
+  if (!content_type || !content_type->Is("multipart", "related")) {
+    co_return http::Response::Error(
+        http::HttpStatus::unsupported_media_type,
+        "STOW-RS takes multipart/related; type=\"application/dicom\"");
+  }
+  if (const auto type = content_type->Parameter("type"); type && !IsDicomMediaType(*type)) {
+    co_return http::Response::Error(http::HttpStatus::unsupported_media_type,
+                                    "only application/dicom parts are supported, not " +
+                                        std::string(type->substr(0, 100)));
+  }
+  auto boundary = http::BoundaryFromContentType(request.header("Content-Type"));
+  if (!boundary) co_return http::ErrorResponse(boundary.error());
+
+  StowPartSink sink(context_.archive);
+  http::MultipartParser parser(std::move(*boundary));
+  std::vector<char> buffer(kReadBufferBytes);
+  while (true) {
+    auto read = co_await request.body().Read(buffer);
+    if (!read) co_return http::ErrorResponse(read.error());
+    if (*read == 0) break;
+    if (auto status = parser.Feed({buffer.data(), *read}, sink); !status) {
+      co_return http::ErrorResponse(status.error());
+    }
+  }
+  if (auto status = parser.Finish(); !status) co_return http::ErrorResponse(status.error());
+  if (sink.parts().empty()) {
+    co_return http::Response::Error(http::HttpStatus::bad_request, "the request holds no parts");
+  }
+
+  auto outcomes = co_await context_.pool.Run(
+      [&] { return StoreAll(context_.archive, sink.parts(), uids->study); });
+
+  const std::string root = DicomwebRoot(context_.options, request);
+  auto response = http::Response::Json(static_cast<http::HttpStatus>(StowStatus(outcomes)),
+                                       StowResponseJson(outcomes, root), "application/dicom+json");
+  for (const auto& outcome : outcomes) {
+    if (outcome.result) continue;
+    response.headers.insert("Warning",
+                            "299 tessera \"" + outcome.label + ": " +
+                                ReplaceAll(outcome.result.error().message, "\"", "'") + "\"");
+  }
+  co_return response;
+}
+
+http::Awaitable<http::Response> StowHandler::Upload(http::Request& request) {
+  const auto declared = http::ParseMediaType(request.header("Content-Type"));
+  if (declared && declared->type == "multipart") {
+    co_return http::Response::Error(http::HttpStatus::unsupported_media_type,
+                                    "send one DICOM file or a zip as the body; use " +
+                                        context_.options.dicomweb_path +
+                                        "/studies for multipart/related");
+  }
+
+  auto incoming = context_.archive.NewIncomingFile();
+  if (!incoming) co_return http::ErrorResponse(incoming.error());
+  std::vector<char> buffer(kReadBufferBytes);
+  bool is_zip = false;
+  bool first = true;
+  while (true) {
+    auto read = co_await request.body().Read(buffer);
+    if (!read) co_return http::ErrorResponse(read.error());
+    if (*read == 0) break;
+    if (first) is_zip = LooksLikeZip({buffer.data(), *read});
+    first = false;
+    if (auto status = incoming->Write({buffer.data(), *read}); !status) {
+      co_return http::ErrorResponse(status.error());
+    }
+  }
+  if (incoming->size() == 0) {
+    co_return http::Response::Error(http::HttpStatus::bad_request, "the request body is empty");
+  }
+
+  const std::string root = DicomwebRoot(context_.options, request);
+  if (!is_zip) {
+    auto stored = co_await context_.pool.Run(
+        [&] { return context_.archive.Store(std::move(*incoming), ""); });
+    if (!stored) co_return http::ErrorResponse(stored.error());
+    const StoreOutcome outcome{"", std::move(*stored)};
+    co_return http::Response::Json(http::HttpStatus::ok, UploadEntry(outcome, root).dump());
+  }
+
+  // A zip: read it from the incoming file (which is then discarded), storing each entry.
+  ZipStoreSink sink(context_.archive);
+  const ZipLimits limits{context_.options.max_zip_expanded_bytes, 1'000'000};
+  auto status = co_await context_.pool.Run(
+      [&] { return ReadZip(incoming->path(), limits, sink); });
+  if (!status) co_return http::ErrorResponse(status.error());
+  if (sink.outcomes().empty()) {
+    co_return http::Response::Error(http::HttpStatus::bad_request, "the zip archive holds no files");
+  }
+  auto entries = nlohmann::json::array();
+  for (const auto& outcome : sink.outcomes()) entries.push_back(UploadEntry(outcome, root));
+  co_return http::Response::Json(static_cast<http::HttpStatus>(StowStatus(sink.outcomes())),
+                                 entries.dump(-1, ' ', false,
+                                              nlohmann::json::error_handler_t::replace));
+}
+
+}  // namespace tessera::dicomweb

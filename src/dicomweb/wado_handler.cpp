@@ -1,0 +1,316 @@
+#include "dicomweb/wado_handler.h"
+
+#include <memory>
+
+#include "base/strings.h"
+#include "dicom/frames.h"
+#include "dicom/transcoder.h"
+#include "dicomweb/file_streaming.h"
+#include "dicomweb/media_types.h"
+#include "dicomweb/multipart_body.h"
+#include "dicomweb/urls.h"
+#include "dicomweb/zip_writer.h"
+#include "http/error_status.h"
+
+namespace tessera::dicomweb {
+namespace {
+
+archive::Scope ScopeOf(const PathUids& uids) {
+  return archive::Scope{uids.study, uids.series, uids.instance};
+}
+
+std::string DicomPartType(std::string_view transfer_syntax) {
+  return "application/dicom; transfer-syntax=" + std::string(transfer_syntax);
+}
+
+bool CanTranscode(std::string_view from, std::string_view to) {
+  return dicom::CanTranscode(from, to);
+}
+
+// "1,3,5" -> {1, 3, 5}. Errors: kInvalidArgument.
+Result<std::vector<std::uint32_t>> ParseFrameList(std::string_view text) {
+  std::vector<std::uint32_t> frames;
+  for (const auto item : Split(text, ',')) {
+    const auto number = ParseUint(Trim(item));
+    if (!number || *number == 0 || *number > 0xffffffffu) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "frame numbers are whole numbers from 1, separated by commas");
+    }
+    frames.push_back(static_cast<std::uint32_t>(*number));
+  }
+  return frames;
+}
+
+bool EtagMatches(std::string_view if_none_match, std::string_view etag) {
+  if (Trim(if_none_match) == "*") return true;
+  for (auto candidate : Split(if_none_match, ',')) {
+    candidate = Trim(candidate);
+    if (candidate.starts_with("W/")) candidate.remove_prefix(2);
+    if (candidate == etag) return true;
+  }
+  return false;
+}
+
+// One instance of a retrieval and how it is sent.
+struct Planned {
+  archive::InstanceRef ref;
+  std::string syntax;  // what the client gets
+  bool as_stored() const { return syntax == ref.transfer_syntax_uid; }
+};
+
+// Builds a zip response of `refs`, named study/series/instance.dcm. Every entry is
+// sent as stored, so the size is known and the body streams with a Content-Length.
+http::Response ZipResponse(std::vector<archive::InstanceRef> refs, std::string filename) {
+  std::vector<std::pair<std::string, std::uint64_t>> entries;
+  entries.reserve(refs.size());
+  for (const auto& ref : refs) {
+    entries.emplace_back(ref.study_uid + "/" + ref.series_uid + "/" + ref.sop_instance_uid + ".dcm",
+                         ref.size);
+  }
+  const auto size = ZipWriter::ArchiveSize(entries);
+  auto shared = std::make_shared<std::pair<std::vector<archive::InstanceRef>,
+                                           std::vector<std::pair<std::string, std::uint64_t>>>>(
+      std::move(refs), std::move(entries));
+  http::Response response;
+  response.headers.set("Content-Type", "application/zip");
+  response.headers.set("Content-Disposition", "attachment; filename=\"" + filename + "\"");
+  response.body = http::StreamBody([shared](http::BodyWriter& writer) -> http::Awaitable<Status> {
+    ZipWriter zip;
+    const auto& [refs, entries] = *shared;
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+      const auto header = zip.BeginEntry(entries[i].first, entries[i].second);
+      if (auto status = co_await writer.Write(header); !status) co_return status;
+      auto streamed = co_await StreamFile(writer, refs[i].path, 0, refs[i].size,
+                                          [&zip](std::string_view piece) { zip.Update(piece); });
+      if (!streamed) co_return streamed;
+      const auto descriptor = zip.EndEntry();
+      if (auto status = co_await writer.Write(descriptor); !status) co_return status;
+    }
+    const auto tail = zip.Finish();
+    co_return co_await writer.Write(tail);
+  });
+  return response;
+}
+
+}  // namespace
+
+http::Awaitable<http::Response> WadoHandler::RetrieveInstances(http::Request& request) {
+  auto uids = ReadPathUids(request);
+  if (!uids) co_return http::ErrorResponse(uids.error());
+  const bool single = !uids->instance.empty();
+  auto representation = NegotiateInstances(request, single);
+  if (!representation) co_return http::ErrorResponse(representation.error());
+
+  auto refs = co_await context_.pool.Run(
+      [&] { return context_.archive.Instances(ScopeOf(*uids)); });
+  if (!refs) co_return http::ErrorResponse(refs.error());
+
+  if (representation->kind == InstancesRepresentation::Kind::kZip) {
+    co_return ZipResponse(std::move(*refs), uids->study + ".zip");
+  }
+
+  std::vector<Planned> plan;
+  plan.reserve(refs->size());
+  bool all_as_stored = true;
+  for (auto& ref : *refs) {
+    auto syntax = representation->syntax.Choose(ref.transfer_syntax_uid, CanTranscode);
+    if (!syntax) {
+      co_return http::Response::Error(
+          http::HttpStatus::not_acceptable,
+          "instance " + ref.sop_instance_uid + " is stored as " + ref.transfer_syntax_uid +
+              " and cannot be converted to a transfer syntax the request accepts");
+    }
+    Planned planned{std::move(ref), std::move(*syntax)};
+    all_as_stored = all_as_stored && planned.as_stored();
+    plan.push_back(std::move(planned));
+  }
+
+  const std::string root = DicomwebRoot(context_.options, request);
+  if (representation->kind == InstancesRepresentation::Kind::kSingleDicom) {
+    const auto& one = plan.front();
+    http::Response response;
+    response.headers.set("Content-Type", DicomPartType(one.syntax));
+    if (one.as_stored()) {
+      response.body = http::Segments{http::FileRange{one.ref.path, 0, one.ref.size}};
+      co_return response;
+    }
+    auto bytes = co_await context_.pool.Run(
+        [&] { return dicom::TranscodePart10(one.ref.path, one.syntax); });
+    if (!bytes) co_return http::ErrorResponse(bytes.error());
+    response.body = std::move(*bytes);
+    co_return response;
+  }
+
+  auto body = std::make_shared<MultipartBody>("application/dicom");
+  http::Response response;
+  response.headers.set("Content-Type", body->ContentType());
+  if (all_as_stored) {
+    // The common case: files go out as stored, with a Content-Length and no copies.
+    for (const auto& planned : plan) {
+      body->AddPart(DicomPartType(planned.syntax),
+                    http::FileRange{planned.ref.path, 0, planned.ref.size},
+                    InstanceUrl(root, planned.ref.study_uid, planned.ref.series_uid,
+                                planned.ref.sop_instance_uid));
+    }
+    response.body = body->TakeSegments();
+    co_return response;
+  }
+
+  // Some instances need transcoding: stream, converting one at a time on the pool.
+  auto shared_plan = std::make_shared<std::vector<Planned>>(std::move(plan));
+  auto& pool = context_.pool;
+  response.body = http::StreamBody(
+      [body, shared_plan, root, &pool](http::BodyWriter& writer) -> http::Awaitable<Status> {
+        for (const auto& planned : *shared_plan) {
+          const auto location = InstanceUrl(root, planned.ref.study_uid, planned.ref.series_uid,
+                                            planned.ref.sop_instance_uid);
+          if (planned.as_stored()) {
+            const auto header = body->PartHeader(DicomPartType(planned.syntax), location);
+            if (auto s = co_await writer.Write(header); !s) co_return s;
+            if (auto s = co_await StreamFile(writer, planned.ref.path, 0, planned.ref.size); !s) {
+              co_return s;
+            }
+          } else {
+            auto bytes = co_await pool.Run(
+                [&] { return dicom::TranscodePart10(planned.ref.path, planned.syntax); });
+            // Too late for an error status: the failure ends the body early, which
+            // the client sees as a truncated multipart.
+            if (!bytes) co_return bytes.error();
+            const auto header = body->PartHeader(DicomPartType(planned.syntax), location);
+            if (auto s = co_await writer.Write(header); !s) co_return s;
+            if (auto s = co_await writer.Write(*bytes); !s) co_return s;
+          }
+          if (auto s = co_await writer.Write(std::string_view("\r\n")); !s) co_return s;
+        }
+        const auto closing = body->Closing();
+        co_return co_await writer.Write(closing);
+      });
+  co_return response;
+}
+
+http::Awaitable<http::Response> WadoHandler::RetrieveMetadata(http::Request& request) {
+  if (!AcceptsDicomJson(request)) {
+    co_return http::Response::Error(http::HttpStatus::not_acceptable,
+                                    "metadata is available as application/dicom+json");
+  }
+  auto uids = ReadPathUids(request);
+  if (!uids) co_return http::ErrorResponse(uids.error());
+  auto document = co_await context_.pool.Run(
+      [&] { return context_.archive.Metadata(ScopeOf(*uids)); });
+  if (!document) co_return http::ErrorResponse(document.error());
+
+  const auto if_none_match = request.header("If-None-Match");
+  if (!if_none_match.empty() && EtagMatches(if_none_match, document->etag)) {
+    auto not_modified = http::Response::Empty(http::HttpStatus::not_modified);
+    not_modified.headers.set("ETag", document->etag);
+    co_return not_modified;
+  }
+  // Stored BulkDataURIs read "<marker>studies/.../bulkdata/<tag path>".
+  const std::string root = DicomwebRoot(context_.options, request) + "/";
+  auto response = http::Response::Json(
+      http::HttpStatus::ok, ReplaceAll(document->json, archive::Archive::kBulkDataMarker, root),
+      "application/dicom+json");
+  response.headers.set("ETag", document->etag);
+  response.headers.set("Cache-Control", "no-cache");
+  co_return response;
+}
+
+http::Awaitable<http::Response> WadoHandler::RetrieveBulkData(http::Request& request) {
+  auto uids = ReadPathUids(request);
+  if (!uids) co_return http::ErrorResponse(uids.error());
+  const std::string tag_path(request.param("path"));
+  auto refs = co_await context_.pool.Run(
+      [&] { return context_.archive.Instances(ScopeOf(*uids)); });
+  if (!refs) co_return http::ErrorResponse(refs.error());
+  const auto& ref = refs->front();
+  auto bytes = co_await context_.pool.Run(
+      [&] { return dicom::ReadBulkData(ref.path, tag_path); });
+  if (!bytes) co_return http::ErrorResponse(bytes.error());
+
+  const bool multipart = [&] {
+    for (const auto& range : AcceptedRanges(request)) {
+      if (range.media_type.Is("application", "octet-stream")) return false;
+      if (range.media_type.Is("multipart", "related") || range.media_type.type == "*") return true;
+    }
+    return true;
+  }();
+  const auto part_type = "application/octet-stream; transfer-syntax=" +
+                         std::string(ref.transfer_syntax_uid);
+  if (!multipart) {
+    co_return http::Response::WithBody(http::HttpStatus::ok, std::move(*bytes),
+                                       "application/octet-stream");
+  }
+  MultipartBody body("application/octet-stream");
+  body.AddPart(part_type, std::move(*bytes));
+  http::Response response;
+  response.headers.set("Content-Type", body.ContentType());
+  response.body = body.TakeSegments();
+  co_return response;
+}
+
+http::Awaitable<http::Response> WadoHandler::RetrieveFrames(http::Request& request) {
+  auto uids = ReadPathUids(request);
+  if (!uids) co_return http::ErrorResponse(uids.error());
+  auto frame_numbers = ParseFrameList(request.param("frames"));
+  if (!frame_numbers) co_return http::ErrorResponse(frame_numbers.error());
+
+  auto refs = co_await context_.pool.Run(
+      [&] { return context_.archive.Instances(ScopeOf(*uids)); });
+  if (!refs) co_return http::ErrorResponse(refs.error());
+  const auto& ref = refs->front();
+  if (ref.number_of_frames == 0) {
+    co_return http::Response::Error(http::HttpStatus::bad_request,
+                                    "instance " + ref.sop_instance_uid + " has no pixel data");
+  }
+  auto representation = NegotiateFrames(request, ref.transfer_syntax_uid);
+  if (!representation) co_return http::ErrorResponse(representation.error());
+
+  bool as_stored = representation->as_stored;
+  if (representation->defaulted && IsEncapsulated(ref.transfer_syntax_uid) &&
+      !dicom::CanTranscode(ref.transfer_syntax_uid, kExplicitVrLittleEndian)) {
+    as_stored = true;  // no decoder: the stored bitstream beats a 406 for a client without preference
+  }
+  const auto encoding = as_stored ? dicom::FrameEncoding::kAsStored : dicom::FrameEncoding::kUncompressed;
+  auto frames = co_await context_.pool.Run(
+      [&] { return dicom::ReadFrames(ref.path, *frame_numbers, encoding); });
+  if (!frames) co_return http::ErrorResponse(frames.error());
+
+  const auto part_content_type = [](const dicom::Frame& frame) {
+    return std::string(MediaTypeOfSyntax(frame.transfer_syntax_uid)) +
+           "; transfer-syntax=" + frame.transfer_syntax_uid;
+  };
+  if (!representation->multipart) {
+    if (frames->size() != 1) {
+      co_return http::Response::Error(http::HttpStatus::not_acceptable,
+                                      "several frames need a multipart/related Accept");
+    }
+    auto& frame = frames->front();
+    const auto content_type = part_content_type(frame);
+    co_return http::Response::WithBody(http::HttpStatus::ok, std::move(frame.bytes), content_type);
+  }
+  const std::string_view part_type = MediaTypeOfSyntax(frames->front().transfer_syntax_uid);
+  MultipartBody body(part_type);
+  const std::string root = DicomwebRoot(context_.options, request);
+  const auto instance_url = InstanceUrl(root, ref.study_uid, ref.series_uid, ref.sop_instance_uid);
+  for (std::size_t i = 0; i < frames->size(); ++i) {
+    auto& frame = (*frames)[i];
+    const auto content_type = part_content_type(frame);
+    body.AddPart(content_type, std::move(frame.bytes),
+                 instance_url + "/frames/" + std::to_string((*frame_numbers)[i]));
+  }
+  http::Response response;
+  response.headers.set("Content-Type", body.ContentType());
+  response.body = body.TakeSegments();
+  co_return response;
+}
+
+http::Awaitable<http::Response> WadoHandler::RetrieveStudyArchive(http::Request& request) {
+  auto uids = ReadPathUids(request);
+  if (!uids) co_return http::ErrorResponse(uids.error());
+  auto refs = co_await context_.pool.Run(
+      [&] { return context_.archive.Instances(ScopeOf(*uids)); });
+  if (!refs) co_return http::ErrorResponse(refs.error());
+  co_return ZipResponse(std::move(*refs), uids->study + ".zip");
+}
+
+}  // namespace tessera::dicomweb
