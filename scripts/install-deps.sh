@@ -13,13 +13,15 @@ packages=(
   # libraries
   libdcmtk-dev libboost-dev libssl-dev libsqlite3-dev libjwt-dev libargon2-dev
   nlohmann-json3-dev libtoml11-dev libcli11-dev libspdlog-dev libfmt-dev zlib1g-dev
-  libzip-dev libgtest-dev googletest
+  libzip-dev libgtest-dev googletest libopenjp2-7-dev
   # the server makes its TLS certificate itself; openssl and curl are handy to check it
   openssl curl
 )
 test_packages=(
   dcmtk python3 python3-pydicom python3-numpy python3-pytest python3-requests sqlite3 unzip zip
   procps
+  # tests/e2e: playwright-core drives Debian's Chromium (/usr/bin/chromium)
+  chromium
 )
 if $with_test_tools; then packages+=("${test_packages[@]}"); fi
 

@@ -36,10 +36,16 @@ struct InstanceInfo {
 };
 
 // Parses the Part 10 file at `path` without loading Pixel Data or other large
-// values into memory. Errors: kInvalidArgument when the file is not DICOM Part 10,
-// is truncated, or lacks one of the four UIDs above or they are not valid UIDs;
-// kUnsupported when the character set cannot be converted; kIo when unreadable.
-// Thread-safe (no shared state).
+// values into memory (values over 4 KiB stay on disk; only text and small binary
+// values are read back for the metadata). Errors: kInvalidArgument when the file is
+// not DICOM Part 10 ("not a DICOM Part 10 file"), is truncated ("truncated DICOM
+// file", also when the truncation is inside skipped Pixel Data), or lacks one of
+// the four UIDs above or one is not a valid UID (the message names the attribute,
+// e.g. "missing SOPClassUID", "invalid StudyInstanceUID"); kIo when unreadable;
+// kCorrupt when a value cannot be read. A character set that cannot be converted
+// does not fail the read: see DatasetToJson (dicom/dataset_json.h) for the fallback.
+// transfer_syntax_uid comes from the File Meta, or from the data when the File Meta
+// lacks it. Thread-safe (no shared state).
 Result<InstanceInfo> ReadInstance(const std::filesystem::path& path, const ReadOptions& options);
 
 }  // namespace tessera::dicom

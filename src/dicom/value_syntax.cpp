@@ -1,7 +1,8 @@
 #include "dicom/value_syntax.h"
 
 #include <cctype>
-#include <cstdlib>
+#include <charconv>
+#include <cmath>
 
 namespace tessera::dicom {
 namespace {
@@ -110,10 +111,14 @@ Result<std::pair<std::string, std::string>> SplitRange(std::string_view vr,
 
 bool IsValidNumber(std::string_view value) {
   if (value.empty() || value.size() > 64) return false;
-  const std::string text(value);
-  char* end = nullptr;
-  std::strtod(text.c_str(), &end);
-  return end == text.c_str() + text.size() && !std::isspace(static_cast<unsigned char>(text[0]));
+  // Decimal only: strtod would also take hex floats, "inf" and "nan".
+  std::string_view digits = value;
+  if (digits.starts_with('+')) digits.remove_prefix(1);
+  if (digits.empty() || digits.front() == '+') return false;
+  double number = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number,
+                                            std::chars_format::general);
+  return error == std::errc() && end == digits.data() + digits.size() && std::isfinite(number);
 }
 
 }  // namespace tessera::dicom

@@ -1,0 +1,93 @@
+#include "dicom/dicom_file.h"
+
+#include <array>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <system_error>
+
+#include <dcmtk/dcmdata/dcdatset.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcerror.h>
+#include <dcmtk/dcmdata/dcistrmf.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+
+#include "base/strings.h"
+#include "dicom/attribute_dictionary.h"
+
+namespace tessera::dicom {
+namespace {
+
+constexpr std::size_t kPreambleLength = 128;
+constexpr std::string_view kMagic = "DICM";
+
+Error NotPart10() { return Fail(ErrorCode::kInvalidArgument, "not a DICOM Part 10 file"); }
+Error Truncated() { return Fail(ErrorCode::kInvalidArgument, "truncated DICOM file"); }
+
+// Part 10 = 128-byte preamble, "DICM", then the File Meta group.
+Result<bool> HasPart10Magic(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Fail(ErrorCode::kIo, "cannot open DICOM file");
+  std::array<char, kPreambleLength + kMagic.size()> head{};
+  in.read(head.data(), head.size());
+  if (in.gcount() != static_cast<std::streamsize>(head.size())) return false;
+  return std::memcmp(head.data() + kPreambleLength, kMagic.data(), kMagic.size()) == 0;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DcmFileFormat>> LoadPart10File(const std::filesystem::path& path,
+                                                      std::uint32_t max_read_length) {
+  if (auto dictionary = EnsureDataDictionary(); !dictionary) return std::move(dictionary).error();
+  std::error_code ec;
+  const auto file_size = std::filesystem::file_size(path, ec);
+  if (ec) return Fail(ErrorCode::kIo, "cannot stat DICOM file: " + ec.message());
+  auto magic = HasPart10Magic(path);
+  if (!magic) return std::move(magic).error();
+  if (!*magic) return NotPart10();
+
+  DcmInputFileStream stream(path.c_str());
+  if (stream.status().bad()) return Fail(ErrorCode::kIo, "cannot open DICOM file");
+  auto file = std::make_unique<DcmFileFormat>();
+  file->transferInit();
+  const OFCondition read = file->read(stream, EXS_Unknown, EGL_noChange, max_read_length);
+  file->transferEnd();
+
+  // DCMTK reports values running past the end as a suspended or invalid stream
+  // once all input is consumed; anything else is a genuine parse error.
+  if (read.bad() && stream.eos()) return Truncated();
+  if (read.bad())
+    return Fail(ErrorCode::kInvalidArgument, std::string("invalid DICOM data: ") + read.text());
+  if (file->getMetaInfo() == nullptr || file->getMetaInfo()->card() == 0) return NotPart10();
+
+  // A skipped value is only seeked over; a declared length beyond the end of the
+  // file leaves the stream position past the file size. Deflated data sets count
+  // inflated bytes, so the comparison only holds for the others.
+  const bool deflated = file->getDataset()->getOriginalXfer() == EXS_DeflatedLittleEndianExplicit;
+  if (!deflated && static_cast<std::uintmax_t>(stream.tell()) > file_size) return Truncated();
+  return file;
+}
+
+std::uint32_t FrameCount(DcmItem& dataset) {
+  OFString frames;
+  if (dataset.findAndGetOFString(DCM_NumberOfFrames, frames).bad()) return 1;
+  const auto parsed = ParseUint(Trim(std::string_view(frames.data(), frames.size())));
+  if (!parsed || *parsed == 0 || *parsed > UINT32_MAX) return 1;
+  return static_cast<std::uint32_t>(*parsed);
+}
+
+bool IsEncapsulatedPixelData(DcmElement& element) {
+  if (element.ident() != EVR_PixelData) return false;
+  E_TransferSyntax representation = EXS_Unknown;
+  const DcmRepresentationParameter* parameter = nullptr;
+  static_cast<DcmPixelData&>(element).getOriginalRepresentationKey(representation, parameter);
+  return DcmXfer(representation).isEncapsulated();
+}
+
+bool HasPixelValue(DcmElement& element) {
+  return element.getLength() != 0 || IsEncapsulatedPixelData(element);
+}
+
+}  // namespace tessera::dicom

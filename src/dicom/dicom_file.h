@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+
+#include "base/result.h"
+
+namespace tessera::dicom {
+
+// Values longer than this stay in the file until asked for (DCMTK then reopens
+// the file): Pixel Data and other bulk data are never read just to parse a file.
+constexpr std::uint32_t kDefaultMaxReadLength = 4096;
+
+// Parses the DICOM Part 10 file at `path` into a DcmFileFormat whose File Meta
+// Information is present. Values longer than `max_read_length` bytes are left on
+// disk and loaded on access, so the file must stay in place while the result is used.
+// Errors (all with a message naming no patient data):
+//   kIo              the file cannot be opened or read;
+//   kInvalidArgument "not a DICOM Part 10 file" (no preamble + "DICM", or no File Meta),
+//                    "truncated DICOM file" (a value or item extends past the end of the
+//                    file, including large values that were skipped rather than read),
+//                    "invalid DICOM data: ..." for other parse failures.
+// Thread-safe.
+Result<std::unique_ptr<DcmFileFormat>> LoadPart10File(
+    const std::filesystem::path& path, std::uint32_t max_read_length = kDefaultMaxReadLength);
+
+// Number of Frames (0028,0008) of an image, or 1 when it is absent, zero or not a
+// number (single-frame IODs leave it out).
+std::uint32_t FrameCount(DcmItem& dataset);
+
+// True when `element` is Pixel Data stored encapsulated (a sequence of compressed
+// fragments, whose element length is undefined rather than the data size).
+bool IsEncapsulatedPixelData(DcmElement& element);
+
+// True when `element` holds a value: a non-zero length, or encapsulated fragments.
+bool HasPixelValue(DcmElement& element);
+
+}  // namespace tessera::dicom

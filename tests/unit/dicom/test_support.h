@@ -1,0 +1,108 @@
+#pragma once
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdatset.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+#include <gtest/gtest.h>
+
+namespace tessera::dicom::testing {
+
+// pydicom's real test files, shipped by Debian's python3-pydicom.
+inline std::filesystem::path TestFile(std::string_view name) {
+  return std::filesystem::path(TESSERA_PYDICOM_TEST_FILES) / name;
+}
+
+inline std::filesystem::path CharsetFile(std::string_view name) {
+  return std::filesystem::path(TESSERA_PYDICOM_TEST_FILES).parent_path() / "charset_files" / name;
+}
+
+inline std::string ReadBytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+inline void WriteBytes(const std::filesystem::path& path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// A fresh directory under the system temp folder, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device random;
+    path_ = std::filesystem::temp_directory_path() /
+            ("tessera-dicom-test-" + std::to_string(random()) + std::to_string(random()));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(std::string_view name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A copy of `source` whose File Meta names `to_uid` instead of `from_uid` (same
+// length, so nothing else moves): a file in a syntax we have no codec for.
+inline std::filesystem::path RelabelledCopy(const std::filesystem::path& source,
+                                            std::string_view from_uid, std::string_view to_uid,
+                                            const TempDir& dir) {
+  std::string bytes = ReadBytes(source);
+  const std::size_t at = bytes.find(from_uid);
+  EXPECT_NE(at, std::string::npos);
+  EXPECT_EQ(from_uid.size(), to_uid.size());
+  if (at != std::string::npos) bytes.replace(at, from_uid.size(), to_uid);
+  const auto path = dir / "relabelled.dcm";
+  WriteBytes(path, bytes);
+  return path;
+}
+
+// The decoded native pixel bytes DCMTK itself produces for `path` (whole Pixel
+// Data value, little endian): the reference the transcoder and frame reader are
+// checked against.
+inline std::string DcmtkDecodedPixels(const std::filesystem::path& path) {
+  DcmFileFormat file;
+  if (file.loadFile(path.c_str()).bad()) return {};
+  DcmDataset* dataset = file.getDataset();
+  if (dataset->chooseRepresentation(EXS_LittleEndianExplicit, nullptr).bad()) return {};
+  DcmElement* pixels = nullptr;
+  if (dataset->findAndGetElement(DCM_PixelData, pixels).bad()) return {};
+  const Uint32 length = pixels->getLength(EXS_LittleEndianExplicit);
+  std::string bytes(length, '\0');
+  if (pixels->getPartialValue(bytes.data(), 0, length, nullptr, EBO_LittleEndian).bad()) return {};
+  return bytes;
+}
+
+// Pixel bytes of a Part 10 file held in memory (e.g. a transcoder result).
+inline std::string PixelsOfPart10Bytes(const std::string& bytes, const TempDir& dir,
+                                       std::string* transfer_syntax = nullptr) {
+  const auto path = dir / "part10.dcm";
+  WriteBytes(path, bytes);
+  DcmFileFormat file;
+  if (file.loadFile(path.c_str()).bad()) return {};
+  if (transfer_syntax != nullptr) {
+    OFString uid;
+    file.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, uid);
+    *transfer_syntax = uid.c_str();
+  }
+  return DcmtkDecodedPixels(path);
+}
+
+}  // namespace tessera::dicom::testing
