@@ -19,4 +19,10 @@ def server():
 @pytest.fixture(scope="module")
 def client(server):
     """A requests.Session with an editor's access token."""
-    return server.session("editor", can_edit=True)
+    return server.session("editor")
+
+
+@pytest.fixture(scope="module")
+def reader(server):
+    """A requests.Session with a read-only user's access token."""
+    return server.session("reader")

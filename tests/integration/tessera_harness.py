@@ -19,6 +19,7 @@ BINARY = os.environ.get("TESSERA_BINARY", "tessera")
 PYDICOM_FILES = os.environ.get(
     "TESSERA_PYDICOM_TEST_FILES", "/usr/lib/python3/dist-packages/pydicom/data/test_files")
 ADMIN_PASSWORD = "Admin-Passw0rd!"
+USER_PASSWORD = "Us3r-Passw0rd!"
 
 
 def free_port():
@@ -58,9 +59,18 @@ class TesseraServer:
 
     # --- lifecycle -------------------------------------------------------------------------
 
-    def init(self):
+    def init(self, users=(("editor", True), ("reader", False))):
+        """`tessera init`, then the given (username, can_edit) users, before the server starts
+        (a running server picks up users added from the command line within seconds)."""
         run_cli("init", data_dir=self.data_dir, env={"TESSERA_ADMIN_PASSWORD": ADMIN_PASSWORD})
+        for username, can_edit in users:
+            self.add_user(username, can_edit)
         return self
+
+    def add_user(self, username, can_edit=True, password=USER_PASSWORD):
+        self.cli("user", "add", username, "--name", f"Test {username}",
+                 "--can-edit" if can_edit else "--read-only",
+                 env={"TESSERA_USER_PASSWORD": password})
 
     def start(self, wait=True):
         env = dict(os.environ)
@@ -151,27 +161,26 @@ class TesseraServer:
     def cli(self, *args, **kwargs):
         return run_cli(*args, data_dir=self.data_dir, **kwargs)
 
-    def issue_token(self, username="editor", can_edit=True):
-        """A one-off token for `username`, creating the user first when needed."""
-        users = self.cli("user", "list").stdout
-        if username not in users.split():
-            self.cli("user", "add", username, "--name", f"Test {username}",
-                     "--can-edit" if can_edit else "--read-only",
-                     env={"TESSERA_USER_PASSWORD": "Us3r-Passw0rd!"})
+    def issue_token(self, username="editor"):
+        """A one-off token for an existing user (see init)."""
         out = self.cli("token", "issue", username).stdout
         return out.split()[0]
 
-    def access_token(self, username="editor", can_edit=True):
-        one_off = self.issue_token(username, can_edit)
+    def access_token(self, username="editor"):
+        """An access token for `username`, through the real exchange endpoint."""
+        one_off = self.issue_token(username)
         r = requests.post(self.url("/auth/generate-access-token"),
                           headers={"Authorization": f"Bearer {one_off}"}, verify=self.verify)
         assert r.status_code == 200, r.text
         return r.headers["Authorization"].split(" ", 1)[1]
 
-    def session(self, username="editor", can_edit=True):
+    def session(self, username="editor"):
         """A requests.Session that sends an access token for `username` (none when auth is off)."""
         s = requests.Session()
+        # Environment CA bundles (REQUESTS_CA_BUNDLE) would override `verify`; proxies must
+        # not see loopback traffic either.
+        s.trust_env = False
         s.verify = self.verify
         if self.auth:
-            s.headers["Authorization"] = f"Bearer {self.access_token(username, can_edit)}"
+            s.headers["Authorization"] = f"Bearer {self.access_token(username)}"
         return s

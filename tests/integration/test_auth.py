@@ -1,0 +1,329 @@
+"""Built-in authentication against the real binary over HTTPS: the zhiva-compatible token flow,
+the guard, CORS on /auth, the admin API, the command line and persistence across restarts."""
+import base64
+import json
+import time
+import urllib.parse
+
+import pytest
+import requests
+
+from tessera_harness import ADMIN_PASSWORD, TesseraServer
+
+USER_PASSWORD = "Us3r-Passw0rd!"
+VIEWER = "https://viewer.zhiva.ai"
+
+
+def payload(token):
+    part = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def header(token):
+    part = token.split(".")[0]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def generate_token(server, username, can_edit=False, create=True, user_password=None,
+                   admin_password=ADMIN_PASSWORD):
+    body = {"name": f"Name of {username}", "username": username, "canEditResource": can_edit,
+            "password": admin_password}
+    if create:
+        body["createUserIfNotExists"] = True
+    if user_password:
+        body["userPassword"] = user_password
+    return requests.post(server.url("/auth/generate-token"), json=body, verify=server.verify)
+
+
+def exchange(server, one_off, origin=None):
+    headers = bearer(one_off)
+    if origin:
+        headers["Origin"] = origin
+    r = requests.post(server.url("/auth/generate-access-token"), headers=headers,
+                      verify=server.verify)
+    assert r.status_code == 200, r.text
+    return r.headers["Authorization"].split(" ", 1)[1], r.text
+
+
+def login(server, username, can_edit=False, origin=None):
+    r = generate_token(server, username, can_edit)
+    assert r.status_code == 200, r.text
+    return exchange(server, r.json()["token"], origin)
+
+
+def studies(server, token=None, method="GET", **kwargs):
+    headers = kwargs.pop("headers", {})
+    if token:
+        headers.update(bearer(token))
+    return requests.request(method, server.pacs + "/studies", headers=headers,
+                            verify=server.verify, **kwargs)
+
+
+def wait_until(predicate, timeout=15):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return predicate()
+
+
+def test_zhiva_token_flow(server):
+    r = generate_token(server, "alice", can_edit=False, create=False)
+    assert r.status_code == 400 and r.json() == {"message": "User doesn't exists"}
+
+    r = generate_token(server, "alice", can_edit=False)
+    assert r.status_code == 200, r.text
+    one_off = r.json()["token"]
+    claims = payload(one_off)
+    assert claims["username"] == "alice" and claims["canEditResource"] is False
+    assert claims["tokenServer"] == server.url("/auth/generate-access-token")
+    assert claims["refreshServer"] == server.url("/auth/refresh-token")
+    assert claims["pacs"] == server.pacs
+    assert header(one_off)["alg"] == "RS256"
+
+    assert generate_token(server, "alice", create=False).json() == {"message": "User already exists"}
+
+    # The unspent one-off token opens the archive (a viewer given only the token).
+    assert studies(server, one_off).status_code == 200
+
+    access, refresh = exchange(server, one_off)
+    assert payload(access)["tokenType"] == "access"
+    assert payload(refresh)["tokenType"] == "refresh"
+    assert payload(refresh)["exp"] - payload(refresh)["iat"] == 30 * 24 * 3600
+
+    # Spent now: neither exchangeable again nor usable on the archive.
+    again = requests.post(server.url("/auth/generate-access-token"), headers=bearer(one_off),
+                          verify=server.verify)
+    assert again.status_code == 403 and again.json() == {"message": "Invalid Token"}
+    assert studies(server, one_off).status_code == 403
+
+    assert studies(server, access).status_code == 200
+    r = requests.post(server.url("/auth/refresh-token"), headers=bearer(refresh),
+                      verify=server.verify)
+    assert r.status_code == 200
+    new_access = r.headers["Authorization"].split(" ", 1)[1]
+    assert studies(server, new_access).status_code == 200
+
+    r = requests.get(server.url("/auth/verify"), headers=bearer(new_access), verify=server.verify)
+    assert r.status_code == 200
+    assert r.json() == {"username": "alice", "name": "Name of alice", "canEditResource": False}
+
+
+def test_guard_refusals(server):
+    access, refresh = login(server, "reader", can_edit=False)
+    r = studies(server)
+    assert r.status_code == 401 and r.json() == {"message": "Missing Token"}
+    assert r.headers["WWW-Authenticate"].startswith("Bearer")
+    r = studies(server, "garbage")
+    assert r.status_code == 403 and r.json() == {"message": "Invalid Token"}
+    assert studies(server, refresh).status_code == 403  # a refresh token is not an access token
+    # The token may also come as a header named token or a query parameter.
+    assert studies(server, headers={"token": access}).status_code == 200
+    r = requests.get(server.pacs + "/studies?token=" + urllib.parse.quote(access),
+                     verify=server.verify)
+    assert r.status_code == 200
+    # Read-only users may not change anything.
+    r = requests.delete(server.pacs + "/studies/1.2.3.4", headers=bearer(access),
+                        verify=server.verify)
+    assert r.status_code == 403 and r.json() == {"message": "Unauthorized"}
+
+
+def test_tokens_never_reach_the_log(server):
+    access, _ = login(server, "logcheck")
+    requests.get(server.pacs + "/studies?token=" + access, verify=server.verify)
+    studies(server, access)
+    assert wait_until(lambda: "studies?token=***" in server.log(), timeout=5), server.log()[-2000:]
+    assert access not in server.log()
+    assert access.split(".")[2] not in server.log()
+
+
+def test_jwks_verifies_tokens(server):
+    jwt = pytest.importorskip("jwt")
+    r = requests.get(server.url("/auth/.well-known/jwks.json"), verify=server.verify)
+    assert r.status_code == 200
+    keys = r.json()["keys"]
+    assert len(keys) == 1 and keys[0]["alg"] == "RS256" and "d" not in keys[0]
+    access, _ = login(server, "jwks-user")
+    assert header(access)["kid"] == keys[0]["kid"]
+    key = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(keys[0]))
+    claims = jwt.decode(access, key, algorithms=["RS256"], issuer="tessera",
+                        options={"verify_aud": False})
+    assert claims["username"] == "jwks-user"
+
+
+def test_cors_on_auth_endpoints(server):
+    r = generate_token(server, "corsuser")
+    one_off = r.json()["token"]
+    # A viewer on an allowed origin exchanges the token and can read the Authorization header.
+    r = requests.post(server.url("/auth/generate-access-token"),
+                      headers={**bearer(one_off), "Origin": VIEWER}, verify=server.verify)
+    assert r.status_code == 200
+    assert r.headers["Access-Control-Allow-Origin"] == VIEWER
+    assert "authorization" in r.headers["Access-Control-Expose-Headers"].lower()
+    access = r.headers["Authorization"].split(" ", 1)[1]
+    assert payload(access)["aud"] == VIEWER
+    # Bound to the viewer: usable from it, not from another allowed origin.
+    assert studies(server, access, headers={"Origin": VIEWER}).status_code == 200
+    assert studies(server, access, headers={"Origin": "https://other.zhiva.ai"}).status_code == 403
+    # Preflight and refusal of unknown origins.
+    r = requests.options(server.url("/auth/generate-access-token"),
+                         headers={"Origin": VIEWER, "Access-Control-Request-Method": "POST",
+                                  "Access-Control-Request-Headers": "authorization"},
+                         verify=server.verify)
+    assert r.status_code == 204 and r.headers["Access-Control-Allow-Origin"] == VIEWER
+    r = requests.post(server.url("/auth/refresh-token"),
+                      headers={"Origin": "https://evil.example"}, verify=server.verify)
+    assert r.status_code == 403 and r.json() == {"message": "Origin not allowed"}
+
+
+def test_sign_in(server):
+    assert generate_token(server, "signer", user_password=USER_PASSWORD).status_code == 200
+    page = requests.get(server.url("/auth/sign-in"),
+                        params={"return_uri": VIEWER + "/callback", "response_type": "{}"},
+                        verify=server.verify)
+    assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    evil = requests.get(server.url("/auth/sign-in"), params={"return_uri": "https://evil.example/"},
+                        verify=server.verify)
+    assert evil.status_code == 400
+
+    r = requests.post(server.url("/auth/sign-user"),
+                      json={"username": "signer", "password": "Wr0ng-password", "referer": VIEWER},
+                      verify=server.verify)
+    assert r.status_code == 400 and r.json() == {"message": "Invalid data"}
+    r = requests.post(server.url("/auth/sign-user"),
+                      json={"username": "signer", "password": USER_PASSWORD, "referer": VIEWER + "/"},
+                      verify=server.verify)
+    assert r.status_code == 200, r.text
+    one_off = r.json()["token"]
+    assert payload(one_off)["aud"] == VIEWER
+    access, _ = exchange(server, one_off, origin=VIEWER)
+    assert studies(server, access, headers={"Origin": VIEWER}).status_code == 200
+
+
+def test_pages_are_public_and_self_contained(server):
+    page = requests.get(server.url("/auth/token"), verify=server.verify)
+    assert page.status_code == 200
+    assert "<script>" not in page.text  # CSP 'self': no inline script
+
+
+def test_admin_api(server):
+    access, _ = login(server, "managed", can_edit=False)
+    admin = {"password": ADMIN_PASSWORD}
+    r = requests.post(server.url("/auth/admin/users"), json=admin, verify=server.verify)
+    assert r.status_code == 200
+    users = {u["username"]: u for u in r.json()}
+    assert users["managed"]["canEditResource"] is False
+    assert users["managed"]["lastLogin"].endswith("Z")
+
+    r = requests.post(server.url("/auth/admin/set-permission"),
+                      json={**admin, "username": "managed", "canEditResource": True},
+                      verify=server.verify)
+    assert r.status_code == 200 and r.json() == {}
+    assert studies(server, access).status_code == 403  # issued before the change
+
+    access, _ = login(server, "managed", can_edit=True)
+    assert requests.post(server.url("/auth/admin/revoke-user"),
+                         json={**admin, "username": "managed"}, verify=server.verify).status_code == 200
+    assert studies(server, access).status_code == 403
+
+    r = requests.post(server.url("/auth/admin/delete-user"), json={**admin, "username": "ghost"},
+                      verify=server.verify)
+    assert r.status_code == 400 and r.json() == {"message": "User doesn't exists"}
+    assert requests.post(server.url("/auth/admin/delete-user"),
+                         json={**admin, "username": "managed"}, verify=server.verify).status_code == 200
+    r = requests.post(server.url("/auth/admin/users"), json=admin, verify=server.verify)
+    assert "managed" not in {u["username"] for u in r.json()}
+
+
+def test_revoke_own_token(server):
+    access, refresh = login(server, "leaver")
+    r = requests.post(server.url("/auth/revoke"), headers=bearer(access), verify=server.verify)
+    assert r.status_code == 200
+    assert studies(server, access).status_code == 403
+    r = requests.post(server.url("/auth/revoke"), headers=bearer(refresh), verify=server.verify)
+    assert r.status_code == 200
+    assert requests.post(server.url("/auth/refresh-token"), headers=bearer(refresh),
+                         verify=server.verify).status_code == 403
+
+
+def test_command_line_changes_reach_the_running_server(server):
+    server.cli("user", "add", "cliuser", "--name", "CLI User", "--read-only",
+               env={"TESSERA_USER_PASSWORD": USER_PASSWORD})
+    listing = server.cli("user", "list").stdout
+    assert "cliuser" in listing and "CLI User" in listing
+    out = server.cli("token", "issue", "cliuser").stdout.split()
+    token, link = out[0], out[1]
+    assert link.endswith("/auth/oauth?token=" + token)
+    access, _ = exchange(server, token)
+    assert studies(server, access).status_code == 200
+
+    server.cli("user", "set-permission", "cliuser", "--can-edit")
+    assert wait_until(lambda: studies(server, access).status_code == 403)
+
+    token = server.cli("token", "issue", "cliuser").stdout.split()[0]
+    access, _ = exchange(server, token)
+    r = requests.get(server.url("/auth/verify"), headers=bearer(access), verify=server.verify)
+    assert r.json()["canEditResource"] is True
+    server.cli("user", "remove", "cliuser")
+    assert wait_until(lambda: studies(server, access).status_code == 403)
+
+
+def test_admin_password_reset_needs_no_restart(server):
+    new_password = "N3w-Admin-Passw0rd!"
+    server.cli("admin-password", env={"TESSERA_ADMIN_PASSWORD": new_password})
+    try:
+        assert generate_token(server, "x1").json() == {"message": "Invalid admin password"}
+        assert generate_token(server, "x1", admin_password=new_password).status_code == 200
+    finally:
+        server.cli("admin-password", env={"TESSERA_ADMIN_PASSWORD": ADMIN_PASSWORD})
+
+
+def test_state_survives_restart():
+    s = TesseraServer().init().start()
+    try:
+        spent = generate_token(s, "persist").json()["token"]
+        access, _ = exchange(s, spent)
+        revoked, _ = login(s, "persist")
+        assert requests.post(s.url("/auth/revoke"), headers=bearer(revoked),
+                             verify=s.verify).status_code == 200
+        s.restart()
+        assert studies(s, access).status_code == 200  # same key, same user
+        assert studies(s, revoked).status_code == 403
+        r = requests.post(s.url("/auth/generate-access-token"), headers=bearer(spent), verify=s.verify)
+        assert r.status_code == 403
+    finally:
+        s.cleanup()
+
+
+def test_wrong_admin_passwords_are_rate_limited():
+    s = TesseraServer().init().start()
+    try:
+        statuses = [generate_token(s, "y", admin_password="Wr0ng-pass!").status_code
+                    for _ in range(10)]
+        assert statuses == [400] * 10
+        r = generate_token(s, "y")  # even the right password waits now
+        assert r.status_code == 429
+        assert int(r.headers["Retry-After"]) > 0
+    finally:
+        s.cleanup()
+
+
+def test_es256_set_up():
+    s = TesseraServer()
+    s.cli("init", "--jwt-algorithm", "ES256", env={"TESSERA_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    s.extra_env["TESSERA_AUTH_ALGORITHM"] = "ES256"
+    s.start()
+    try:
+        access, _ = login(s, "ecuser")
+        assert header(access)["alg"] == "ES256"
+        assert studies(s, access).status_code == 200
+        keys = requests.get(s.url("/auth/.well-known/jwks.json"), verify=s.verify).json()["keys"]
+        assert keys[0]["kty"] == "EC" and keys[0]["crv"] == "P-256"
+    finally:
+        s.cleanup()
