@@ -13,14 +13,19 @@ void RegisterExplorerRoutes(http::Router& router, const config::Config& config,
       {"uploadUrl", config.paths.prefix + "/instances"},
       {"wadoUri", config.WadoUriPath()},
       {"viewerUrlTemplate", config.explorer.viewer_url_template},
+      {"appRoot", config.AppPath()},
+      {"viewerBaseUrl", config.auth.viewer_url},
   }.dump();
 
-  router.Add(http::Verb::get, app + "/config.json", http::Access::kPublic,
-             [settings](http::Request&) -> http::Awaitable<http::Response> {
-               auto response = http::Response::Json(http::HttpStatus::ok, settings);
-               response.headers.set("Cache-Control", "no-cache");
-               co_return response;
-             });
+  const auto serve_settings = [settings](http::Request&) -> http::Awaitable<http::Response> {
+    auto response = http::Response::Json(http::HttpStatus::ok, settings);
+    response.headers.set("Cache-Control", "no-cache");
+    co_return response;
+  };
+  // The auth pages live under the auth prefix and read the same settings there.
+  router.Add(http::Verb::get, app + "/config.json", http::Access::kPublic, serve_settings);
+  router.Add(http::Verb::get, config.paths.auth + "/config.json", http::Access::kPublic,
+             serve_settings);
   router.Add(http::Verb::get, app + "/{*rest}", http::Access::kPublic,
              http::StaticFilesHandler(assets, "explorer.html"));
   const std::string explorer = app + "/explorer.html";
