@@ -179,7 +179,7 @@ def dimse_server(destination_port):
 
 @pytest.fixture(scope="module")
 def session(dimse_server):
-    return dimse_server.session("editor", can_edit=True)
+    return dimse_server.session("editor")
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,117 @@
+#include "dimse/acceptor_network.h"
+
+#include <atomic>
+#include <climits>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include <dcmtk/dcmnet/dul.h>
+#include <dcmtk/dcmtls/tlslayer.h>
+
+#include "dimse/tls_layer.h"
+
+namespace tessera::dimse {
+namespace {
+
+// Guards DCMTK's process-wide dcmExternalSocketHandle from the moment a thread
+// sets it until DCMTK has read it. Process-wide on purpose: it guards a
+// process-wide variable, shared by every AcceptorNetwork.
+class ExternalSocketSlot {
+ public:
+  static ExternalSocketSlot& Instance() {
+    static ExternalSocketSlot slot;
+    return slot;
+  }
+
+  void Acquire(DcmNativeSocketType socket) {
+    mutex_.lock();
+    owner_.store(std::this_thread::get_id());
+    dcmExternalSocketHandle.set(socket);
+  }
+
+  // Returns true when this thread held the slot (and now released it).
+  bool ReleaseIfHeld() {
+    if (owner_.load() != std::this_thread::get_id()) return false;
+    dcmExternalSocketHandle.set(-1);
+    owner_.store(std::thread::id());
+    mutex_.unlock();
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::atomic<std::thread::id> owner_{};
+};
+
+// A transport layer that frees the slot when DCMTK hands it the socket: from
+// here on the socket belongs to the connection object DCMTK creates.
+template <class Base>
+class HandoffLayer final : public Base {
+ public:
+  template <class... Args>
+  explicit HandoffLayer(Args&&... args) : Base(std::forward<Args>(args)...) {}
+
+  DcmTransportConnection* createConnection(DcmNativeSocketType socket, OFBool secure) override {
+    ExternalSocketSlot::Instance().ReleaseIfHeld();
+    return Base::createConnection(socket, secure);
+  }
+};
+
+Error DcmtkError(std::string_view what, const OFCondition& condition) {
+  return Fail(ErrorCode::kInternal, std::string(what) + ": " + condition.text());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<AcceptorNetwork>> AcceptorNetwork::Create(const DimseOptions& options) {
+  std::unique_ptr<AcceptorNetwork> network(new AcceptorNetwork());
+  network->max_pdu_bytes_ = static_cast<long>(options.max_pdu_bytes);
+  network->tls_ = options.tls;
+  if (options.tls) {
+    auto layer =
+        std::make_unique<HandoffLayer<DcmTLSTransportLayer>>(NET_ACCEPTOR, nullptr, OFFalse);
+    if (auto configured = ConfigureTlsLayer(*layer, options, true); !configured) {
+      return std::move(configured).error();
+    }
+    network->layer_ = std::move(layer);
+  } else {
+    network->layer_ = std::make_unique<HandoffLayer<DcmTransportLayer>>();
+  }
+
+  // With an external socket set, DCMTK skips creating its own listening socket.
+  ExternalSocketSlot& slot = ExternalSocketSlot::Instance();
+  slot.Acquire(INT_MAX);
+  T_ASC_Network* raw = nullptr;
+  const OFCondition created = ASC_initializeNetwork(
+      NET_ACCEPTOR, 0, static_cast<int>(options.association_timeout.count()), &raw);
+  slot.ReleaseIfHeld();
+  network->network_.reset(raw);
+  if (created.bad()) return DcmtkError("initializing the DICOM network", created);
+  const OFCondition layered = ASC_setTransportLayer(raw, network->layer_.get(), 0);
+  if (layered.bad()) return DcmtkError("setting the DICOM transport layer", layered);
+  return network;
+}
+
+AcceptorNetwork::~AcceptorNetwork() { network_.reset(); }
+
+Result<AcceptedAssociation> AcceptorNetwork::Receive(UniqueFd socket,
+                                                     std::chrono::seconds timeout) {
+  ExternalSocketSlot& slot = ExternalSocketSlot::Instance();
+  slot.Acquire(socket.get());
+  T_ASC_Association* raw = nullptr;
+  const OFCondition received = ASC_receiveAssociation(network_.get(), &raw, max_pdu_bytes_, nullptr,
+                                                      nullptr, tls_ ? OFTrue : OFFalse, DUL_NOBLOCK,
+                                                      static_cast<int>(timeout.count()));
+  // Still held: DCMTK failed before creating its connection and left the socket to us.
+  const bool handed_over = !slot.ReleaseIfHeld();
+  if (handed_over) (void)socket.release();
+  AcceptedAssociation association(raw);
+  if (received.bad()) {
+    return Fail(ErrorCode::kUnavailable,
+                std::string("receiving the association request: ") + received.text());
+  }
+  return association;
+}
+
+}  // namespace tessera::dimse

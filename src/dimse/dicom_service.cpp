@@ -1,0 +1,137 @@
+#include "dimse/dicom_service.h"
+
+#include <csignal>
+
+#include <dcmtk/dcmnet/assoc.h>
+#include <dcmtk/dcmnet/dul.h>
+#include <spdlog/spdlog.h>
+
+#include "dicom/attribute_dictionary.h"
+#include "dimse/tls_layer.h"
+
+namespace tessera::dimse {
+namespace {
+
+constexpr std::size_t kMaxAeTitleLength = 16;
+
+Status Validate(const DimseOptions& options) {
+  if (options.ae_title.empty() || options.ae_title.size() > kMaxAeTitleLength ||
+      options.ae_title.find('\\') != std::string::npos) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "the DICOM AE title must have 1 to 16 characters and no backslash");
+  }
+  if (options.max_pdu_bytes < ASC_MINIMUMPDUSIZE || options.max_pdu_bytes > ASC_MAXIMUMPDUSIZE) {
+    return Fail(ErrorCode::kInvalidArgument, "the maximum PDU size must be between " +
+                                                 std::to_string(ASC_MINIMUMPDUSIZE) + " and " +
+                                                 std::to_string(ASC_MAXIMUMPDUSIZE) + " bytes");
+  }
+  if (options.max_associations == 0) {
+    return Fail(ErrorCode::kInvalidArgument, "max_associations must be at least 1");
+  }
+  if (options.association_timeout.count() <= 0 || options.dimse_timeout.count() <= 0) {
+    return Fail(ErrorCode::kInvalidArgument, "DICOM timeouts must be at least one second");
+  }
+  for (const KnownPeer& peer : options.peers) {
+    if (peer.ae_title.empty() || peer.ae_title.size() > kMaxAeTitleLength) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "a DICOM modality needs an AE title of 1 to 16 characters");
+    }
+  }
+  return Ok();
+}
+
+// Process-wide settings DCMTK needs. Reverse DNS on every association would be
+// slow and the log wants addresses; outgoing connects (C-MOVE) otherwise wait
+// for the operating system's TCP timeout.
+void ConfigureDcmtk(const DimseOptions& options) {
+  // DCMTK writes to sockets with write(2): a peer that resets its connection
+  // would otherwise kill the whole process with SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
+  dcmDisableGethostbyaddr.set(OFTrue);
+  dcmConnectionTimeout.set(static_cast<Sint32>(options.association_timeout.count()));
+}
+
+bool AnyTlsPeer(const DimseOptions& options) {
+  for (const KnownPeer& peer : options.peers) {
+    if (peer.tls) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+DicomService::DicomService(DimseOptions options, archive::Archive& archive)
+    : options_(std::move(options)), archive_(archive), policy_(options_) {}
+
+Result<std::unique_ptr<DicomService>> DicomService::Start(DimseOptions options,
+                                                          archive::Archive& archive) {
+  if (auto valid = Validate(options); !valid) return std::move(valid).error();
+  if (auto dictionary = dicom::EnsureDataDictionary(); !dictionary) {
+    return std::move(dictionary).error();
+  }
+  ConfigureDcmtk(options);
+  std::unique_ptr<DicomService> service(new DicomService(std::move(options), archive));
+  const DimseOptions& opts = service->options_;
+
+  auto network = AcceptorNetwork::Create(opts);
+  if (!network) return std::move(network).error();
+  service->network_ = std::move(*network);
+  if (opts.tls || AnyTlsPeer(opts)) {
+    auto tls = MakeRequestorTlsLayer(opts);
+    if (!tls) return std::move(tls).error();
+    service->requestor_tls_ = std::move(*tls);
+    if (opts.client_ca_file.empty() && AnyTlsPeer(opts)) {
+      spdlog::warn(
+          "dimse: certificates of C-MOVE destinations reached over TLS are not "
+          "verified (no client CA file configured)");
+    }
+  }
+  auto listener = SocketListener::Open(opts.address, opts.port);
+  if (!listener) return std::move(listener).error();
+  service->listener_ = std::move(*listener);
+  service->port_ = service->listener_->port();
+
+  service->environment_.reset(
+      new ServiceEnvironment{archive, service->options_, service->policy_, *service->network_,
+                             service->requestor_tls_.get(), service->shutdown_});
+  const ServiceEnvironment* environment = service->environment_.get();
+  service->pool_ = std::make_unique<ConnectionPool>(
+      opts.max_associations,
+      [environment](AcceptedSocket socket) { ServeConnection(*environment, std::move(socket)); });
+  DicomService* self = service.get();
+  service->accept_thread_ = std::thread([self] { self->AcceptLoop(); });
+  spdlog::info("dimse: {} listening on {}:{}{}", opts.ae_title,
+               opts.address.empty() ? "*" : opts.address, service->port_,
+               opts.tls ? " (DICOM TLS)" : "");
+  return service;
+}
+
+DicomService::~DicomService() { Stop(); }
+
+void DicomService::AcceptLoop() {
+  while (true) {
+    auto accepted = listener_->Accept();
+    if (!accepted && accepted.error().code == ErrorCode::kUnavailable) return;
+    if (!accepted) {
+      spdlog::error("dimse: {}", accepted.error().message);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // do not spin on it
+      continue;
+    }
+    if (pool_->TrySubmit(*accepted)) continue;
+    RejectBusy(*environment_, std::move(*accepted));
+  }
+}
+
+void DicomService::Stop() {
+  std::lock_guard lock(stop_mutex_);
+  if (stopped_) return;
+  stopped_ = true;
+  if (!pool_) return;  // Start failed before serving
+  shutdown_.Begin(options_.association_timeout);
+  listener_->Wake();
+  if (accept_thread_.joinable()) accept_thread_.join();
+  pool_->Shutdown();
+  spdlog::info("dimse: stopped");
+}
+
+}  // namespace tessera::dimse

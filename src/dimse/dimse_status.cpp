@@ -1,0 +1,54 @@
+#include "dimse/dimse_status.h"
+
+namespace tessera::dimse {
+namespace {
+
+std::uint16_t StoreStatus(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kCorrupt:
+    case ErrorCode::kUnsupported:
+      return status::kCannotUnderstand;
+    case ErrorCode::kIo:
+    case ErrorCode::kTooLarge:
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kRateLimited:
+      return status::kOutOfResources;
+    case ErrorCode::kPermissionDenied:
+    case ErrorCode::kUnauthenticated:
+    case ErrorCode::kExpired:
+      return status::kNotAuthorized;
+    case ErrorCode::kConflict:
+      return status::kIdentifierDoesNotMatchSopClass;
+    default:
+      return status::kProcessingFailure;
+  }
+}
+
+std::uint16_t QueryStatus(Service service, ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kUnsupported:
+      return status::kIdentifierDoesNotMatchSopClass;
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kRateLimited:
+    case ErrorCode::kTooLarge:
+      return service == Service::kFind ? status::kOutOfResources
+                                       : status::kOutOfResourcesSubOperations;
+    case ErrorCode::kPermissionDenied:
+    case ErrorCode::kUnauthenticated:
+    case ErrorCode::kExpired:
+      return status::kNotAuthorized;
+    default:
+      return status::kUnableToProcess;
+  }
+}
+
+}  // namespace
+
+std::uint16_t ToDimseStatus(Service service, ErrorCode code) {
+  if (service == Service::kStore) return StoreStatus(code);
+  return QueryStatus(service, code);
+}
+
+}  // namespace tessera::dimse

@@ -1,0 +1,137 @@
+#include "dimse/move_scp.h"
+
+#include <spdlog/spdlog.h>
+
+#include "dimse/dimse_status.h"
+#include "dimse/message_io.h"
+#include "dimse/outbound_association.h"
+#include "dimse/query_from_identifier.h"
+#include "dimse/retrieve.h"
+#include "dimse/store_scu.h"
+
+namespace tessera::dimse {
+namespace {
+
+Status Respond(ServiceContext& context, const T_DIMSE_C_MoveRQ& request,
+               T_ASC_PresentationContextID context_id, std::uint16_t code,
+               const SubOperationTally* tally, std::string_view comment) {
+  T_DIMSE_C_MoveRSP response{};
+  response.DimseStatus = code;
+  std::unique_ptr<DcmDataset> identifier;
+  if (tally != nullptr) {
+    response.NumberOfRemainingSubOperations = tally->remaining();
+    response.NumberOfCompletedSubOperations = tally->completed();
+    response.NumberOfFailedSubOperations = tally->failed();
+    response.NumberOfWarningSubOperations = tally->warning();
+    if (code != status::kPending) identifier = tally->FailedInstancesIdentifier();
+  }
+  const auto detail = comment.empty() ? nullptr : ErrorComment(comment);
+  return SendStatus(DIMSE_sendMoveResponse(&context.association, context_id, &request, &response,
+                                           identifier.get(), detail.get()),
+                    "a C-MOVE response");
+}
+
+Status RespondFailure(ServiceContext& context, const T_DIMSE_C_MoveRQ& request,
+                      T_ASC_PresentationContextID context_id, std::uint16_t code,
+                      std::string_view message) {
+  spdlog::warn("dimse: C-MOVE from {} to {} failed with 0x{:04X}: {}", context.Caller(),
+               request.MoveDestination, code, message);
+  return Respond(context, request, context_id, code, nullptr, message);
+}
+
+bool CancelRequested(ServiceContext& context, T_ASC_PresentationContextID context_id,
+                     const T_DIMSE_C_MoveRQ& request) {
+  return DIMSE_checkForCancelRQ(&context.association, context_id, request.MessageID).good();
+}
+
+void FailRemaining(SubOperationTally& tally, std::span<const archive::InstanceRef> rest) {
+  for (const archive::InstanceRef& instance : rest) tally.RecordFailure(instance.sop_instance_uid);
+}
+
+}  // namespace
+
+Status ServeMove(ServiceContext& context, const T_DIMSE_C_MoveRQ& request,
+                 T_ASC_PresentationContextID context_id) {
+  auto identifier = ReceiveDataSet(context.association, context.dimse_timeout());
+  if (!identifier) return std::move(identifier).error();
+  ++context.stats.moves;
+  const auto accepted = FindAcceptedContext(context.association, context_id);
+  const auto model = accepted ? ModelOfSopClass(accepted->abstract_syntax) : std::nullopt;
+  if (!context.Allows(Operation::kMove) || !model) {
+    return RespondFailure(context, request, context_id, status::kNotAuthorized,
+                          "C-MOVE is not allowed here");
+  }
+  const KnownPeer* destination = context.policy.FindPeer(request.MoveDestination);
+  if (destination == nullptr) {
+    return RespondFailure(context, request, context_id, status::kMoveDestinationUnknown,
+                          "unknown move destination");
+  }
+  auto query = RetrieveQueryFromIdentifier(**identifier, *model);
+  if (!query) {
+    return RespondFailure(context, request, context_id,
+                          ToDimseStatus(Service::kRetrieve, query.error().code),
+                          query.error().message);
+  }
+  auto instances = FindInstances(context.archive, *query);
+  if (!instances) {
+    return RespondFailure(context, request, context_id,
+                          ToDimseStatus(Service::kRetrieve, instances.error().code),
+                          instances.error().message);
+  }
+  SubOperationTally tally(instances->size());
+  if (instances->empty())
+    return Respond(context, request, context_id, status::kSuccess, &tally, "");
+
+  auto outbound =
+      OutboundAssociation::Open(*destination, context.options, context.requestor_tls, *instances);
+  if (!outbound) {
+    spdlog::warn("dimse: C-MOVE from {}: {}", context.Caller(), outbound.error().message);
+    FailRemaining(tally, *instances);
+    context.stats.sub_operation_failures += instances->size();
+    return Respond(context, request, context_id, tally.FinalStatus(false), &tally,
+                   "cannot reach the move destination");
+  }
+  StoreScuOptions options;
+  options.dimse_timeout = context.options.dimse_timeout;
+  options.move_originator_ae_title = context.peer.calling_ae;
+  options.move_originator_message_id = request.MessageID;
+  StoreScu scu((*outbound)->association(), std::move(options));
+
+  bool cancelled = false;
+  for (std::size_t i = 0; i < instances->size(); ++i) {
+    const archive::InstanceRef& instance = (*instances)[i];
+    if (CancelRequested(context, context_id, request)) {
+      cancelled = true;
+      break;
+    }
+    if (context.shutdown.Expired()) {
+      FailRemaining(tally, std::span(*instances).subspan(i));
+      break;
+    }
+    ++context.stats.sub_operations;
+    auto sent = scu.Send(instance);
+    if (sent) tally.Record(instance.sop_instance_uid, sent->status);
+    if (!sent) {
+      ++context.stats.sub_operation_failures;
+      tally.RecordFailure(instance.sop_instance_uid);
+      spdlog::warn("dimse: C-MOVE to {}: sending {} failed: {}", destination->ae_title,
+                   instance.sop_instance_uid, sent.error().message);
+    }
+    if (!sent && sent.error().code == ErrorCode::kUnavailable) {
+      (*outbound)->MarkBroken();
+      FailRemaining(tally, std::span(*instances).subspan(i + 1));
+      context.stats.sub_operation_failures += instances->size() - i - 1;
+      break;
+    }
+    if (sent && !IsSuccessOrWarning(sent->status)) ++context.stats.sub_operation_failures;
+    if (tally.remaining() == 0) break;
+    if (auto pending = Respond(context, request, context_id, status::kPending, &tally, "");
+        !pending) {
+      return pending;
+    }
+  }
+  outbound->reset();  // release the destination association before the final answer
+  return Respond(context, request, context_id, tally.FinalStatus(cancelled), &tally, "");
+}
+
+}  // namespace tessera::dimse

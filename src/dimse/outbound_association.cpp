@@ -1,0 +1,110 @@
+#include "dimse/outbound_association.h"
+
+#include <map>
+#include <set>
+#include <vector>
+
+#include <dcmtk/dcmnet/dul.h>
+
+#include "dicom/codecs.h"
+
+namespace tessera::dimse {
+namespace {
+
+// PS3.8: presentation context IDs are odd numbers 1..255.
+constexpr std::size_t kMaxContexts = 128;
+
+Error Unavailable(const KnownPeer& peer, std::string_view what, const OFCondition& condition) {
+  return Fail(ErrorCode::kUnavailable, "C-MOVE destination " + peer.ae_title + " (" + peer.host +
+                                           ":" + std::to_string(peer.port) +
+                                           "): " + std::string(what) + ": " + condition.text());
+}
+
+struct Proposal {
+  std::string sop_class;
+  std::vector<std::string> syntaxes;
+};
+
+std::vector<Proposal> Proposals(std::span<const archive::InstanceRef> instances) {
+  std::map<std::string, std::set<std::string>> stored;  // SOP class -> stored syntaxes
+  std::vector<std::string> order;
+  for (const archive::InstanceRef& instance : instances) {
+    auto [it, added] = stored.try_emplace(instance.sop_class_uid);
+    if (added) order.push_back(instance.sop_class_uid);
+    it->second.insert(instance.transfer_syntax_uid);
+  }
+  const std::vector<std::string> fallback = {
+      std::string(dicom::transfer_syntax::kExplicitVrLittleEndian),
+      std::string(dicom::transfer_syntax::kImplicitVrLittleEndian)};
+  std::vector<Proposal> proposals;
+  for (const std::string& sop_class : order) {
+    for (const std::string& syntax : stored[sop_class]) {
+      proposals.push_back({sop_class, {syntax}});
+    }
+    proposals.push_back({sop_class, fallback});
+  }
+  if (proposals.size() > kMaxContexts) proposals.resize(kMaxContexts);
+  return proposals;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<OutboundAssociation>> OutboundAssociation::Open(
+    const KnownPeer& peer, const DimseOptions& options, DcmTLSTransportLayer* tls,
+    std::span<const archive::InstanceRef> instances) {
+  if (peer.tls && tls == nullptr) {
+    return Fail(ErrorCode::kInvalidArgument, "C-MOVE destination " + peer.ae_title +
+                                                 " wants DICOM TLS, which is not configured");
+  }
+  const int timeout = static_cast<int>(options.association_timeout.count());
+  std::unique_ptr<OutboundAssociation> outbound(new OutboundAssociation());
+  T_ASC_Network* network = nullptr;
+  OFCondition result = ASC_initializeNetwork(NET_REQUESTOR, 0, timeout, &network);
+  outbound->network_.reset(network);
+  if (result.bad()) return Unavailable(peer, "initializing the network", result);
+  if (peer.tls) {
+    result = ASC_setTransportLayer(network, tls, 0);
+    if (result.bad()) return Unavailable(peer, "setting the TLS layer", result);
+  }
+
+  T_ASC_Parameters* params = nullptr;
+  result = ASC_createAssociationParameters(&params, static_cast<long>(options.max_pdu_bytes));
+  if (result.bad()) return Unavailable(peer, "creating association parameters", result);
+  ASC_setAPTitles(params, options.ae_title.c_str(), peer.ae_title.c_str(), nullptr);
+  ASC_setTransportLayerType(params, peer.tls ? OFTrue : OFFalse);
+  const std::string address = peer.host + ":" + std::to_string(peer.port);
+  ASC_setPresentationAddresses(params, "localhost", address.c_str());
+  T_ASC_PresentationContextID id = 1;
+  for (const Proposal& proposal : Proposals(instances)) {
+    std::vector<const char*> syntaxes;
+    for (const std::string& syntax : proposal.syntaxes) syntaxes.push_back(syntax.c_str());
+    ASC_addPresentationContext(params, id, proposal.sop_class.c_str(), syntaxes.data(),
+                               static_cast<int>(syntaxes.size()));
+    id += 2;
+  }
+
+  T_ASC_Association* raw = nullptr;
+  result = ASC_requestAssociation(network, params, &raw, nullptr, nullptr, DUL_NOBLOCK, timeout);
+  // The association owns the parameters from here on, also when the request failed.
+  if (raw == nullptr) ASC_destroyAssociationParameters(&params);
+  outbound->association_.reset(raw);
+  if (result.bad()) return Unavailable(peer, "requesting an association", result);
+  outbound->established_ = true;
+  if (ASC_countAcceptedPresentationContexts(raw->params) == 0) {
+    outbound->MarkBroken();
+    return Fail(ErrorCode::kUnavailable,
+                "C-MOVE destination " + peer.ae_title + " accepted no presentation context");
+  }
+  return outbound;
+}
+
+OutboundAssociation::~OutboundAssociation() {
+  if (!established_) return;
+  if (broken_) {
+    ASC_abortAssociation(association_.get());
+    return;
+  }
+  if (ASC_releaseAssociation(association_.get()).bad()) ASC_abortAssociation(association_.get());
+}
+
+}  // namespace tessera::dimse

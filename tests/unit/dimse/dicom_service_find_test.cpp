@@ -1,0 +1,171 @@
+// C-FIND against DicomService: findscu and a raw C-CANCEL.
+
+#include <cstring>
+#include <set>
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmnet/dimse.h>
+
+#include "dimse/association_handle.h"
+#include "service_test_support.h"
+
+namespace tessera::dimse {
+namespace {
+
+using namespace service_test;
+
+TEST_F(DicomServiceTest, FindscuMatchesAtEachLevelAndModel) {
+  Start(Options());
+  const auto specs = MakeStudies();
+  StoreWithStorescu(specs);
+  const auto find = [&](const std::string& name, const std::string& arguments) {
+    const fs::path out = dir_ / name;
+    fs::create_directories(out);
+    const ToolResult result = RunTool("findscu -aet VIEWER -aec TESSERA -X -od " + Quote(out) +
+                                      " " + arguments + " " + Peer());
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    return ReadResponses(out);
+  };
+
+  // Study Root, STUDY level: wildcard and date range.
+  auto studies = find("study",
+                      "-S -k QueryRetrieveLevel=STUDY -k PatientName=Doe* "
+                      "-k StudyDate=20240101-20241231 -k StudyInstanceUID -k "
+                      "AccessionNumber");
+  ASSERT_EQ(studies.size(), 2u);
+  for (auto& response : studies) {
+    DcmDataset& data = *response->getDataset();
+    EXPECT_EQ(StringOf(data, DCM_QueryRetrieveLevel), "STUDY");
+    EXPECT_EQ(StringOf(data, DCM_PatientName), "Doe^John");
+    EXPECT_EQ(StringOf(data, DCM_AccessionNumber), "ACC-1");
+    EXPECT_FALSE(StringOf(data, DCM_StudyInstanceUID).empty());
+    EXPECT_FALSE(data.tagExists(DCM_StudyDescription));  // not requested
+  }
+
+  // Patient Root, PATIENT level.
+  auto patients = find("patient", "-P -k QueryRetrieveLevel=PATIENT -k PatientName -k PatientID");
+  ASSERT_EQ(patients.size(), 2u);
+
+  // Patient Root, STUDY level for one patient: an open range.
+  auto patient_studies = find("patient-study",
+                              "-P -k QueryRetrieveLevel=STUDY -k PatientID=PID-1 "
+                              "-k StudyDate=-20240131 -k StudyInstanceUID");
+  ASSERT_EQ(patient_studies.size(), 1u);
+  EXPECT_EQ(StringOf(*patient_studies[0]->getDataset(), DCM_StudyInstanceUID), specs[0].study_uid);
+  EXPECT_EQ(StringOf(*patient_studies[0]->getDataset(), DCM_PatientID), "PID-1");
+
+  // Study Root, SERIES level within a study.
+  auto series =
+      find("series", "-S -k QueryRetrieveLevel=SERIES -k StudyInstanceUID=" + specs[4].study_uid +
+                         " -k SeriesInstanceUID -k Modality");
+  ASSERT_EQ(series.size(), 1u);
+  EXPECT_EQ(StringOf(*series[0]->getDataset(), DCM_Modality), "MR");
+  EXPECT_EQ(StringOf(*series[0]->getDataset(), DCM_SeriesInstanceUID), specs[4].series_uid);
+
+  // Study Root, IMAGE level with a UID list.
+  auto images =
+      find("image", "-S -k QueryRetrieveLevel=IMAGE -k StudyInstanceUID=" + specs[0].study_uid +
+                        " -k SeriesInstanceUID=" + specs[0].series_uid + " -k 'SOPInstanceUID=" +
+                        specs[0].sop_uid + "\\" + specs[1].sop_uid + "' -k InstanceNumber");
+  ASSERT_EQ(images.size(), 2u);
+  std::set<std::string> numbers;
+  for (auto& image : images) numbers.insert(StringOf(*image->getDataset(), DCM_InstanceNumber));
+  EXPECT_EQ(numbers, (std::set<std::string>{"1", "2"}));
+}
+
+TEST_F(DicomServiceTest, FindscuGetsAFailureForAMalformedIdentifier) {
+  Start(Options());
+  const ToolResult result = RunTool(
+      "findscu -v -aet VIEWER -aec TESSERA -S -k QueryRetrieveLevel=STUDY "
+      "-k StudyDate=2024-01 " +
+      Peer());
+  EXPECT_NE(result.output.find("Final Find Response (Error: DataSetDoesNotMatchSOPClass)"),
+            std::string::npos)
+      << result.output;
+}
+
+TEST_F(DicomServiceTest, FindscuCanSendACancel) {
+  Start(Options());
+  StoreWithStorescu(MakeStudies());
+  // findscu cancels after the first response; by then the few matches have all
+  // been sent, so the cancel reaches an ended operation and must be ignored.
+  const ToolResult result = RunTool(
+      "findscu -v -aet VIEWER -aec TESSERA --cancel 1 -S "
+      "-k QueryRetrieveLevel=IMAGE -k SOPInstanceUID " +
+      Peer());
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("Sending Cancel Request"), std::string::npos) << result.output;
+  EXPECT_EQ(RunTool("echoscu -aec TESSERA " + Peer()).exit_code, 0);
+}
+
+TEST_F(DicomServiceTest, FindStopsAtACancelRequest) {
+  Start(Options());
+  StoreWithStorescu(MakeStudies());
+  T_ASC_Network* raw_network = nullptr;
+  ASSERT_TRUE(ASC_initializeNetwork(NET_REQUESTOR, 0, 10, &raw_network).good());
+  NetworkHandle network(raw_network);
+  T_ASC_Parameters* params = nullptr;
+  ASSERT_TRUE(ASC_createAssociationParameters(&params, 16384).good());
+  ASC_setAPTitles(params, "VIEWER", "TESSERA", nullptr);
+  const std::string address = "127.0.0.1:" + std::to_string(service_->port());
+  ASC_setPresentationAddresses(params, "localhost", address.c_str());
+  const char* syntaxes[] = {UID_LittleEndianExplicitTransferSyntax};
+  ASC_addPresentationContext(params, 1, UID_FINDStudyRootQueryRetrieveInformationModel, syntaxes,
+                             1);
+  T_ASC_Association* raw = nullptr;
+  ASSERT_TRUE(ASC_requestAssociation(network.get(), params, &raw).good());
+  RequestedAssociation association(raw);
+
+  // The request and, right behind it, its cancel.
+  T_DIMSE_Message request{};
+  request.CommandField = DIMSE_C_FIND_RQ;
+  request.msg.CFindRQ.MessageID = 1;
+  std::strcpy(request.msg.CFindRQ.AffectedSOPClassUID,
+              UID_FINDStudyRootQueryRetrieveInformationModel);
+  request.msg.CFindRQ.Priority = DIMSE_PRIORITY_MEDIUM;
+  request.msg.CFindRQ.DataSetType = DIMSE_DATASET_PRESENT;
+  DcmDataset identifier;
+  identifier.putAndInsertString(DCM_QueryRetrieveLevel, "IMAGE");
+  identifier.putAndInsertString(DCM_SOPInstanceUID, "");
+  ASSERT_TRUE(
+      DIMSE_sendMessageUsingMemoryData(raw, 1, &request, nullptr, &identifier, nullptr, nullptr)
+          .good());
+  ASSERT_TRUE(DIMSE_sendCancelRequest(raw, 1, 1).good());
+
+  int pending = 0;
+  std::uint16_t final_status = 0;
+  while (true) {
+    T_DIMSE_Message response{};
+    T_ASC_PresentationContextID id = 0;
+    ASSERT_TRUE(DIMSE_receiveCommand(raw, DIMSE_BLOCKING, 0, &id, &response, nullptr).good());
+    ASSERT_EQ(response.CommandField, DIMSE_C_FIND_RSP);
+    if (response.msg.CFindRSP.DataSetType != DIMSE_DATASET_NULL) {
+      DcmDataset* data = nullptr;
+      ASSERT_TRUE(DIMSE_receiveDataSetInMemory(raw, DIMSE_BLOCKING, 0, &id, &data, nullptr, nullptr)
+                      .good());
+      delete data;
+    }
+    if (response.msg.CFindRSP.DimseStatus != 0xFF00) {
+      final_status = response.msg.CFindRSP.DimseStatus;
+      break;
+    }
+    ++pending;
+  }
+  EXPECT_EQ(final_status, 0xFE00);
+  EXPECT_LT(pending, 5);
+  ASC_releaseAssociation(raw);
+}
+
+TEST_F(DicomServiceTest, RefusesFindFromAnUnknownAeTitle) {
+  Start(Options());
+  const ToolResult result =
+      RunTool("findscu -aet STRANGER -aec TESSERA -S -k QueryRetrieveLevel=STUDY " + Peer());
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("Calling AE Title Not Recognized"), std::string::npos)
+      << result.output;
+  // The same caller may still echo and store.
+  EXPECT_EQ(RunTool("echoscu -aet STRANGER -aec TESSERA " + Peer()).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace tessera::dimse

@@ -1,0 +1,128 @@
+// C-STORE into DicomService: storescu and byte-for-byte raw sends.
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
+
+#include "dimse/outbound_association.h"
+#include "service_test_support.h"
+
+namespace tessera::dimse {
+namespace {
+
+using namespace service_test;
+
+TEST_F(DicomServiceTest, StoredInstancesAreFoundAtOnce) {
+  Start(Options());
+  const auto specs = MakeStudies();
+  StoreWithStorescu(specs);
+  EXPECT_EQ(CountInstances(), specs.size());
+  archive::Query studies;
+  studies.level = archive::QueryLevel::kStudy;
+  auto found = archive_->Find(studies);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->matches.size(), 3u);
+}
+
+TEST_F(DicomServiceTest, StoresWhatWasSentByteForByte) {
+  Start(Options());
+  // One file per transfer syntax the service accepts.
+  for (const char* name :
+       {"CT_small.dcm", "MR_small_implicit.dcm", "MR_small_bigendian.dcm", "image_dfl.dcm",
+        "JPEG2000.dcm", "MR_small_jp2klossless.dcm", "MR_small_RLE.dcm", "SC_rgb_jpeg_dcmtk.dcm",
+        "JPGExtended.dcm", "MR_small_jpeg_ls_lossless.dcm"}) {
+    const fs::path source = kTestFiles / name;
+    DcmFileFormat original;
+    ASSERT_TRUE(original.loadFile(source.c_str()).good()) << name;
+    DcmDataset& data = *original.getDataset();
+    const std::string syntax = StringOf(*original.getMetaInfo(), DCM_TransferSyntaxUID);
+    InstanceSpec spec;
+    spec.study_uid = StringOf(data, DCM_StudyInstanceUID);
+    spec.series_uid = StringOf(data, DCM_SeriesInstanceUID);
+    spec.sop_uid = StringOf(data, DCM_SOPInstanceUID);
+
+    auto status = SendRaw(source, StringOf(data, DCM_SOPClassUID), syntax, spec.sop_uid);
+    ASSERT_TRUE(status) << name << ": " << status.error().message;
+    EXPECT_EQ(*status, 0x0000) << name;
+
+    const fs::path stored = StoredPath(spec);
+    ASSERT_FALSE(stored.empty()) << name;
+    EXPECT_TRUE(DataSetBytes(stored) == DataSetBytes(source) ||
+                DataSetBytes(stored) == DataSetBytes(source) + '\0')  // deflate padding
+        << name;
+    DcmFileFormat kept;
+    ASSERT_TRUE(kept.loadFile(stored.c_str()).good()) << name;
+    EXPECT_EQ(StringOf(*kept.getMetaInfo(), DCM_TransferSyntaxUID), syntax) << name;
+    EXPECT_EQ(StringOf(*kept.getMetaInfo(), DCM_SourceApplicationEntityTitle), "RAWSCU");
+  }
+}
+
+TEST_F(DicomServiceTest, WarnsWhenTheDataSetIsNotTheRequestedInstance) {
+  Start(Options());
+  auto status = SendRaw(kTestFiles / "CT_small.dcm", UID_CTImageStorage,
+                        UID_LittleEndianExplicitTransferSyntax, NewUid());
+  ASSERT_TRUE(status) << status.error().message;
+  EXPECT_EQ(*status, 0xB007);  // stored, with a warning
+  EXPECT_EQ(CountInstances(), 1u);
+}
+
+TEST_F(DicomServiceTest, StoresEveryPydicomTestFileStorescuCanSend) {
+  Start(Options());
+  std::vector<std::string> stored_files;
+  std::vector<std::string> refused_files;
+  for (const auto& entry : fs::directory_iterator(kTestFiles)) {
+    if (entry.path().extension() != ".dcm") continue;
+    const std::string name = entry.path().filename().string();
+    DcmFileFormat file;
+    const bool readable = file.loadFile(entry.path().c_str()).good();
+    const std::string syntax =
+        readable ? StringOf(*file.getMetaInfo(), DCM_TransferSyntaxUID) : std::string();
+    // Compressed files go as they are: propose their own transfer syntax.
+    const ToolResult sent = RunTool("storescu -v " + ProposeOption(syntax) + " -aec TESSERA " +
+                                    Peer() + " " + Quote(entry.path()));
+    if (sent.output.find("Received Store Response (Success)") != std::string::npos) {
+      ASSERT_TRUE(readable) << name;
+      const std::string sop_uid = StringOf(*file.getDataset(), DCM_SOPInstanceUID);
+      EXPECT_EQ(CountInstances(sop_uid), 1u) << name;
+      stored_files.push_back(name);
+    }
+    if (sent.output.find("Received Store Response (") != std::string::npos &&
+        sent.output.find("(Success)") == std::string::npos) {
+      refused_files.push_back(name);
+    }
+  }
+  // What storescu cannot read (no File Meta, no SOP Instance UID, truncated) never
+  // arrives; everything that does is stored. (Refusals: the next test.)
+  EXPECT_GE(stored_files.size(), 45u);
+  EXPECT_EQ(refused_files, std::vector<std::string>{});
+  RecordProperty("stored_files", static_cast<int>(stored_files.size()));
+  EXPECT_EQ(RunTool("echoscu -aec TESSERA " + Peer()).exit_code, 0);
+}
+
+TEST_F(DicomServiceTest, AnswersABrokenFileWithAFailureAndKeepsRunning) {
+  Start(Options());
+  // The data set ends in the middle of its Pixel Data.
+  const std::string bytes = ReadFile(kTestFiles / "CT_small.dcm");
+  const fs::path truncated = dir_ / "truncated.dcm";
+  std::ofstream(truncated, std::ios::binary) << bytes.substr(0, bytes.size() - 1000);
+  auto status = SendRaw(truncated, UID_CTImageStorage, UID_LittleEndianExplicitTransferSyntax);
+  ASSERT_TRUE(status) << status.error().message;
+  EXPECT_EQ(*status, 0xC000);
+
+  // storescu sends a data set without a Study Instance UID; the archive refuses it.
+  const fs::path no_study = dir_ / "no_study.dcm";
+  fs::copy_file(kTestFiles / "CT_small.dcm", no_study);
+  ASSERT_EQ(RunTool("dcmodify -nb -ea '(0020,000d)' " + Quote(no_study)).exit_code, 0);
+  const ToolResult stored = RunTool("storescu -v -aec TESSERA " + Peer() + " " + Quote(no_study));
+  EXPECT_NE(stored.output.find("(Error: CannotUnderstand)"), std::string::npos) << stored.output;
+
+  EXPECT_EQ(CountInstances(), 0u);
+  EXPECT_EQ(RunTool("echoscu -aec TESSERA " + Peer()).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace tessera::dimse

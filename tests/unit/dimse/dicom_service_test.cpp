@@ -1,0 +1,135 @@
+// DicomService basics: echo, start-up errors, concurrency, limits, stop.
+
+#include <future>
+#include <thread>
+
+#include "dimse/outbound_association.h"
+#include "service_test_support.h"
+
+namespace tessera::dimse {
+namespace {
+
+using namespace service_test;
+
+TEST_F(DicomServiceTest, AnswersEchoscu) {
+  Start(Options());
+  const ToolResult echo = RunTool("echoscu -aec TESSERA " + Peer());
+  EXPECT_EQ(echo.exit_code, 0) << echo.output;
+}
+
+TEST_F(DicomServiceTest, RejectsAnotherCalledAeTitle) {
+  Start(Options());
+  const ToolResult echo = RunTool("echoscu -aec SOMEONE " + Peer());
+  EXPECT_NE(echo.exit_code, 0);
+  EXPECT_NE(echo.output.find("Called AE Title Not Recognized"), std::string::npos) << echo.output;
+}
+
+TEST_F(DicomServiceTest, FailsToStartOnATakenPort) {
+  Start(Options());
+  DimseOptions options = Options();
+  options.port = service_->port();
+  auto second = DicomService::Start(options, *archive_);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, ErrorCode::kIo);
+}
+
+TEST_F(DicomServiceTest, RefusesInvalidOptions) {
+  DimseOptions options = Options();
+  options.ae_title = "A-TITLE-THAT-IS-TOO-LONG";
+  EXPECT_EQ(DicomService::Start(options, *archive_).error().code, ErrorCode::kInvalidArgument);
+  options = Options();
+  options.max_pdu_bytes = 1024;
+  EXPECT_EQ(DicomService::Start(options, *archive_).error().code, ErrorCode::kInvalidArgument);
+  options = Options();
+  options.tls = true;
+  options.certificate_file = dir_ / "missing.crt";
+  options.private_key_file = dir_ / "missing.key";
+  EXPECT_EQ(DicomService::Start(options, *archive_).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(DicomServiceTest, ServesParallelStorescuAssociations) {
+  Start(Options());
+  constexpr int kSenders = 8;
+  constexpr int kFilesEach = 3;
+  std::vector<std::string> commands;
+  for (int sender = 0; sender < kSenders; ++sender) {
+    InstanceSpec spec;
+    spec.patient_id = "PID-" + std::to_string(sender);
+    spec.study_uid = NewUid();
+    spec.series_uid = NewUid();
+    std::string files;
+    for (int i = 0; i < kFilesEach; ++i) {
+      spec.sop_uid = NewUid();
+      spec.instance_number = i + 1;
+      files += " " + Quote(WriteInstance(dir_ / "in", spec));
+    }
+    commands.push_back("storescu -aet SENDER" + std::to_string(sender) + " -aec TESSERA " + Peer() +
+                       files);
+  }
+  std::vector<std::future<ToolResult>> runs;
+  for (const std::string& command : commands) {
+    runs.push_back(std::async(std::launch::async, [command] { return RunTool(command); }));
+  }
+  for (auto& run : runs) {
+    const ToolResult result = run.get();
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+  }
+  EXPECT_EQ(CountInstances(), static_cast<std::size_t>(kSenders * kFilesEach));
+}
+
+TEST_F(DicomServiceTest, RejectsAssociationsBeyondTheLimit) {
+  DimseOptions options = Options();
+  options.max_associations = 1;
+  Start(options);
+  // Hold the only worker with an idle association of our own.
+  const fs::path file = WriteInstance(
+      dir_ / "in",
+      InstanceSpec{.study_uid = NewUid(), .series_uid = NewUid(), .sop_uid = NewUid()});
+  archive::InstanceRef instance;
+  instance.sop_class_uid = UID_CTImageStorage;
+  instance.transfer_syntax_uid = UID_LittleEndianExplicitTransferSyntax;
+  instance.path = file;
+  KnownPeer peer{.ae_title = "TESSERA", .host = "127.0.0.1", .port = service_->port()};
+  DimseOptions client;
+  client.ae_title = "HOLDER";
+  auto held = OutboundAssociation::Open(peer, client, nullptr, {&instance, 1});
+  ASSERT_TRUE(held) << held.error().message;
+
+  const ToolResult echo = RunTool("echoscu -aec TESSERA " + Peer());
+  EXPECT_NE(echo.exit_code, 0);
+  EXPECT_NE(echo.output.find("Local Limit Exceeded"), std::string::npos) << echo.output;
+
+  held->reset();  // released: the worker is free again
+  bool answered = false;
+  for (int attempt = 0; attempt < 50 && !answered; ++attempt) {
+    answered = RunTool("echoscu -aec TESSERA " + Peer()).exit_code == 0;
+    if (!answered) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(answered);
+}
+
+TEST_F(DicomServiceTest, StopEndsIdleAssociationsAfterTheGracePeriod) {
+  DimseOptions options = Options();
+  options.association_timeout = 1s;
+  Start(options);
+  const fs::path file = WriteInstance(
+      dir_ / "in",
+      InstanceSpec{.study_uid = NewUid(), .series_uid = NewUid(), .sop_uid = NewUid()});
+  archive::InstanceRef instance;
+  instance.sop_class_uid = UID_CTImageStorage;
+  instance.transfer_syntax_uid = UID_LittleEndianExplicitTransferSyntax;
+  instance.path = file;
+  KnownPeer peer{.ae_title = "TESSERA", .host = "127.0.0.1", .port = service_->port()};
+  DimseOptions client;
+  client.ae_title = "HOLDER";
+  auto held = OutboundAssociation::Open(peer, client, nullptr, {&instance, 1});
+  ASSERT_TRUE(held) << held.error().message;
+
+  const auto started = std::chrono::steady_clock::now();
+  service_->Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  (*held)->MarkBroken();
+}
+
+}  // namespace
+}  // namespace tessera::dimse

@@ -1,0 +1,40 @@
+#include "dimse/dimse_status.h"
+
+#include <gtest/gtest.h>
+
+namespace tessera::dimse {
+namespace {
+
+TEST(DimseStatusTest, StoreFailuresAreNeverSuccess) {
+  for (int code = 0; code <= static_cast<int>(ErrorCode::kInternal); ++code) {
+    const std::uint16_t value = ToDimseStatus(Service::kStore, static_cast<ErrorCode>(code));
+    EXPECT_FALSE(IsSuccessOrWarning(value)) << code;
+  }
+}
+
+TEST(DimseStatusTest, MapsStoreErrorsToTheirStatus) {
+  EXPECT_EQ(ToDimseStatus(Service::kStore, ErrorCode::kInvalidArgument), 0xC000);
+  EXPECT_EQ(ToDimseStatus(Service::kStore, ErrorCode::kIo), 0xA700);
+  EXPECT_EQ(ToDimseStatus(Service::kStore, ErrorCode::kPermissionDenied), 0x0124);
+  EXPECT_EQ(ToDimseStatus(Service::kStore, ErrorCode::kInternal), 0x0110);
+}
+
+TEST(DimseStatusTest, MapsQueryErrorsToTheirStatus) {
+  EXPECT_EQ(ToDimseStatus(Service::kFind, ErrorCode::kInvalidArgument), 0xA900);
+  EXPECT_EQ(ToDimseStatus(Service::kFind, ErrorCode::kIo), 0xC000);
+  EXPECT_EQ(ToDimseStatus(Service::kFind, ErrorCode::kUnavailable), 0xA700);
+  EXPECT_EQ(ToDimseStatus(Service::kRetrieve, ErrorCode::kUnavailable), 0xA702);
+  EXPECT_EQ(ToDimseStatus(Service::kRetrieve, ErrorCode::kInvalidArgument), 0xA900);
+}
+
+TEST(DimseStatusTest, TellsWarningsFromFailures) {
+  EXPECT_TRUE(IsSuccessOrWarning(0x0000));
+  EXPECT_TRUE(IsSuccessOrWarning(0xB000));
+  EXPECT_TRUE(IsSuccessOrWarning(0xB007));
+  EXPECT_FALSE(IsSuccessOrWarning(0xA700));
+  EXPECT_FALSE(IsSuccessOrWarning(0xC000));
+  EXPECT_FALSE(IsSuccessOrWarning(0xFF00));
+}
+
+}  // namespace
+}  // namespace tessera::dimse
