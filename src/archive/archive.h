@@ -31,9 +31,11 @@ struct ArchiveOptions {
 // destructor deletes it. Move-only; not thread-safe.
 class IncomingFile {
  public:
-  IncomingFile(std::filesystem::path path, UniqueFd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
-  IncomingFile(IncomingFile&&) = default;
-  IncomingFile& operator=(IncomingFile&&) = default;
+  IncomingFile(std::filesystem::path path, UniqueFd fd)
+      : path_(std::move(path)), fd_(std::move(fd)) {}
+  IncomingFile(IncomingFile&& other) noexcept;
+  // Deletes the file this object held before taking over `other`'s.
+  IncomingFile& operator=(IncomingFile&& other) noexcept;
   ~IncomingFile();
 
   // Appends `bytes`. Errors: kIo (disk full, ...).
@@ -42,9 +44,14 @@ class IncomingFile {
   const std::filesystem::path& path() const { return path_; }
   int fd() const { return fd_.get(); }
   // The archive took the file over; the destructor leaves it alone.
-  void Release() { path_.clear(); fd_.Reset(); }
+  void Release() {
+    path_.clear();
+    fd_.Reset();
+  }
 
  private:
+  void Discard();
+
   std::filesystem::path path_;
   UniqueFd fd_;
   std::uint64_t size_ = 0;

@@ -1,0 +1,82 @@
+#include "archive/archive_impl.h"
+
+#include "archive/recovery.h"
+#include "archive/schema.h"
+
+namespace tessera::archive {
+
+Result<std::unique_ptr<Archive>> Archive::Open(const ArchiveOptions& options) {
+  auto archive = ArchiveImpl::Open(options);
+  if (!archive) return std::move(archive).error();
+  return std::unique_ptr<Archive>(std::move(*archive));
+}
+
+Result<std::unique_ptr<ArchiveImpl>> ArchiveImpl::Open(const ArchiveOptions& options,
+                                                       ArchiveHooks hooks) {
+  if (options.data_dir.empty()) return Fail(ErrorCode::kInvalidArgument, "no data folder");
+  std::unique_ptr<ArchiveImpl> archive(new ArchiveImpl(std::move(hooks)));
+  archive->sql_ = WriterSql::Build();
+
+  auto blobs = BlobStore::Open(options.data_dir);
+  if (!blobs) return std::move(blobs).error();
+  archive->blobs_ = std::move(*blobs);
+
+  db::DatabaseOptions db_options;
+  db_options.readers = options.db_readers;
+  db_options.connection.synchronous_full = true;  // acknowledged means durable
+  auto db = db::Database::Open(options.data_dir / "index.db", IndexMigrations(), db_options);
+  if (!db) return std::move(db).error();
+  archive->db_ = std::move(*db);
+
+  auto next = Recover(*archive->db_, *archive->blobs_, archive->sql_);
+  if (!next) return std::move(next).error();
+  archive->blobs_->SetNextNumber(*next);
+
+  const Clock& clock =
+      archive->hooks_.clock != nullptr ? *archive->hooks_.clock : archive->system_clock_;
+  archive->garbage_ = std::make_unique<Garbage>(*archive->blobs_);
+  archive->ingester_ =
+      std::make_unique<Ingester>(*archive->db_, *archive->blobs_, *archive->garbage_, archive->sql_,
+                                 options.duplicates, clock, archive->hooks_.crash);
+  archive->queries_ = std::make_unique<QueryRunner>(*archive->db_, archive->functions_,
+                                                    QueryOptions{options.case_insensitive_names});
+  archive->scopes_ = std::make_unique<ScopeReader>(*archive->db_, *archive->blobs_);
+  return archive;
+}
+
+Result<IncomingFile> ArchiveImpl::NewIncomingFile() { return blobs_->NewIncoming(); }
+
+Result<StoredInstance> ArchiveImpl::Store(IncomingFile file, std::string_view expected_study_uid) {
+  return ingester_->Store(std::move(file), expected_study_uid);
+}
+
+Result<QueryResult> ArchiveImpl::Find(const Query& query) const { return queries_->Find(query); }
+
+Result<std::vector<InstanceRef>> ArchiveImpl::Instances(const Scope& scope) const {
+  return scopes_->Instances(scope);
+}
+
+Result<MetadataDocument> ArchiveImpl::Metadata(const Scope& scope) const {
+  return scopes_->Metadata(scope);
+}
+
+Status ArchiveImpl::Delete(const Scope& scope) {
+  auto blobs = db_->Write([&](db::Connection& connection) -> Result<std::vector<BlobNumber>> {
+    db::Transaction transaction(connection);
+    if (auto status = transaction.Begin(); !status) return std::move(status).error();
+    IndexWriter writer(connection, sql_);
+    (void)garbage_->ForgetDisposed(writer);
+    auto removed = writer.Delete(scope);
+    if (!removed) return removed;
+    if (auto status = transaction.Commit(); !status) return std::move(status).error();
+    return removed;
+  });
+  if (!blobs) return std::move(blobs).error();
+  if (ingester_->CrashAt(IngestStep::kDeleteCommitted)) {
+    return SimulatedCrash(IngestStep::kDeleteCommitted);
+  }
+  // The rows are gone for good; a failed unlink is retried at the next start.
+  return garbage_->Dispose(*blobs);
+}
+
+}  // namespace tessera::archive

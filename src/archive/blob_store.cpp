@@ -1,0 +1,124 @@
+#include "archive/blob_store.h"
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "archive/file_ops.h"
+
+namespace tessera::archive {
+
+static constexpr std::string_view kIncomingSuffix = ".part";
+
+Status DirectorySyncSet::Sync() const {
+  // Deeper paths sort after their parents; syncing in reverse makes a new
+  // folder's entries durable before the entry naming the folder.
+  for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
+    if (auto status = SyncDirectory(*it); !status) return status;
+  }
+  return Ok();
+}
+
+Result<std::unique_ptr<BlobStore>> BlobStore::Open(const std::filesystem::path& data_dir) {
+  std::unique_ptr<BlobStore> store(new BlobStore());
+  store->blobs_dir_ = data_dir / "blobs";
+  store->incoming_dir_ = data_dir / "incoming";
+  for (const auto& dir : {data_dir, store->blobs_dir_, store->incoming_dir_}) {
+    auto created = MakeDirectory(dir);
+    if (!created) return std::move(created).error();
+    if (!*created) continue;
+    if (auto status = SyncDirectory(dir.parent_path()); !status) return std::move(status).error();
+  }
+  auto fd = OpenDirectory(store->incoming_dir_);
+  if (!fd) return std::move(fd).error();
+  if (::flock(fd->get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return Fail(ErrorCode::kUnavailable,
+                  "data folder " + data_dir.string() + " is in use by another process");
+    }
+    return IoError("flock", store->incoming_dir_, errno);
+  }
+  store->incoming_fd_ = std::move(*fd);
+  return store;
+}
+
+std::filesystem::path BlobStore::BlobPath(BlobNumber number) const {
+  const auto n = static_cast<unsigned long long>(number);
+  char top[24];
+  char middle[8];
+  char name[32];
+  std::snprintf(top, sizeof top, "%04llx", n >> 24);
+  std::snprintf(middle, sizeof middle, "%03llx", (n >> 12) & 0xfff);
+  std::snprintf(name, sizeof name, "%llx.dcm", n);
+  return blobs_dir_ / top / middle / name;
+}
+
+std::filesystem::path BlobStore::IncomingPath(BlobNumber number) const {
+  char name[32];
+  std::snprintf(name, sizeof name, "%llx", static_cast<unsigned long long>(number));
+  std::string file(name);
+  file += kIncomingSuffix;
+  return incoming_dir_ / file;
+}
+
+std::optional<BlobNumber> BlobStore::ParseIncomingName(std::string_view file_name) {
+  if (!file_name.ends_with(kIncomingSuffix)) return std::nullopt;
+  const auto digits = file_name.substr(0, file_name.size() - kIncomingSuffix.size());
+  if (digits.empty() || digits.size() > 15) return std::nullopt;
+  BlobNumber number = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), number, 16);
+  if (ec != std::errc() || end != digits.data() + digits.size() || number <= 0) return std::nullopt;
+  return number;
+}
+
+std::optional<BlobNumber> BlobStore::IncomingNumber(const std::filesystem::path& path) const {
+  if (path.parent_path() != incoming_dir_) return std::nullopt;
+  return ParseIncomingName(path.filename().native());
+}
+
+Result<IncomingFile> BlobStore::NewIncoming() {
+  const BlobNumber number = next_number_.fetch_add(1);
+  auto path = IncomingPath(number);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd < 0) return IoError("create", path, errno);
+  return IncomingFile(std::move(path), UniqueFd(fd));
+}
+
+Status BlobStore::LinkIncoming(BlobNumber number, DirectorySyncSet& dirs) const {
+  const auto source = IncomingPath(number);
+  const auto target = BlobPath(number);
+  const auto folder = target.parent_path();
+  if (::link(source.c_str(), target.c_str()) != 0) {
+    if (errno != ENOENT) return IoError("link", target, errno);
+    // The folder is new: create it (and its parent), then link again.
+    for (const auto& dir : {folder.parent_path(), folder}) {
+      auto created = MakeDirectory(dir);
+      if (!created) return std::move(created).error();
+      if (*created) dirs.Add(dir.parent_path());
+    }
+    if (::link(source.c_str(), target.c_str()) != 0) return IoError("link", target, errno);
+  }
+  dirs.Add(folder);
+  return Ok();
+}
+
+Status BlobStore::SyncIncomingDir() const { return SyncFd(incoming_fd_.get(), incoming_dir_); }
+
+Status BlobStore::RemoveBlobs(std::span<const BlobNumber> numbers, DirectorySyncSet& dirs) const {
+  for (const BlobNumber number : numbers) {
+    const auto path = BlobPath(number);
+    if (::unlink(path.c_str()) != 0) {
+      if (errno == ENOENT) continue;  // never linked, or removed before a crash
+      return IoError("unlink", path, errno);
+    }
+    dirs.Add(path.parent_path());
+  }
+  return Ok();
+}
+
+}  // namespace tessera::archive

@@ -1,0 +1,84 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+#include <string_view>
+
+#include "archive/archive.h"
+#include "base/result.h"
+#include "base/unique_fd.h"
+
+namespace tessera::archive {
+
+// A blob number names one stored file for good: it is also the instance's row id
+// in the index, and numbers are never reused.
+using BlobNumber = std::int64_t;
+
+// Directories whose entries changed and must be fsynced before a commit may rely
+// on them. Collects each directory once, however many files changed in it.
+class DirectorySyncSet {
+ public:
+  void Add(std::filesystem::path dir) { dirs_.insert(std::move(dir)); }
+  bool empty() const { return dirs_.empty(); }
+  // fsyncs every directory, children before parents. Errors: kIo.
+  Status Sync() const;
+
+ private:
+  std::set<std::filesystem::path> dirs_;
+};
+
+// The files of the archive: <data>/incoming/<n>.part while an instance is being
+// received and <data>/blobs/<n >> 24>/<(n >> 12) & 0xfff>/<n>.dcm once stored
+// (numbers in hex). Consecutive numbers share a folder, so a folder holds at most
+// 4096 files and most batches touch a single folder. Holds an exclusive flock on
+// incoming/ so that a second process cannot open (and "recover") the same data
+// folder. Thread-safe.
+class BlobStore {
+ public:
+  // Creates data_dir, blobs/ and incoming/ when missing and locks the data folder.
+  // Errors: kIo; kUnavailable when another process has it open.
+  static Result<std::unique_ptr<BlobStore>> Open(const std::filesystem::path& data_dir);
+  BlobStore(const BlobStore&) = delete;
+  BlobStore& operator=(const BlobStore&) = delete;
+
+  const std::filesystem::path& blobs_dir() const { return blobs_dir_; }
+  const std::filesystem::path& incoming_dir() const { return incoming_dir_; }
+
+  std::filesystem::path BlobPath(BlobNumber number) const;
+  std::filesystem::path IncomingPath(BlobNumber number) const;
+  // The number an incoming file name stands for; nullopt for a foreign name.
+  static std::optional<BlobNumber> ParseIncomingName(std::string_view file_name);
+  // The number of `path` when it is one of this store's incoming files.
+  std::optional<BlobNumber> IncomingNumber(const std::filesystem::path& path) const;
+
+  // Numbers below `next` are taken. REQUIRES: called before NewIncoming.
+  void SetNextNumber(BlobNumber next) { next_number_.store(next); }
+
+  // Creates an empty incoming file under a fresh number. Errors: kIo.
+  Result<IncomingFile> NewIncoming();
+
+  // Gives the incoming file its final name (a second hard link), creating the
+  // folders as needed. Adds the folders that changed to `dirs`. Errors: kIo.
+  Status LinkIncoming(BlobNumber number, DirectorySyncSet& dirs) const;
+
+  // fsyncs incoming/, making every incoming name created so far durable.
+  Status SyncIncomingDir() const;
+
+  // Unlinks the blobs (missing ones are fine) and adds their folders to `dirs`.
+  Status RemoveBlobs(std::span<const BlobNumber> numbers, DirectorySyncSet& dirs) const;
+
+ private:
+  BlobStore() = default;
+
+  std::filesystem::path blobs_dir_;
+  std::filesystem::path incoming_dir_;
+  UniqueFd incoming_fd_;  // fsynced for new entries; holds the flock
+  std::atomic<BlobNumber> next_number_{1};
+};
+
+}  // namespace tessera::archive

@@ -1,0 +1,50 @@
+#include "archive/file_ops.h"
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace tessera::archive {
+
+Error IoError(std::string_view operation, const std::filesystem::path& path, int error_number) {
+  std::string message(operation);
+  message += ' ';
+  message += path.string();
+  message += ": ";
+  message += std::strerror(error_number);
+  return Error{ErrorCode::kIo, std::move(message)};
+}
+
+Result<UniqueFd> OpenDirectory(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return IoError("open", dir, errno);
+  return UniqueFd(fd);
+}
+
+Status SyncFd(int fd, const std::filesystem::path& what) {
+  if (::fsync(fd) != 0) return IoError("fsync", what, errno);
+  return Ok();
+}
+
+Status SyncDirectory(const std::filesystem::path& dir) {
+  auto fd = OpenDirectory(dir);
+  if (!fd) return std::move(fd).error();
+  return SyncFd(fd->get(), dir);
+}
+
+Result<bool> MakeDirectory(const std::filesystem::path& dir) {
+  if (::mkdir(dir.c_str(), 0750) == 0) return true;
+  if (errno == EEXIST) return false;
+  return IoError("mkdir", dir, errno);
+}
+
+Status RemoveFile(const std::filesystem::path& file) {
+  if (::unlink(file.c_str()) == 0 || errno == ENOENT) return Ok();
+  return IoError("unlink", file, errno);
+}
+
+}  // namespace tessera::archive

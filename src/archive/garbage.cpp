@@ -1,0 +1,53 @@
+#include "archive/garbage.h"
+
+#include "archive/sql_helpers.h"
+
+namespace tessera::archive {
+
+Status Garbage::Dispose(std::span<const BlobNumber> blobs) {
+  if (blobs.empty()) return Ok();
+  DirectorySyncSet dirs;
+  if (auto status = blobs_.RemoveBlobs(blobs, dirs); !status) return status;
+  // The row may only go once the unlink is durable, or a power loss could
+  // bring back a file that nothing points to.
+  if (auto status = dirs.Sync(); !status) return status;
+  std::lock_guard lock(mutex_);
+  disposed_.insert(disposed_.end(), blobs.begin(), blobs.end());
+  return Ok();
+}
+
+Status Garbage::ForgetDisposed(IndexWriter& writer) {
+  std::vector<BlobNumber> disposed;
+  {
+    std::lock_guard lock(mutex_);
+    disposed.swap(disposed_);
+  }
+  return writer.ForgetGarbage(disposed);
+}
+
+Status Garbage::Recover(db::Database& db, const BlobStore& blobs, const WriterSql& sql) {
+  return db.Write([&](db::Connection& connection) -> Status {
+    std::vector<BlobNumber> garbage;
+    {
+      auto statement = connection.Prepare("SELECT blob FROM garbage");
+      if (!statement) return std::move(statement).error();
+      while (true) {
+        auto row = statement->Step();
+        if (!row) return std::move(row).error();
+        if (!*row) break;
+        garbage.push_back(statement->ColumnInt(0));
+      }
+    }
+    if (garbage.empty()) return Ok();
+    DirectorySyncSet dirs;
+    if (auto status = blobs.RemoveBlobs(garbage, dirs); !status) return status;
+    if (auto status = dirs.Sync(); !status) return status;
+    db::Transaction transaction(connection);
+    if (auto status = transaction.Begin(); !status) return status;
+    IndexWriter writer(connection, sql);
+    if (auto status = writer.ForgetGarbage(garbage); !status) return status;
+    return transaction.Commit();
+  });
+}
+
+}  // namespace tessera::archive

@@ -1,0 +1,148 @@
+#include "archive/match_sql.h"
+
+#include <nlohmann/json.hpp>
+
+#include "archive/attributes.h"
+#include "archive/sql_helpers.h"
+#include "archive/time_values.h"
+#include "base/strings.h"
+
+namespace tessera::archive {
+
+std::string SqlParams::Add(SqlValue value) {
+  values_.push_back(std::move(value));
+  return Placeholder(values_.size());
+}
+
+std::string GlobPattern(std::string_view wildcard) {
+  std::string pattern;
+  pattern.reserve(wildcard.size());
+  for (const char c : wildcard) {
+    if (c == '[') {
+      pattern += "[[]";
+    } else {
+      pattern += c;
+    }
+  }
+  return pattern;
+}
+
+static bool IsNumberVr(std::string_view vr) {
+  for (const std::string_view v : {"IS", "DS", "US", "SS", "UL", "SL", "FL", "FD", "UV", "SV"}) {
+    if (vr == v) return true;
+  }
+  return false;
+}
+
+static bool MatchesEverything(std::string_view wildcard) {
+  return wildcard.find_first_not_of('*') == std::string_view::npos;
+}
+
+// The smallest string above every string that starts with `prefix`.
+static std::string PrefixEnd(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
+  if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
+}
+
+std::optional<PrefixRange> WildcardPrefixRange(const Condition& condition, MatchShape shape) {
+  if (condition.type != MatchType::kWildcard || condition.values.empty()) return std::nullopt;
+  if (IsNumberVr(shape.vr)) return std::nullopt;
+  const auto& value = condition.values[0];
+  const std::string prefix(std::string_view(value).substr(0, value.find_first_of("*?")));
+  if (prefix.empty()) return std::nullopt;
+  std::string low = shape.fold ? FoldCaseUtf8(prefix) : prefix;
+  std::string high = PrefixEnd(low);
+  if (high.empty()) return std::nullopt;
+  return PrefixRange{std::move(low), std::move(high)};
+}
+
+static Error Invalid(std::string message) {
+  return Fail(ErrorCode::kInvalidArgument, std::move(message));
+}
+
+// A single value or list member as a parameter: a number for number VRs (so that
+// "02" finds 2), else text, folded when asked.
+static Result<SqlValue> ValueOf(const std::string& value, const Condition& condition,
+                                MatchShape shape) {
+  if (!IsNumberVr(shape.vr)) return SqlValue(shape.fold ? FoldCaseUtf8(value) : value);
+  if (auto integer = ParseInt(Trim(value))) return SqlValue(*integer);
+  return Invalid("\"" + value + "\" is not a number for " + TagKey(condition.tag));
+}
+
+static Result<std::string> Normalised(std::string_view value, std::string_view vr, Bound bound) {
+  if (vr == "DA") return DateBound(value);
+  if (vr == "TM") return TimeBound(value, bound);
+  return DateTimeBound(value, bound);
+}
+
+static bool IsRangeVr(std::string_view vr) { return vr == "DA" || vr == "TM" || vr == "DT"; }
+
+Result<std::string> MatchClause(std::string_view expression, const Condition& condition,
+                                MatchShape shape, SqlParams& params) {
+  const auto& values = condition.values;
+  const std::string column(expression);
+  switch (condition.type) {
+    case MatchType::kUniversal:
+      return std::string();
+    case MatchType::kSingleValue: {
+      if (values.empty() || values[0].empty()) return std::string();  // zero length: universal
+      if (IsRangeVr(shape.vr)) {
+        auto value = Normalised(values[0], shape.vr, Bound::kLow);
+        if (!value) return std::move(value).error();
+        return column + " = " + params.Add(std::move(*value));
+      }
+      auto value = ValueOf(values[0], condition, shape);
+      if (!value) return std::move(value).error();
+      return column + " = " + params.Add(std::move(*value));
+    }
+    case MatchType::kWildcard: {
+      if (values.empty() || MatchesEverything(values[0])) return std::string();
+      const std::string pattern = shape.fold ? FoldCaseUtf8(values[0]) : values[0];
+      const auto range = WildcardPrefixRange(condition, shape);
+      if (!range) return "CAST(" + column + " AS TEXT) GLOB " + params.Add(GlobPattern(pattern));
+      // GLOB alone cannot use an index; the range of its literal prefix can.
+      std::string clause = column + " >= " + params.Add(range->low);
+      clause += " AND " + column + " < " + params.Add(range->high);
+      clause += " AND " + column + " GLOB " + params.Add(GlobPattern(pattern));
+      return clause;
+    }
+    case MatchType::kUidList: {
+      if (values.empty()) return Invalid("empty value list for " + TagKey(condition.tag));
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& v : values) {
+        auto value = ValueOf(v, condition, shape);
+        if (!value) return std::move(value).error();
+        if (const auto* n = std::get_if<std::int64_t>(&*value)) {
+          list.push_back(*n);
+        } else {
+          list.push_back(std::get<std::string>(*value));
+        }
+      }
+      // One parameter whatever the list's length: the statement stays the same.
+      return column + " IN (SELECT value FROM json_each(" +
+             params.Add(list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) + "))";
+    }
+    case MatchType::kRange: {
+      if (!IsRangeVr(shape.vr)) {
+        return Invalid("range matching on " + TagKey(condition.tag) + " (" + std::string(shape.vr) +
+                       ")");
+      }
+      if (values.size() != 2) return Invalid("a range has a low and a high value");
+      std::string clause;
+      for (const Bound bound : {Bound::kLow, Bound::kHigh}) {
+        const auto& v = values[bound == Bound::kLow ? 0 : 1];
+        if (v.empty()) continue;
+        auto normalised = Normalised(v, shape.vr, bound);
+        if (!normalised) return std::move(normalised).error();
+        if (!clause.empty()) clause += " AND ";
+        clause +=
+            column + (bound == Bound::kLow ? " >= " : " <= ") + params.Add(std::move(*normalised));
+      }
+      return clause;
+    }
+  }
+  return std::string();
+}
+
+}  // namespace tessera::archive

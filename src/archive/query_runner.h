@@ -1,0 +1,27 @@
+#pragma once
+
+#include "archive/query.h"
+#include "archive/query_sql.h"
+#include "archive/sql_functions.h"
+#include "base/result.h"
+#include "db/database.h"
+
+namespace tessera::archive {
+
+// Runs queries (Archive::Find) on the reader connections and turns rows into
+// DICOM JSON objects. Thread-safe.
+class QueryRunner {
+ public:
+  QueryRunner(db::Database& db, SqlFunctions& functions, QueryOptions options)
+      : db_(db), functions_(functions), options_(options) {}
+
+  // See Archive::Find.
+  Result<QueryResult> Find(const Query& query) const;
+
+ private:
+  db::Database& db_;
+  SqlFunctions& functions_;
+  const QueryOptions options_;
+};
+
+}  // namespace tessera::archive

@@ -1,0 +1,450 @@
+#include "archive/query_sql.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "archive/match_sql.h"
+#include "base/strings.h"
+
+namespace tessera::archive {
+
+namespace {
+
+Error Invalid(std::string message) { return Fail(ErrorCode::kInvalidArgument, std::move(message)); }
+
+std::string_view LevelName(QueryLevel level) {
+  switch (level) {
+    case QueryLevel::kPatient:
+      return "patient";
+    case QueryLevel::kStudy:
+      return "study";
+    case QueryLevel::kSeries:
+      return "series";
+    case QueryLevel::kInstance:
+      return "instance";
+  }
+  return "?";
+}
+
+class Builder {
+ public:
+  Builder(const Query& query, const QueryOptions& options) : query_(query), options_(options) {}
+
+  Result<SqlQuery> Build();
+
+ private:
+  // Appends a parameter and returns its placeholder.
+  std::string Param(SqlValue value) { return params_.Add(std::move(value)); }
+  std::string Alias(const IndexedAttribute& a);
+  std::string Column(const IndexedAttribute& a, std::string_view suffix = "") {
+    return Alias(a) + "." + std::string(a.column) + std::string(suffix);
+  }
+  std::string RepresentativeInstance() const;
+  std::string From(bool patients, bool metadata) const;
+
+  Status AddScope();
+  Status AddCondition(const Condition& condition);
+  Status MatchIndexed(const IndexedAttribute& a, const Condition& condition);
+  Status MatchJson(Tag tag, std::string_view vr, const Condition& condition);
+  // Adds the clause for `condition` on `expression` (when it constrains anything).
+  Status Match(const std::string& expression, const Condition& condition, MatchShape shape);
+  // Remembers the first wildcard prefix on a studies column (see SqlQuery).
+  void NotePrefix(const std::string& column, const Condition& condition, MatchShape shape);
+  void AddField(Tag tag);
+  void AddDefaultFields();
+
+  struct Probe {
+    std::string column;
+    std::string low;
+    std::string high;
+    std::size_t clause = 0;  // in where_
+  };
+
+  const Query& query_;
+  const QueryOptions& options_;
+  std::vector<std::string> where_;
+  SqlParams params_;
+  std::vector<Tag> field_tags_;
+  bool where_needs_patients_ = false;
+  bool where_needs_metadata_ = false;
+  bool needs_patients_ = false;
+  bool needs_metadata_ = false;
+  std::optional<Probe> probe_;
+};
+
+std::string Builder::Alias(const IndexedAttribute& a) {
+  switch (a.level) {
+    case QueryLevel::kPatient:
+      if (query_.level == QueryLevel::kPatient) return "p";
+      if (a.kind != ColumnKind::kCount) return "st";  // studies repeat patient attributes
+      needs_patients_ = true;
+      return "p";
+    case QueryLevel::kStudy:
+      return "st";
+    case QueryLevel::kSeries:
+      return "se";
+    case QueryLevel::kInstance:
+      return "i";
+  }
+  return "?";
+}
+
+std::string Builder::RepresentativeInstance() const {
+  switch (query_.level) {
+    case QueryLevel::kPatient:
+      return "p.latest_instance";
+    case QueryLevel::kStudy:
+      return "st.latest_instance";
+    case QueryLevel::kSeries:
+      return "se.latest_instance";
+    case QueryLevel::kInstance:
+      return "i.id";
+  }
+  return "NULL";
+}
+
+std::string Builder::From(bool patients, bool metadata) const {
+  std::string from;
+  switch (query_.level) {
+    case QueryLevel::kPatient:
+      from = "patients p";
+      break;
+    case QueryLevel::kStudy:
+      from = "studies st";
+      break;
+    case QueryLevel::kSeries:
+      from = "series se JOIN studies st ON st.id = se.study_pk";
+      break;
+    case QueryLevel::kInstance:
+      from =
+          "instances i JOIN series se ON se.id = i.series_pk "
+          "JOIN studies st ON st.id = se.study_pk";
+      break;
+  }
+  if (patients && query_.level != QueryLevel::kPatient) {
+    from += " JOIN patients p ON p.id = st.patient_pk";
+  }
+  if (metadata) {
+    from += " LEFT JOIN instance_metadata m ON m.instance_pk = " + RepresentativeInstance();
+  }
+  return from;
+}
+
+Status Builder::AddScope() {
+  const auto level = query_.level;
+  if (!query_.patient_id.empty()) {
+    where_.push_back(std::string(level == QueryLevel::kPatient ? "p" : "st") +
+                     ".patient_id = " + Param(query_.patient_id));
+  }
+  if (!query_.study_uid.empty()) {
+    if (level < QueryLevel::kStudy) return Invalid("a patient query cannot name a study");
+    where_.push_back("st.study_uid = " + Param(query_.study_uid));
+  }
+  if (!query_.series_uid.empty()) {
+    if (level < QueryLevel::kSeries) {
+      return Invalid(std::string("a ") + std::string(LevelName(level)) +
+                     " query cannot name a series");
+    }
+    where_.push_back("se.series_uid = " + Param(query_.series_uid));
+  }
+  return Ok();
+}
+
+void Builder::AddField(Tag tag) {
+  if (std::find(field_tags_.begin(), field_tags_.end(), tag) == field_tags_.end()) {
+    field_tags_.push_back(tag);
+  }
+}
+
+Status Builder::AddCondition(const Condition& condition) {
+  if (const auto* a = FindIndexedAttribute(condition.tag)) {
+    if (a->level > query_.level) {
+      // A return key from a lower level is simply not there (C-FIND allows
+      // asking); a constraint on it cannot be honoured.
+      if (condition.type == MatchType::kUniversal) return Ok();
+      return Invalid(TagKey(condition.tag) + " cannot be matched at " +
+                     std::string(LevelName(query_.level)) + " level");
+    }
+    AddField(condition.tag);
+    if (condition.type == MatchType::kUniversal) return Ok();
+    return MatchIndexed(*a, condition);
+  }
+  const std::string vr = VrOfTag(condition.tag);
+  if (vr == "SQ" && condition.type != MatchType::kUniversal) {
+    return Invalid("sequence " + TagKey(condition.tag) + " cannot be matched");
+  }
+  AddField(condition.tag);
+  if (condition.type == MatchType::kUniversal) return Ok();
+  return MatchJson(condition.tag, vr, condition);
+}
+
+Status Builder::Match(const std::string& expression, const Condition& condition, MatchShape shape) {
+  auto clause = MatchClause(expression, condition, shape, params_);
+  if (!clause) return std::move(clause).error();
+  if (!clause->empty()) where_.push_back(std::move(*clause));
+  return Ok();
+}
+
+Status Builder::MatchIndexed(const IndexedAttribute& a, const Condition& condition) {
+  switch (a.kind) {
+    case ColumnKind::kList: {
+      // Matches when any series (any instance) of the study has one of the values.
+      const bool modalities = a.tag == 0x00080061;
+      auto clause = MatchClause(modalities ? "x.modality" : "y.sop_class_uid", condition,
+                                {a.vr, false}, params_);
+      if (!clause) return std::move(clause).error();
+      if (clause->empty()) return Ok();
+      where_.push_back((modalities ? "EXISTS (SELECT 1 FROM series x WHERE x.study_pk = st.id AND "
+                                   : "EXISTS (SELECT 1 FROM series x JOIN instances y ON "
+                                     "y.series_pk = x.id WHERE x.study_pk = st.id AND ") +
+                       *clause + ")");
+      return Ok();
+    }
+    case ColumnKind::kPersonName: {
+      const bool fold = options_.case_insensitive_names;
+      auto clause = MatchClause(Column(a, fold ? "_folded" : ""), condition, {"PN", fold}, params_);
+      if (!clause) return std::move(clause).error();
+      const bool fuzzy =
+          query_.fuzzy_names && !clause->empty() &&
+          (condition.type == MatchType::kSingleValue || condition.type == MatchType::kWildcard);
+      if (!fuzzy) {
+        if (clause->empty()) return Ok();
+        where_.push_back(std::move(*clause));
+        NotePrefix(Column(a, fold ? "_folded" : ""), condition, {"PN", fold});
+        return Ok();
+      }
+      // Fuzzy: also names with a component or word that starts with the value.
+      const std::string words =
+          "(' ' || replace(replace(" + Column(a, "_folded") + ", '^', ' '), '=', ' '))";
+      where_.push_back("((" + *clause + ") OR " + words + " GLOB " +
+                       Param("* " + GlobPattern(FoldCaseUtf8(condition.values[0])) + "*") + ")");
+      return Ok();
+    }
+    case ColumnKind::kTime:
+      if (condition.type == MatchType::kSingleValue || condition.type == MatchType::kRange) {
+        return Match(Column(a, "_norm"), condition, {"TM", false});
+      }
+      return Match(Column(a), condition, {"TM", false});
+    case ColumnKind::kDate:
+    case ColumnKind::kInteger:
+    case ColumnKind::kCount:
+      return Match(Column(a), condition, {a.vr, false});
+    case ColumnKind::kText:
+    case ColumnKind::kUid: {
+      const std::size_t before = where_.size();
+      if (auto status = Match(Column(a), condition, {a.vr, false}); !status) return status;
+      if (where_.size() > before) NotePrefix(Column(a), condition, {a.vr, false});
+      return Ok();
+    }
+  }
+  return Ok();
+}
+
+void Builder::NotePrefix(const std::string& column, const Condition& condition, MatchShape shape) {
+  if (probe_ || query_.level != QueryLevel::kStudy || !column.starts_with("st.")) return;
+  auto range = WildcardPrefixRange(condition, shape);
+  if (!range) return;
+  probe_ = Probe{column, std::move(range->low), std::move(range->high), where_.size() - 1};
+}
+
+Status Builder::MatchJson(Tag tag, std::string_view vr, const Condition& condition) {
+  // The values of the representative instance's element; any one may match.
+  const bool fold = vr == "PN" && options_.case_insensitive_names;
+  std::string value = "value";
+  if (vr == "PN") value = "json_extract(value, '$.Alphabetic')";
+  if (fold) value = "tessera_fold(" + value + ")";
+  if (condition.type == MatchType::kSingleValue || condition.type == MatchType::kRange) {
+    if (vr == "DA") value = "replace(value, '.', '')";
+    if (vr == "TM") value = "tessera_norm_time(value)";
+    if (vr == "DT") value = "tessera_norm_datetime(value)";
+  }
+  const std::string path = Param("$.\"" + TagKey(tag) + "\".Value");
+  auto clause = MatchClause(value, condition, {vr, fold}, params_);
+  if (!clause) return std::move(clause).error();
+  if (clause->empty()) {
+    params_.DropLast();  // the path is not used after all
+    return Ok();
+  }
+  where_.push_back("EXISTS (SELECT 1 FROM json_each(m.json, " + path + ") WHERE " + *clause + ")");
+  where_needs_metadata_ = true;
+  return Ok();
+}
+
+void Builder::AddDefaultFields() {
+  const auto level = query_.level;
+  const auto add_level = [&](QueryLevel of, bool with_counts) {
+    for (const auto& a : IndexedAttributes()) {
+      if (a.level != of) continue;
+      if (a.kind == ColumnKind::kCount && !with_counts) continue;
+      AddField(a.tag);
+    }
+  };
+  if (query_.include_all) {
+    for (const auto& a : IndexedAttributes()) {
+      if (a.level <= level) AddField(a.tag);
+    }
+    return;
+  }
+  switch (level) {
+    case QueryLevel::kPatient:
+      add_level(QueryLevel::kPatient, true);
+      return;
+    case QueryLevel::kStudy:
+      add_level(QueryLevel::kPatient, false);
+      add_level(QueryLevel::kStudy, true);
+      return;
+    case QueryLevel::kSeries:
+      AddField(0x0020000D);  // handlers need it for RetrieveURL
+      if (query_.study_uid.empty()) {
+        add_level(QueryLevel::kPatient, false);
+        add_level(QueryLevel::kStudy, true);
+      }
+      add_level(QueryLevel::kSeries, true);
+      return;
+    case QueryLevel::kInstance:
+      AddField(0x0020000D);
+      AddField(0x0020000E);
+      if (query_.study_uid.empty()) {
+        add_level(QueryLevel::kPatient, false);
+        add_level(QueryLevel::kStudy, true);
+      }
+      if (query_.series_uid.empty()) add_level(QueryLevel::kSeries, true);
+      add_level(QueryLevel::kInstance, true);
+      return;
+  }
+}
+
+Result<SqlQuery> Builder::Build() {
+  if (auto status = AddScope(); !status) return std::move(status).error();
+  for (const auto& condition : query_.conditions) {
+    if (auto status = AddCondition(condition); !status) return std::move(status).error();
+  }
+  where_needs_patients_ = needs_patients_;
+  const std::size_t where_binds = params_.size();
+
+  AddDefaultFields();
+  for (const Tag tag : query_.include) {
+    const auto* a = FindIndexedAttribute(tag);
+    if (a != nullptr && a->level > query_.level) continue;  // not kept at this level
+    AddField(tag);
+  }
+
+  // Sorted, so that the runner builds each result object in key order.
+  std::sort(field_tags_.begin(), field_tags_.end());
+  SqlQuery result;
+  std::string select;
+  int column = 0;
+  for (const Tag tag : field_tags_) {
+    ResultField field;
+    field.tag = tag;
+    field.key = TagKey(tag);
+    field.attribute = FindIndexedAttribute(tag);
+    field.vr = field.attribute != nullptr ? std::string(field.attribute->vr) : VrOfTag(tag);
+    field.column = column;
+    if (!select.empty()) select += ", ";
+    if (field.attribute == nullptr) {
+      select += "json_extract(m.json, " + Param("$.\"" + field.key + "\"") + ")";
+      needs_metadata_ = true;
+      column += 1;
+    } else if (field.attribute->kind == ColumnKind::kPersonName) {
+      select += Column(*field.attribute) + ", " + Column(*field.attribute, "_json");
+      column += 2;
+    } else {
+      select += Column(*field.attribute);
+      column += 1;
+    }
+    result.fields.push_back(std::move(field));
+  }
+
+  // ORDER BY: the requested keys, then a stable key.
+  std::string order;
+  const std::string pk = query_.level == QueryLevel::kPatient  ? "p.id"
+                         : query_.level == QueryLevel::kStudy  ? "st.id"
+                         : query_.level == QueryLevel::kSeries ? "se.id"
+                                                               : "i.id";
+  for (const auto& key : query_.order_by) {
+    std::string expression;
+    if (const auto* a = FindIndexedAttribute(key.tag)) {
+      if (a->level > query_.level) {
+        return Invalid("cannot order " + std::string(LevelName(query_.level)) + " results by " +
+                       TagKey(key.tag));
+      }
+      expression = a->kind == ColumnKind::kPersonName ? Column(*a, "_folded")
+                   : a->kind == ColumnKind::kTime     ? Column(*a, "_norm")
+                                                      : Column(*a);
+    } else {
+      const bool pn = VrOfTag(key.tag) == "PN";
+      expression = "json_extract(m.json, " +
+                   Param("$.\"" + TagKey(key.tag) + "\".Value[0]" + (pn ? ".Alphabetic" : "")) +
+                   ")";
+      needs_metadata_ = true;
+    }
+    if (!order.empty()) order += ", ";
+    order += expression + (key.descending ? " DESC" : "");
+  }
+  if (order.empty()) {
+    switch (query_.level) {
+      case QueryLevel::kPatient:
+        order = "p.patient_name_folded, p.id";
+        break;
+      case QueryLevel::kStudy:
+        // Matches studies_by_date_time read backwards: no sort for the study list.
+        order = "st.study_date DESC, st.study_time_norm DESC, st.id DESC";
+        break;
+      case QueryLevel::kSeries:
+        order = "se.series_number IS NULL, se.series_number, se.id";
+        break;
+      case QueryLevel::kInstance:
+        order = "i.instance_number IS NULL, i.instance_number, i.id";
+        break;
+    }
+  } else {
+    order += ", " + pk;
+  }
+
+  const auto where_clause = [&](const std::vector<std::string>& clauses) {
+    std::string where;
+    for (const auto& clause : clauses) {
+      where += where.empty() ? " WHERE " : " AND ";
+      where += clause;
+    }
+    return where;
+  };
+  const std::string where = where_clause(where_);
+  const std::int64_t limit =
+      query_.limit ? static_cast<std::int64_t>(*query_.limit) : std::int64_t{-1};
+  const std::string limit_param = Param(limit);
+  const std::string offset_param = Param(static_cast<std::int64_t>(query_.offset));
+  result.sql = "SELECT " + select + " FROM " +
+               From(needs_patients_, needs_metadata_ || where_needs_metadata_) + where +
+               " ORDER BY " + order + " LIMIT " + limit_param + " OFFSET " + offset_param;
+  result.count_sql =
+      "SELECT count(*) FROM " + From(where_needs_patients_, where_needs_metadata_) + where;
+  if (probe_ && query_.limit && query_.order_by.empty()) {
+    // The same clause with "+column": a value, not something an index can serve.
+    std::vector<std::string> unindexed = where_;
+    std::string& clause = unindexed[probe_->clause];
+    for (auto at = clause.find(probe_->column); at != std::string::npos;
+         at = clause.find(probe_->column, at + probe_->column.size() + 1)) {
+      clause.insert(at, 1, '+');
+    }
+    result.ordered_sql = "SELECT " + select + " FROM " +
+                         From(needs_patients_, needs_metadata_ || where_needs_metadata_) +
+                         where_clause(unindexed) + " ORDER BY " + order + " LIMIT " + limit_param +
+                         " OFFSET " + offset_param;
+    result.probe_sql = "SELECT count(*) FROM (SELECT 1 FROM studies st WHERE " + probe_->column +
+                       " >= ?1 AND " + probe_->column + " < ?2 LIMIT ?3)";
+    result.probe_binds = {probe_->low, probe_->high, kProbeCap};
+  }
+  result.binds = params_.Take();
+  result.where_binds = where_binds;
+  return result;
+}
+
+}  // namespace
+
+Result<SqlQuery> BuildQuerySql(const Query& query, const QueryOptions& options) {
+  return Builder(query, options).Build();
+}
+
+}  // namespace tessera::archive

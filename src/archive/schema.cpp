@@ -1,0 +1,128 @@
+#include "archive/schema.h"
+
+namespace tessera::archive {
+
+// Version 1. Column names match attributes.cpp. Person names come as three
+// columns: the Alphabetic group (exact matching), its case-folded copy
+// (case-insensitive and wildcard matching) and, only when the value has more than
+// an Alphabetic group, the JSON of the whole value for returning. Times keep the
+// received text and a normalised "HHMMSS.FFFFFF" copy for ranges and ordering.
+static constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE patients (
+  id INTEGER PRIMARY KEY,
+  patient_key TEXT NOT NULL UNIQUE,
+  patient_name TEXT,
+  patient_name_folded TEXT,
+  patient_name_json TEXT,
+  patient_id TEXT,
+  issuer_of_patient_id TEXT,
+  patient_birth_date TEXT,
+  patient_sex TEXT,
+  num_studies INTEGER NOT NULL DEFAULT 0,
+  num_series INTEGER NOT NULL DEFAULT 0,
+  num_instances INTEGER NOT NULL DEFAULT 0,
+  latest_instance INTEGER
+);
+CREATE INDEX patients_by_name_folded ON patients(patient_name_folded);
+CREATE INDEX patients_by_name ON patients(patient_name);
+CREATE INDEX patients_by_patient_id ON patients(patient_id);
+CREATE INDEX patients_by_birth_date ON patients(patient_birth_date);
+
+CREATE TABLE studies (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  patient_pk INTEGER NOT NULL REFERENCES patients(id),
+  study_uid TEXT NOT NULL UNIQUE,
+  study_date TEXT,
+  study_time TEXT,
+  study_time_norm TEXT,
+  accession_number TEXT,
+  referring_physician_name TEXT,
+  referring_physician_name_folded TEXT,
+  referring_physician_name_json TEXT,
+  study_id TEXT,
+  study_description TEXT,
+  timezone_offset TEXT,
+  patient_name TEXT,
+  patient_name_folded TEXT,
+  patient_name_json TEXT,
+  patient_id TEXT,
+  issuer_of_patient_id TEXT,
+  patient_birth_date TEXT,
+  patient_sex TEXT,
+  modalities TEXT,
+  sop_classes TEXT,
+  num_series INTEGER NOT NULL DEFAULT 0,
+  num_instances INTEGER NOT NULL DEFAULT 0,
+  revision INTEGER NOT NULL DEFAULT 0,
+  latest_instance INTEGER
+);
+CREATE INDEX studies_by_patient ON studies(patient_pk);
+CREATE INDEX studies_by_date_time ON studies(study_date, study_time_norm);
+CREATE INDEX studies_by_accession ON studies(accession_number);
+CREATE INDEX studies_by_study_id ON studies(study_id);
+CREATE INDEX studies_by_description ON studies(study_description);
+CREATE INDEX studies_by_referring_folded ON studies(referring_physician_name_folded);
+CREATE INDEX studies_by_referring ON studies(referring_physician_name);
+CREATE INDEX studies_by_patient_name_folded ON studies(patient_name_folded);
+CREATE INDEX studies_by_patient_name ON studies(patient_name);
+CREATE INDEX studies_by_patient_id ON studies(patient_id);
+CREATE INDEX studies_by_birth_date ON studies(patient_birth_date);
+
+CREATE TABLE series (
+  id INTEGER PRIMARY KEY,
+  study_pk INTEGER NOT NULL REFERENCES studies(id),
+  series_uid TEXT NOT NULL UNIQUE,
+  modality TEXT,
+  series_number INTEGER,
+  series_description TEXT,
+  series_date TEXT,
+  series_time TEXT,
+  series_time_norm TEXT,
+  pps_start_date TEXT,
+  pps_start_time TEXT,
+  pps_start_time_norm TEXT,
+  body_part_examined TEXT,
+  num_instances INTEGER NOT NULL DEFAULT 0,
+  latest_instance INTEGER
+);
+CREATE INDEX series_by_study ON series(study_pk, series_number);
+CREATE INDEX series_by_study_modality ON series(study_pk, modality);
+CREATE INDEX series_by_modality ON series(modality);
+CREATE INDEX series_by_date ON series(series_date);
+CREATE INDEX series_by_description ON series(series_description);
+CREATE INDEX series_by_body_part ON series(body_part_examined);
+CREATE INDEX series_by_pps_date ON series(pps_start_date);
+
+CREATE TABLE instances (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  series_pk INTEGER NOT NULL REFERENCES series(id),
+  sop_instance_uid TEXT NOT NULL UNIQUE,
+  sop_class_uid TEXT NOT NULL,
+  instance_number INTEGER,
+  pixel_rows INTEGER,
+  pixel_columns INTEGER,
+  bits_allocated INTEGER,
+  number_of_frames INTEGER,
+  transfer_syntax_uid TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  stored_at INTEGER NOT NULL
+);
+CREATE INDEX instances_by_series ON instances(series_pk, instance_number);
+CREATE INDEX instances_by_series_class ON instances(series_pk, sop_class_uid);
+CREATE INDEX instances_by_class ON instances(sop_class_uid);
+
+CREATE TABLE instance_metadata (
+  instance_pk INTEGER PRIMARY KEY REFERENCES instances(id),
+  json TEXT NOT NULL
+);
+
+CREATE TABLE garbage (
+  blob INTEGER PRIMARY KEY
+);
+)sql";
+
+static constexpr db::Migration kMigrations[] = {{1, kSchemaV1}};
+
+std::span<const db::Migration> IndexMigrations() { return kMigrations; }
+
+}  // namespace tessera::archive

@@ -1,0 +1,76 @@
+#include "archive/blob_store.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "archive_test_util.h"
+
+namespace tessera::archive {
+namespace {
+
+using testing::TempDir;
+
+TEST(BlobStoreTest, NamesFanOutByNumber) {
+  TempDir dir;
+  auto store = BlobStore::Open(dir.path());
+  ASSERT_TRUE(store) << store.error().message;
+  const auto blobs = dir.path() / "blobs";
+  EXPECT_EQ((*store)->BlobPath(1), blobs / "0000" / "000" / "1.dcm");
+  EXPECT_EQ((*store)->BlobPath(0x1234567), blobs / "0001" / "234" / "1234567.dcm");
+  EXPECT_EQ((*store)->BlobPath(0xfff), blobs / "0000" / "000" / "fff.dcm");
+  EXPECT_EQ((*store)->BlobPath(0x1000), blobs / "0000" / "001" / "1000.dcm");
+  EXPECT_EQ((*store)->IncomingPath(0x2a), dir.path() / "incoming" / "2a.part");
+}
+
+TEST(BlobStoreTest, ParsesOnlyItsOwnIncomingNames) {
+  EXPECT_EQ(BlobStore::ParseIncomingName("2a.part"), 42);
+  EXPECT_EQ(BlobStore::ParseIncomingName("2A.part"), 42);
+  EXPECT_FALSE(BlobStore::ParseIncomingName("2a.dcm"));
+  EXPECT_FALSE(BlobStore::ParseIncomingName(".part"));
+  EXPECT_FALSE(BlobStore::ParseIncomingName("0.part"));
+  EXPECT_FALSE(BlobStore::ParseIncomingName("xyz.part"));
+  EXPECT_FALSE(BlobStore::ParseIncomingName("-1.part"));
+  EXPECT_FALSE(BlobStore::ParseIncomingName("1234567890123456.part"));
+}
+
+TEST(BlobStoreTest, LinksIncomingFilesIntoNewFoldersAndRemovesThem) {
+  TempDir dir;
+  auto store = BlobStore::Open(dir.path());
+  ASSERT_TRUE(store);
+  (*store)->SetNextNumber(0x1fff);
+  auto first = (*store)->NewIncoming();
+  auto second = (*store)->NewIncoming();
+  ASSERT_TRUE(first && second);
+  ASSERT_TRUE(first->Write(std::string_view("one")));
+  DirectorySyncSet dirs;
+  ASSERT_TRUE((*store)->LinkIncoming(0x1fff, dirs));
+  ASSERT_TRUE((*store)->LinkIncoming(0x2000, dirs));  // a new folder
+  EXPECT_TRUE(dirs.Sync());
+  EXPECT_TRUE(std::filesystem::exists((*store)->BlobPath(0x1fff)));
+  EXPECT_TRUE(std::filesystem::exists((*store)->BlobPath(0x2000)));
+  EXPECT_EQ(std::filesystem::file_size((*store)->BlobPath(0x1fff)), 3u);
+  EXPECT_NE((*store)->BlobPath(0x1fff).parent_path(), (*store)->BlobPath(0x2000).parent_path());
+
+  const BlobNumber numbers[] = {0x1fff, 0x2000, 0x3000};  // the last was never linked
+  DirectorySyncSet removed;
+  ASSERT_TRUE((*store)->RemoveBlobs(numbers, removed));
+  EXPECT_TRUE(removed.Sync());
+  EXPECT_FALSE(std::filesystem::exists((*store)->BlobPath(0x1fff)));
+  EXPECT_FALSE(std::filesystem::exists((*store)->BlobPath(0x2000)));
+  EXPECT_TRUE(std::filesystem::exists(first->path())) << "incoming names are separate links";
+}
+
+TEST(BlobStoreTest, ASecondStoreOnTheSameFolderIsRefused) {
+  TempDir dir;
+  auto store = BlobStore::Open(dir.path());
+  ASSERT_TRUE(store);
+  auto second = BlobStore::Open(dir.path());
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, ErrorCode::kUnavailable);
+  store->reset();
+  EXPECT_TRUE(BlobStore::Open(dir.path()));
+}
+
+}  // namespace
+}  // namespace tessera::archive

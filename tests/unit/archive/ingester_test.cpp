@@ -1,0 +1,241 @@
+#include "archive/ingester.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+
+#include "archive_test_util.h"
+
+namespace tessera::archive {
+namespace {
+
+using testing::FilesUnder;
+using testing::IntOf;
+using testing::Receive;
+using testing::StoreInstance;
+using testing::TempDir;
+using testing::TestInstance;
+using testing::TextOf;
+
+std::string ReadAll(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+class IngesterTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+
+  void Reopen() {
+    archive_.reset();
+    auto archive = ArchiveImpl::Open(options_);
+    ASSERT_TRUE(archive) << archive.error().message;
+    archive_ = std::move(*archive);
+  }
+
+  std::filesystem::path incoming() const { return dir_.path() / "incoming"; }
+  std::filesystem::path blobs() const { return dir_.path() / "blobs"; }
+
+  nlohmann::json FindInstance(const std::string& sop_uid) {
+    Query query =
+        testing::QueryWith(QueryLevel::kInstance, 0x00080018, MatchType::kSingleValue, {sop_uid});
+    auto result = archive_->Find(query);
+    EXPECT_TRUE(result) << result.error().message;
+    if (!result || result->matches.size() != 1) return nullptr;
+    return result->matches[0];
+  }
+
+  TempDir dir_;
+  ArchiveOptions options_{dir_.path()};
+  std::unique_ptr<ArchiveImpl> archive_;
+};
+
+TEST_F(IngesterTest, OpenCreatesTheDataFolderLayout) {
+  EXPECT_TRUE(std::filesystem::is_directory(blobs()));
+  EXPECT_TRUE(std::filesystem::is_directory(incoming()));
+  EXPECT_TRUE(std::filesystem::is_regular_file(dir_.path() / "index.db"));
+}
+
+TEST_F(IngesterTest, StoreKeepsTheFileByteForByteAndCleansIncoming) {
+  TempDir scratch;
+  const auto source = scratch.path() / "ct.dcm";
+  testing::WriteInstance(source, TestInstance{});
+  auto stored = archive_->Store(Receive(*archive_, source), "");
+  ASSERT_TRUE(stored) << stored.error().message;
+  EXPECT_EQ(stored->outcome, StoreOutcome::kStored);
+  EXPECT_EQ(stored->study_uid, "1.2.3.1");
+  EXPECT_EQ(stored->series_uid, "1.2.3.1.1");
+  EXPECT_EQ(stored->sop_instance_uid, "1.2.3.1.1.1");
+  EXPECT_EQ(stored->sop_class_uid, "1.2.840.10008.5.1.4.1.1.2");
+
+  auto refs = archive_->Instances(Scope{"1.2.3.1", "", ""});
+  ASSERT_TRUE(refs) << refs.error().message;
+  ASSERT_EQ(refs->size(), 1u);
+  const InstanceRef& ref = (*refs)[0];
+  EXPECT_EQ(ReadAll(ref.path), ReadAll(source));
+  EXPECT_EQ(ref.size, std::filesystem::file_size(source));
+  EXPECT_EQ(ref.number_of_frames, 1u);
+  EXPECT_EQ(ref.transfer_syntax_uid, "1.2.840.10008.1.2.1");
+  EXPECT_EQ(ref.sop_class_uid, "1.2.840.10008.5.1.4.1.1.2");
+  EXPECT_TRUE(FilesUnder(incoming()).empty());
+  EXPECT_EQ(FilesUnder(blobs()).size(), 1u);
+}
+
+TEST_F(IngesterTest, StoreRejectsNonDicomAndLeavesNothingBehind) {
+  auto file = archive_->NewIncomingFile();
+  ASSERT_TRUE(file);
+  const std::string junk(4096, 'x');
+  ASSERT_TRUE(file->Write(junk));
+  auto stored = archive_->Store(std::move(*file), "");
+  ASSERT_FALSE(stored);
+  EXPECT_EQ(stored.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(FilesUnder(incoming()).empty());
+  EXPECT_TRUE(FilesUnder(blobs()).empty());
+}
+
+TEST_F(IngesterTest, StoreRejectsTruncatedFileAndLeavesNothingBehind) {
+  auto stored = archive_->Store(Receive(*archive_, testing::PydicomFile("MR_truncated.dcm")), "");
+  ASSERT_FALSE(stored);
+  EXPECT_EQ(stored.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(FilesUnder(incoming()).empty());
+  EXPECT_TRUE(FilesUnder(blobs()).empty());
+}
+
+TEST_F(IngesterTest, StoreRejectsForeignFiles) {
+  TempDir scratch;
+  const auto path = scratch.path() / "x.part";
+  std::ofstream(path) << "x";
+  auto stored = archive_->Store(IncomingFile(path, UniqueFd(::open(path.c_str(), O_RDONLY))), "");
+  ASSERT_FALSE(stored);
+  EXPECT_EQ(stored.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(IngesterTest, StoreReportsConflictWhenStudyDiffersFromExpected) {
+  auto stored = StoreInstance(*archive_, TestInstance{}, "1.2.3.999");
+  ASSERT_FALSE(stored);
+  EXPECT_EQ(stored.error().code, ErrorCode::kConflict);
+  EXPECT_NE(stored.error().message.find("Study Instance UID 1.2.3.1 does not match 1.2.3.999"),
+            std::string::npos)
+      << stored.error().message;
+  EXPECT_TRUE(FilesUnder(incoming()).empty());
+  EXPECT_TRUE(FilesUnder(blobs()).empty());
+  EXPECT_TRUE(StoreInstance(*archive_, TestInstance{}, "1.2.3.1"));
+}
+
+TEST_F(IngesterTest, ResentInstanceReplacesTheOldOneAndItsBlob) {
+  TestInstance first;
+  first.instance_number = "7";
+  ASSERT_TRUE(StoreInstance(*archive_, first));
+  const auto old_blob = FilesUnder(blobs());
+  ASSERT_EQ(old_blob.size(), 1u);
+
+  TestInstance second = first;
+  second.instance_number = "8";
+  auto stored = StoreInstance(*archive_, second);
+  ASSERT_TRUE(stored) << stored.error().message;
+  EXPECT_EQ(stored->outcome, StoreOutcome::kReplaced);
+
+  const auto blob_files = FilesUnder(blobs());
+  ASSERT_EQ(blob_files.size(), 1u);
+  EXPECT_NE(blob_files[0], old_blob[0]);
+  EXPECT_EQ(IntOf(FindInstance("1.2.3.1.1.1"), "00200013"), 8);
+  auto study = archive_->Find(testing::AtLevel(QueryLevel::kStudy));
+  ASSERT_TRUE(study);
+  ASSERT_EQ(study->matches.size(), 1u);
+  EXPECT_EQ(IntOf(study->matches[0], "00201206"), 1);
+  EXPECT_EQ(IntOf(study->matches[0], "00201208"), 1);
+  EXPECT_TRUE(FilesUnder(incoming()).empty());
+}
+
+TEST_F(IngesterTest, KeepPolicyAcknowledgesDuplicatesWithoutStoringThem) {
+  options_.duplicates = DuplicatePolicy::kKeep;
+  Reopen();
+  TestInstance first;
+  first.instance_number = "7";
+  ASSERT_TRUE(StoreInstance(*archive_, first));
+  TestInstance second = first;
+  second.instance_number = "8";
+  auto stored = StoreInstance(*archive_, second);
+  ASSERT_TRUE(stored) << stored.error().message;
+  EXPECT_EQ(stored->outcome, StoreOutcome::kKept);
+  EXPECT_EQ(IntOf(FindInstance("1.2.3.1.1.1"), "00200013"), 7);
+  EXPECT_EQ(FilesUnder(blobs()).size(), 1u);
+  EXPECT_TRUE(FilesUnder(incoming()).empty());
+}
+
+TEST_F(IngesterTest, UnstoredIncomingFileIsDeletedWithItsObject) {
+  std::filesystem::path path;
+  {
+    auto file = archive_->NewIncomingFile();
+    ASSERT_TRUE(file);
+    path = file->path();
+    EXPECT_TRUE(std::filesystem::exists(path));
+    IncomingFile moved = std::move(*file);
+    EXPECT_TRUE(std::filesystem::exists(path));
+  }
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST_F(IngesterTest, ConcurrentStoresFromFourThreadsAreAllStoredAndCounted) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 40;
+  TempDir scratch;
+  // Two studies, each thread writing its own series into one of them.
+  std::vector<std::vector<std::filesystem::path>> files(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      TestInstance instance;
+      instance.study_uid = "1.2.9." + std::to_string(t % 2);
+      instance.series_uid = "1.2.9." + std::to_string(t % 2) + "." + std::to_string(t);
+      instance.sop_uid = instance.series_uid + "." + std::to_string(i);
+      instance.instance_number = std::to_string(i);
+      instance.modality = t < 2 ? "CT" : "MR";
+      const auto path = scratch.path() / (std::to_string(t) + "-" + std::to_string(i) + ".dcm");
+      testing::WriteInstance(path, instance);
+      files[t].push_back(path);
+    }
+  }
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  const auto start = std::chrono::steady_clock::now();
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (const auto& path : files[t]) {
+        auto stored = archive_->Store(Receive(*archive_, path), "");
+        if (!stored) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("[ timing   ] %d stores from %d threads: %.0f instances/s\n", kThreads * kPerThread,
+              kThreads, kThreads * kPerThread / seconds);
+  EXPECT_EQ(failures.load(), 0);
+
+  auto studies = archive_->Find(testing::AtLevel(QueryLevel::kStudy));
+  ASSERT_TRUE(studies);
+  ASSERT_EQ(studies->matches.size(), 2u);
+  for (const auto& study : studies->matches) {
+    EXPECT_EQ(IntOf(study, "00201206"), 2);
+    EXPECT_EQ(IntOf(study, "00201208"), 2 * kPerThread);
+    EXPECT_EQ(study["00080061"]["Value"], nlohmann::json({"CT", "MR"}));
+  }
+  auto patients = archive_->Find(testing::AtLevel(QueryLevel::kPatient));
+  ASSERT_TRUE(patients);
+  ASSERT_EQ(patients->matches.size(), 1u);
+  EXPECT_EQ(IntOf(patients->matches[0], "00201200"), 2);
+  EXPECT_EQ(IntOf(patients->matches[0], "00201202"), kThreads);
+  EXPECT_EQ(IntOf(patients->matches[0], "00201204"), kThreads * kPerThread);
+  EXPECT_EQ(FilesUnder(blobs()).size(), static_cast<std::size_t>(kThreads * kPerThread));
+  EXPECT_TRUE(FilesUnder(incoming()).empty());
+}
+
+}  // namespace
+}  // namespace tessera::archive

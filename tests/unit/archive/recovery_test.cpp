@@ -1,0 +1,260 @@
+#include "archive/recovery.h"
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "archive/sql_helpers.h"
+#include "archive_test_util.h"
+#include "dicom/instance_reader.h"
+
+namespace tessera::archive {
+namespace {
+
+using testing::FilesUnder;
+using testing::IntOf;
+using testing::Receive;
+using testing::TempDir;
+using testing::TestInstance;
+
+class RecoveryTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+
+  // Opens the archive; the hook makes the store/delete stop after `crash_after`.
+  void Open(std::optional<IngestStep> crash_after = std::nullopt) {
+    archive_.reset();
+    ArchiveHooks hooks;
+    if (crash_after) {
+      hooks.crash = [step = *crash_after](IngestStep at) { return at == step; };
+    }
+    auto archive = ArchiveImpl::Open(ArchiveOptions{dir_.path()}, std::move(hooks));
+    ASSERT_TRUE(archive) << archive.error().message;
+    archive_ = std::move(*archive);
+  }
+
+  Result<StoredInstance> Store(const TestInstance& instance) {
+    const auto path = scratch_.path() / (instance.sop_uid + "-" + instance.instance_number);
+    testing::WriteInstance(path, instance);
+    return archive_->Store(Receive(*archive_, path), "");
+  }
+
+  std::size_t InstanceCount() {
+    auto result = archive_->Find(testing::AtLevel(QueryLevel::kInstance));
+    EXPECT_TRUE(result);
+    return result ? result->matches.size() : 0;
+  }
+
+  std::int64_t GarbageRows() {
+    auto count = archive_->database().Write(
+        [](db::Connection& c) { return QueryInt(c, "SELECT count(*) FROM garbage"); });
+    EXPECT_TRUE(count);
+    return count && *count ? **count : -1;
+  }
+
+  std::vector<std::filesystem::path> Incoming() { return FilesUnder(dir_.path() / "incoming"); }
+  std::vector<std::filesystem::path> Blobs() { return FilesUnder(dir_.path() / "blobs"); }
+
+  TempDir dir_;
+  TempDir scratch_;
+  std::unique_ptr<ArchiveImpl> archive_;
+};
+
+TEST_F(RecoveryTest, CrashBeforeTheCommitLeavesNothingAfterRestart) {
+  for (const IngestStep step :
+       {IngestStep::kFileSynced, IngestStep::kLinked, IngestStep::kDirectoriesSynced}) {
+    SCOPED_TRACE(static_cast<int>(step));
+    Open(step);
+    TestInstance instance;
+    auto stored = Store(instance);
+    ASSERT_FALSE(stored);
+    EXPECT_EQ(stored.error().code, ErrorCode::kUnavailable);
+    EXPECT_EQ(Incoming().size(), 1u);  // what a dead process leaves
+    EXPECT_EQ(Blobs().size(), step == IngestStep::kFileSynced ? 0u : 1u);
+
+    Open();
+    EXPECT_EQ(InstanceCount(), 0u);
+    EXPECT_TRUE(Incoming().empty());
+    EXPECT_TRUE(Blobs().empty());
+    ASSERT_TRUE(Store(instance));  // and the same instance can come again
+    EXPECT_EQ(InstanceCount(), 1u);
+    ASSERT_TRUE(archive_->Delete(Scope{instance.study_uid, "", ""}));
+  }
+}
+
+TEST_F(RecoveryTest, CrashAfterTheCommitKeepsTheInstance) {
+  Open(IngestStep::kCommitted);
+  ASSERT_FALSE(Store(TestInstance{}));
+  EXPECT_EQ(Incoming().size(), 1u);
+  Open();
+  EXPECT_EQ(InstanceCount(), 1u);
+  EXPECT_TRUE(Incoming().empty());
+  ASSERT_EQ(Blobs().size(), 1u);
+  auto refs = archive_->Instances(Scope{"1.2.3.1", "", ""});
+  ASSERT_TRUE(refs);
+  EXPECT_EQ((*refs)[0].path, Blobs()[0]);
+}
+
+TEST_F(RecoveryTest, CrashBeforeTheOldBlobOfAReplacementIsRemovedRemovesItAtRestart) {
+  TestInstance instance;
+  instance.instance_number = "1";
+  ASSERT_TRUE(Store(instance));
+  Open(IngestStep::kIncomingRemoved);
+  instance.instance_number = "2";
+  ASSERT_FALSE(Store(instance));
+  EXPECT_EQ(Blobs().size(), 2u);
+  EXPECT_EQ(GarbageRows(), 1);
+  Open();
+  EXPECT_EQ(Blobs().size(), 1u);
+  EXPECT_EQ(GarbageRows(), 0);
+  auto result = archive_->Find(testing::AtLevel(QueryLevel::kInstance));
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->matches.size(), 1u);
+  EXPECT_EQ(IntOf(result->matches[0], "00200013"), 2);
+}
+
+TEST_F(RecoveryTest, CrashBetweenDeleteCommitAndUnlinkRemovesFilesAtRestart) {
+  Open(IngestStep::kDeleteCommitted);
+  ASSERT_TRUE(Store(TestInstance{}));
+  TestInstance second;
+  second.sop_uid = "1.2.3.1.1.2";
+  ASSERT_TRUE(Store(second));
+  ASSERT_FALSE(archive_->Delete(Scope{"1.2.3.1", "", ""}));
+  EXPECT_EQ(Blobs().size(), 2u);
+  EXPECT_EQ(InstanceCount(), 0u);
+  Open();
+  EXPECT_TRUE(Blobs().empty());
+  EXPECT_EQ(GarbageRows(), 0);
+}
+
+TEST_F(RecoveryTest, DisposedGarbageRowsGoWithTheNextWrite) {
+  ASSERT_TRUE(Store(TestInstance{}));
+  ASSERT_TRUE(archive_->Delete(Scope{"1.2.3.1", "", ""}));
+  EXPECT_EQ(GarbageRows(), 1);
+  TestInstance other;
+  other.study_uid = "1.2.3.2";
+  ASSERT_TRUE(Store(other));
+  EXPECT_EQ(GarbageRows(), 0);
+}
+
+TEST_F(RecoveryTest, LeftoversInIncomingAreSettledAtOpen) {
+  ASSERT_TRUE(Store(TestInstance{}));
+  const auto stored_blob = Blobs();
+  ASSERT_EQ(stored_blob.size(), 1u);
+  archive_.reset();
+
+  // A foreign file, an uncommitted instance with its blob link, and a received
+  // file that never got further.
+  const auto incoming = dir_.path() / "incoming";
+  std::ofstream(incoming / "notes.txt") << "x";
+  std::ofstream(incoming / "7f0.part") << "partial";
+  std::ofstream(incoming / "7f1.part") << "linked";
+  const auto blob = dir_.path() / "blobs" / "0000" / "000" / "7f1.dcm";
+  std::filesystem::create_hard_link(incoming / "7f1.part", blob);
+
+  Open();
+  EXPECT_TRUE(Incoming().empty());
+  EXPECT_EQ(Blobs(), stored_blob);
+  EXPECT_EQ(InstanceCount(), 1u);
+  // Numbers seen in incoming/ are not handed out again.
+  auto next = archive_->NewIncomingFile();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->path().filename(), "7f2.part");
+}
+
+TEST_F(RecoveryTest, NumbersAreNeverReusedAfterDeletes) {
+  ASSERT_TRUE(Store(TestInstance{}));
+  const auto first = Blobs();
+  ASSERT_TRUE(archive_->Delete(Scope{"1.2.3.1", "", ""}));
+  Open();
+  ASSERT_TRUE(Store(TestInstance{}));
+  ASSERT_EQ(Blobs().size(), 1u);
+  EXPECT_NE(Blobs()[0], first[0]);
+}
+
+TEST_F(RecoveryTest, ASecondOpenOfTheSameFolderIsRefused) {
+  auto second = ArchiveImpl::Open(ArchiveOptions{dir_.path()});
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, ErrorCode::kUnavailable);
+}
+
+// A real crash: a child process stores (and re-stores) instances from two
+// threads and is killed with SIGKILL at a random moment. After reopening, every
+// indexed instance has its intact blob, every blob is indexed, nothing is left in
+// incoming/ and the counts match.
+TEST_F(RecoveryTest, KillNineDuringStoresLeavesAConsistentArchive) {
+  archive_.reset();
+  constexpr int kFiles = 60;
+  std::vector<std::filesystem::path> files;
+  for (int i = 0; i < kFiles; ++i) {
+    TestInstance instance;
+    instance.series_uid = "1.2.3.1." + std::to_string(i % 3);
+    // Half the UIDs repeat so that replacements are in flight too.
+    instance.sop_uid = instance.series_uid + "." + std::to_string(i % (kFiles / 2));
+    instance.instance_number = std::to_string(i);
+    files.push_back(scratch_.path() / (std::to_string(i) + ".dcm"));
+    testing::WriteInstance(files.back(), instance);
+  }
+  std::mt19937 random(12345);
+  for (int round = 0; round < 4; ++round) {
+    SCOPED_TRACE(round);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      auto archive = ArchiveImpl::Open(ArchiveOptions{dir_.path()});
+      if (!archive) ::_exit(2);
+      std::vector<std::thread> threads;
+      for (int t = 0; t < 2; ++t) {
+        threads.emplace_back([&, t] {
+          for (int n = 0;; ++n) {
+            const auto& file = files[(n * 2 + t) % kFiles];
+            (void)(*archive)->Store(Receive(**archive, file), "");
+          }
+        });
+      }
+      for (auto& thread : threads) thread.join();
+      ::_exit(0);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(150 + random() % 400));
+    ::kill(child, SIGKILL);
+    int wstatus = 0;
+    ::waitpid(child, &wstatus, 0);
+    ASSERT_TRUE(WIFSIGNALED(wstatus)) << "child exited early: " << WEXITSTATUS(wstatus);
+
+    Open();
+    EXPECT_TRUE(Incoming().empty());
+    EXPECT_EQ(GarbageRows(), 0);
+    auto result = archive_->Find(testing::AtLevel(QueryLevel::kInstance));
+    ASSERT_TRUE(result);
+    std::size_t indexed = 0;
+    auto refs = archive_->Instances(Scope{"1.2.3.1", "", ""});
+    if (refs) {
+      for (const auto& ref : *refs) {
+        ++indexed;
+        auto info = dicom::ReadInstance(ref.path, {});
+        ASSERT_TRUE(info) << ref.path << ": " << info.error().message;
+        EXPECT_EQ(info->sop_instance_uid, ref.sop_instance_uid);
+        EXPECT_EQ(std::filesystem::file_size(ref.path), ref.size);
+      }
+    }
+    EXPECT_EQ(result->matches.size(), indexed);
+    EXPECT_EQ(Blobs().size(), indexed);
+    EXPECT_GT(indexed, 0u) << "the child should have stored something";
+    auto study = archive_->Find(testing::AtLevel(QueryLevel::kStudy));
+    ASSERT_TRUE(study);
+    if (indexed > 0) {
+      ASSERT_EQ(study->matches.size(), 1u);
+      EXPECT_EQ(IntOf(study->matches[0], "00201208"), static_cast<std::int64_t>(indexed));
+    }
+    archive_.reset();
+  }
+}
+
+}  // namespace
+}  // namespace tessera::archive
