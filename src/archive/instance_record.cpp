@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "archive/archive.h"
 #include "archive/attributes.h"
 #include "archive/time_values.h"
 #include "base/strings.h"
@@ -169,6 +170,26 @@ static std::string FirstText(const json& dataset, Tag tag) {
   return values != nullptr ? TextOf((*values)[0]) : std::string();
 }
 
+// The reader wrote BulkDataURIs as "<marker><tag path>"; the UIDs were not known
+// then. Inserting the instance's own path makes each URI self-contained, so a
+// handler serving many instances' metadata swaps only the marker for its root.
+static std::string WithInstancePathInBulkDataUris(std::string text, const dicom::InstanceInfo& info) {
+  const std::string marker = "\"" + std::string(Archive::kBulkDataMarker);
+  const std::string replacement = marker + "studies/" + info.study_uid + "/series/" +
+                                  info.series_uid + "/instances/" + info.sop_instance_uid +
+                                  "/bulkdata/";
+  std::string out;
+  out.reserve(text.size());
+  std::size_t start = 0;
+  for (auto pos = text.find(marker); pos != std::string::npos; pos = text.find(marker, start)) {
+    out.append(text, start, pos - start);
+    out.append(replacement);
+    start = pos + marker.size();
+  }
+  out.append(text, start);
+  return out;
+}
+
 InstanceRecord MakeInstanceRecord(const dicom::InstanceInfo& info, std::uint64_t size,
                                   std::int64_t stored_at_ms) {
   const json& dataset = info.metadata;
@@ -188,7 +209,8 @@ InstanceRecord MakeInstanceRecord(const dicom::InstanceInfo& info, std::uint64_t
   record.instance_values = ValuesFor(IndexTable::kInstances, info);
   record.size = size;
   record.stored_at_ms = stored_at_ms;
-  record.metadata_json = dataset.dump(-1, ' ', false, json::error_handler_t::replace);
+  record.metadata_json = WithInstancePathInBulkDataUris(
+      dataset.dump(-1, ' ', false, json::error_handler_t::replace), info);
   return record;
 }
 

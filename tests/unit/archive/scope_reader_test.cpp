@@ -86,7 +86,9 @@ TEST_F(ScopeReaderTest, MetadataIsAJsonArrayWithBulkDataMarkers) {
   ASSERT_EQ(json.size(), 2u);
   EXPECT_EQ(json[0]["00080018"]["Value"][0], "1.1.1.1");
   EXPECT_EQ(json[1]["00080018"]["Value"][0], "1.1.1.2");
-  EXPECT_EQ(json[0]["7FE00010"]["BulkDataURI"], "tessera-bulk:7FE00010");
+  // Each URI names its own instance, so one marker swap serves a whole series.
+  EXPECT_EQ(json[0]["7FE00010"]["BulkDataURI"],
+            "tessera-bulk:studies/1.1/series/1.1.1/instances/1.1.1.1/bulkdata/7FE00010");
   EXPECT_EQ(json[0]["00100010"]["Value"][0]["Alphabetic"], "Doe^John");
   EXPECT_EQ(metadata->etag.front(), '"');
   EXPECT_EQ(metadata->etag.back(), '"');
