@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -59,5 +60,8 @@ struct Response {
   // Total size for string and segment bodies; nullopt for streamed bodies.
   std::optional<std::uint64_t> BodySize() const;
 };
+
+// Appends `token` to the Vary header unless it is listed already (or Vary is *).
+void AddVary(Fields& headers, std::string_view token);
 
 }  // namespace tessera::http

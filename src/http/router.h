@@ -32,8 +32,8 @@ class Router {
   void Add(Verb method, std::string pattern, Access access, Handler handler);
 
   struct Match {
-    const Route* route = nullptr;                               // null: no match
-    std::vector<std::pair<std::string, std::string>> params;    // captures, decoded
+    const Route* route = nullptr;                             // null: no match
+    std::vector<std::pair<std::string, std::string>> params;  // captures, decoded
     std::vector<Verb> allowed;  // when the path matched other methods only (405)
   };
   Match Find(Verb method, std::string_view path) const;
@@ -41,7 +41,18 @@ class Router {
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
+  struct PatternSegment {
+    enum class Kind { kLiteral, kCapture, kRest } kind;
+    std::string text;  // the literal, or the capture's name
+  };
+  using Pattern = std::vector<PatternSegment>;
+
+  static bool Matches(const Pattern& pattern, const std::vector<std::string_view>& segments);
+  // True when `a` is more specific than `b` (literal > capture > rest, left to right).
+  static bool MoreSpecific(const Pattern& a, const Pattern& b);
+
   std::vector<Route> routes_;
+  std::vector<Pattern> patterns_;  // parallel to routes_
 };
 
 }  // namespace tessera::http

@@ -1,0 +1,105 @@
+#include "http/response.h"
+
+#include <cstdio>
+
+#include "base/strings.h"
+
+namespace tessera::http {
+
+namespace {
+
+// Escapes `text` as the contents of a JSON string (RFC 8259 section 7).
+std::string JsonEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 8);
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char escape[7];
+          std::snprintf(escape, sizeof(escape), "\\u%04x", static_cast<unsigned char>(c));
+          out.append(escape);
+          continue;
+        }
+        out.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Response Response::WithBody(HttpStatus status, std::string body, std::string_view content_type) {
+  Response response;
+  response.status = status;
+  response.headers.set(beast::http::field::content_type, content_type);
+  response.body = std::move(body);
+  return response;
+}
+
+Response Response::Json(HttpStatus status, std::string json, std::string_view content_type) {
+  return WithBody(status, std::move(json), content_type);
+}
+
+Response Response::Error(HttpStatus status, std::string_view message) {
+  std::string json = "{\"message\": \"";
+  json.append(JsonEscape(message)).append("\"}");
+  return Json(status, std::move(json));
+}
+
+Response Response::Empty(HttpStatus status) {
+  Response response;
+  response.status = status;
+  return response;
+}
+
+Response Response::Redirect(HttpStatus status, std::string_view location) {
+  Response response = Empty(status);
+  response.headers.set(beast::http::field::location, location);
+  return response;
+}
+
+std::optional<std::uint64_t> Response::BodySize() const {
+  if (const auto* text = std::get_if<std::string>(&body)) return text->size();
+  const auto* segments = std::get_if<Segments>(&body);
+  if (segments == nullptr) return std::nullopt;
+  std::uint64_t total = 0;
+  for (const Segment& segment : *segments) {
+    if (const auto* piece = std::get_if<std::string>(&segment)) {
+      total += piece->size();
+      continue;
+    }
+    total += std::get<FileRange>(segment).length;
+  }
+  return total;
+}
+
+void AddVary(Fields& headers, std::string_view token) {
+  const std::string_view vary = headers[beast::http::field::vary];
+  if (vary.empty()) {
+    headers.set(beast::http::field::vary, token);
+    return;
+  }
+  for (std::string_view listed : Split(vary, ',')) {
+    listed = Trim(listed);
+    if (IEquals(listed, token) || listed == "*") return;
+  }
+  headers.set(beast::http::field::vary, std::string(vary) + ", " + std::string(token));
+}
+
+}  // namespace tessera::http

@@ -1,0 +1,30 @@
+#include "http/error_status.h"
+
+#include <gtest/gtest.h>
+
+namespace tessera::http {
+namespace {
+
+TEST(ErrorStatusTest, MapsErrorCodesToStatuses) {
+  EXPECT_EQ(ToHttpStatus(ErrorCode::kInvalidArgument), HttpStatus::bad_request);
+  EXPECT_EQ(ToHttpStatus(ErrorCode::kNotFound), HttpStatus::not_found);
+  EXPECT_EQ(ToHttpStatus(ErrorCode::kAlreadyExists), HttpStatus::conflict);
+  EXPECT_EQ(ToHttpStatus(ErrorCode::kUnauthenticated), HttpStatus::unauthorized);
+  EXPECT_EQ(ToHttpStatus(ErrorCode::kPermissionDenied), HttpStatus::forbidden);
+  EXPECT_EQ(ToHttpStatus(ErrorCode::kTooLarge), HttpStatus::payload_too_large);
+  EXPECT_EQ(ToHttpStatus(ErrorCode::kUnsupported), HttpStatus::unsupported_media_type);
+  EXPECT_EQ(ToHttpStatus(ErrorCode::kNotAcceptable), HttpStatus::not_acceptable);
+  EXPECT_EQ(ToHttpStatus(ErrorCode::kRateLimited), HttpStatus::too_many_requests);
+  EXPECT_EQ(ToHttpStatus(ErrorCode::kUnavailable), HttpStatus::service_unavailable);
+  EXPECT_EQ(ToHttpStatus(ErrorCode::kIo), HttpStatus::internal_server_error);
+}
+
+TEST(ErrorStatusTest, ErrorResponseIsJsonMessage) {
+  const Response response = ErrorResponse(Error{ErrorCode::kNotFound, "No \"such\" study"});
+  EXPECT_EQ(response.status, HttpStatus::not_found);
+  EXPECT_EQ(response.headers["Content-Type"], "application/json");
+  EXPECT_EQ(std::get<std::string>(response.body), R"({"message": "No \"such\" study"})");
+}
+
+}  // namespace
+}  // namespace tessera::http
