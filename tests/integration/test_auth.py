@@ -55,11 +55,17 @@ def login(server, username, can_edit=False, origin=None):
     return exchange(server, r.json()["token"], origin)
 
 
+# A guarded archive route whose handler answers 404 for a study that is not stored: 404 means
+# the guard let the request through, 401/403 that it did not.
+PROBE = "/studies/1.2.840.99999.1/metadata"
+THROUGH = 404
+
+
 def studies(server, token=None, method="GET", **kwargs):
     headers = kwargs.pop("headers", {})
     if token:
         headers.update(bearer(token))
-    return requests.request(method, server.pacs + "/studies", headers=headers,
+    return requests.request(method, server.pacs + PROBE, headers=headers,
                             verify=server.verify, **kwargs)
 
 
@@ -89,7 +95,7 @@ def test_zhiva_token_flow(server):
     assert generate_token(server, "alice", create=False).json() == {"message": "User already exists"}
 
     # The unspent one-off token opens the archive (a viewer given only the token).
-    assert studies(server, one_off).status_code == 200
+    assert studies(server, one_off).status_code == THROUGH
 
     access, refresh = exchange(server, one_off)
     assert payload(access)["tokenType"] == "access"
@@ -102,12 +108,12 @@ def test_zhiva_token_flow(server):
     assert again.status_code == 403 and again.json() == {"message": "Invalid Token"}
     assert studies(server, one_off).status_code == 403
 
-    assert studies(server, access).status_code == 200
+    assert studies(server, access).status_code == THROUGH
     r = requests.post(server.url("/auth/refresh-token"), headers=bearer(refresh),
                       verify=server.verify)
     assert r.status_code == 200
     new_access = r.headers["Authorization"].split(" ", 1)[1]
-    assert studies(server, new_access).status_code == 200
+    assert studies(server, new_access).status_code == THROUGH
 
     r = requests.get(server.url("/auth/verify"), headers=bearer(new_access), verify=server.verify)
     assert r.status_code == 200
@@ -123,10 +129,10 @@ def test_guard_refusals(server):
     assert r.status_code == 403 and r.json() == {"message": "Invalid Token"}
     assert studies(server, refresh).status_code == 403  # a refresh token is not an access token
     # The token may also come as a header named token or a query parameter.
-    assert studies(server, headers={"token": access}).status_code == 200
-    r = requests.get(server.pacs + "/studies?token=" + urllib.parse.quote(access),
+    assert studies(server, headers={"token": access}).status_code == THROUGH
+    r = requests.get(server.pacs + PROBE + "?token=" + urllib.parse.quote(access),
                      verify=server.verify)
-    assert r.status_code == 200
+    assert r.status_code == THROUGH
     # Read-only users may not change anything.
     r = requests.delete(server.pacs + "/studies/1.2.3.4", headers=bearer(access),
                         verify=server.verify)
@@ -135,9 +141,9 @@ def test_guard_refusals(server):
 
 def test_tokens_never_reach_the_log(server):
     access, _ = login(server, "logcheck")
-    requests.get(server.pacs + "/studies?token=" + access, verify=server.verify)
+    requests.get(server.pacs + PROBE + "?token=" + access, verify=server.verify)
     studies(server, access)
-    assert wait_until(lambda: "studies?token=***" in server.log(), timeout=5), server.log()[-2000:]
+    assert wait_until(lambda: "metadata?token=***" in server.log(), timeout=5), server.log()[-2000:]
     assert access not in server.log()
     assert access.split(".")[2] not in server.log()
 
@@ -168,7 +174,7 @@ def test_cors_on_auth_endpoints(server):
     access = r.headers["Authorization"].split(" ", 1)[1]
     assert payload(access)["aud"] == VIEWER
     # Bound to the viewer: usable from it, not from another allowed origin.
-    assert studies(server, access, headers={"Origin": VIEWER}).status_code == 200
+    assert studies(server, access, headers={"Origin": VIEWER}).status_code == THROUGH
     assert studies(server, access, headers={"Origin": "https://other.zhiva.ai"}).status_code == 403
     # Preflight and refusal of unknown origins.
     r = requests.options(server.url("/auth/generate-access-token"),
@@ -203,7 +209,7 @@ def test_sign_in(server):
     one_off = r.json()["token"]
     assert payload(one_off)["aud"] == VIEWER
     access, _ = exchange(server, one_off, origin=VIEWER)
-    assert studies(server, access, headers={"Origin": VIEWER}).status_code == 200
+    assert studies(server, access, headers={"Origin": VIEWER}).status_code == THROUGH
 
 
 def test_pages_are_public_and_self_contained(server):
@@ -261,7 +267,7 @@ def test_command_line_changes_reach_the_running_server(server):
     token, link = out[0], out[1]
     assert link.endswith("/auth/oauth?token=" + token)
     access, _ = exchange(server, token)
-    assert studies(server, access).status_code == 200
+    assert studies(server, access).status_code == THROUGH
 
     server.cli("user", "set-permission", "cliuser", "--can-edit")
     assert wait_until(lambda: studies(server, access).status_code == 403)
@@ -293,7 +299,7 @@ def test_state_survives_restart():
         assert requests.post(s.url("/auth/revoke"), headers=bearer(revoked),
                              verify=s.verify).status_code == 200
         s.restart()
-        assert studies(s, access).status_code == 200  # same key, same user
+        assert studies(s, access).status_code == THROUGH  # same key, same user
         assert studies(s, revoked).status_code == 403
         r = requests.post(s.url("/auth/generate-access-token"), headers=bearer(spent), verify=s.verify)
         assert r.status_code == 403
@@ -322,7 +328,7 @@ def test_es256_set_up():
     try:
         access, _ = login(s, "ecuser")
         assert header(access)["alg"] == "ES256"
-        assert studies(s, access).status_code == 200
+        assert studies(s, access).status_code == THROUGH
         keys = requests.get(s.url("/auth/.well-known/jwks.json"), verify=s.verify).json()["keys"]
         assert keys[0]["kty"] == "EC" and keys[0]["crv"] == "P-256"
     finally:

@@ -1,0 +1,74 @@
+#include "auth/auth_files.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "auth/crypto_util.h"
+#include "base/unique_fd.h"
+
+namespace tessera::auth {
+
+static constexpr std::size_t kMaxSmallFile = 1 << 20;
+
+static Error IoError(std::string_view what, const std::filesystem::path& file) {
+  return Error{ErrorCode::kIo,
+               std::string(what) + " " + file.string() + ": " + std::strerror(errno)};
+}
+
+static Status WriteAll(int fd, std::string_view bytes, const std::filesystem::path& file) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return IoError("write", file);
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return Ok();
+}
+
+Status WriteFileAtomically(const std::filesystem::path& file, std::string_view contents,
+                           mode_t mode) {
+  auto suffix = RandomBytes(6);
+  if (!suffix) return std::move(suffix).error();
+  const auto temporary = file.parent_path() /
+                         ("." + file.filename().string() + "." + Base64UrlEncode(*suffix) + ".tmp");
+  UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  if (!fd.valid()) return IoError("create", temporary);
+  // O_CREAT applies the umask; the mode must hold exactly (0600 for secrets).
+  auto status = ::fchmod(fd.get(), mode) == 0 ? WriteAll(fd.get(), contents, temporary)
+                                              : Status(IoError("chmod", temporary));
+  if (status && ::fsync(fd.get()) != 0) status = IoError("fsync", temporary);
+  fd.Reset();
+  if (status && ::rename(temporary.c_str(), file.c_str()) != 0) status = IoError("rename", file);
+  if (!status) {
+    ::unlink(temporary.c_str());
+    return status;
+  }
+  UniqueFd dir(::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir.valid() || ::fsync(dir.get()) != 0) return IoError("fsync", file.parent_path());
+  return Ok();
+}
+
+Result<std::string> ReadSmallFile(const std::filesystem::path& file) {
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid() && errno == ENOENT)
+    return Fail(ErrorCode::kNotFound, file.string() + " is missing");
+  if (!fd.valid()) return IoError("open", file);
+  std::string contents;
+  char buffer[4096];
+  while (true) {
+    const ssize_t n = ::read(fd.get(), buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return IoError("read", file);
+    if (n == 0) return contents;
+    if (contents.size() + static_cast<std::size_t>(n) > kMaxSmallFile) {
+      return Fail(ErrorCode::kTooLarge, file.string() + " is too large");
+    }
+    contents.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace tessera::auth

@@ -1,0 +1,70 @@
+#include "auth/rate_limiter.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <arpa/inet.h>
+
+namespace tessera::auth {
+
+// IPv6 clients usually own a whole /64, so they are counted per /64; anything
+// that is not an IPv6 address (IPv4, IPv4-mapped IPv6, a name) is used as is.
+static std::string ClientKey(std::string_view address) {
+  if (address.find(':') == std::string_view::npos) return std::string(address);
+  const std::string text(address);
+  in6_addr ip{};
+  if (inet_pton(AF_INET6, text.c_str(), &ip) != 1) return text;
+  if (IN6_IS_ADDR_V4MAPPED(&ip)) {
+    char v4[INET_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET, &ip.s6_addr[12], v4, sizeof(v4));
+    return v4;
+  }
+  std::memset(&ip.s6_addr[8], 0, 8);
+  char prefix[INET6_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET6, &ip, prefix, sizeof(prefix));
+  return std::string(prefix) + "/64";
+}
+
+std::optional<std::chrono::seconds> RateLimiter::RetryAfter(std::string_view address) const {
+  const auto now = clock_.Now();
+  const auto key = ClientKey(address);
+  std::lock_guard lock(mutex_);
+  const auto it = windows_.find(key);
+  if (it == windows_.end() || it->second.failures < options_.max_failures) return std::nullopt;
+  const auto end = it->second.start + options_.window;
+  if (now >= end) return std::nullopt;
+  const auto left = std::chrono::ceil<std::chrono::seconds>(end - now);
+  return std::max(left, std::chrono::seconds(1));
+}
+
+void RateLimiter::RecordFailure(std::string_view address) {
+  const auto now = clock_.Now();
+  auto key = ClientKey(address);
+  std::lock_guard lock(mutex_);
+  auto it = windows_.find(key);
+  if (it == windows_.end()) {
+    MakeRoomLocked(now);
+    it = windows_.emplace(std::move(key), Window{now, 0}).first;
+  }
+  if (now >= it->second.start + options_.window) it->second = Window{now, 0};
+  ++it->second.failures;
+}
+
+void RateLimiter::RecordSuccess(std::string_view address) {
+  const auto key = ClientKey(address);
+  std::lock_guard lock(mutex_);
+  if (const auto it = windows_.find(key); it != windows_.end()) windows_.erase(it);
+}
+
+void RateLimiter::MakeRoomLocked(std::chrono::system_clock::time_point now) {
+  if (windows_.size() < options_.max_tracked) return;
+  std::erase_if(windows_,
+                [&](const auto& entry) { return now >= entry.second.start + options_.window; });
+  if (windows_.size() < options_.max_tracked) return;
+  const auto oldest = std::min_element(
+      windows_.begin(), windows_.end(),
+      [](const auto& a, const auto& b) { return a.second.start < b.second.start; });
+  windows_.erase(oldest);
+}
+
+}  // namespace tessera::auth

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "base/clock.h"
+
+namespace tessera::auth {
+
+struct RateLimitOptions {
+  // Failed password attempts allowed per client address within `window`.
+  int max_failures = 10;
+  std::chrono::seconds window{15 * 60};
+  // Bound on tracked addresses; past it, expired entries are dropped and, if
+  // still full, the oldest window goes first.
+  std::size_t max_tracked = 100000;
+};
+
+// Counts failed password attempts (admin or user) per client address (IPv6 per
+// /64) in fixed windows. Once an address reaches `max_failures`, it is refused
+// until its window ends; a success clears its count. In-memory, cheap,
+// thread-safe.
+class RateLimiter {
+ public:
+  RateLimiter(RateLimitOptions options, const Clock& clock) : options_(options), clock_(clock) {}
+  RateLimiter(const RateLimiter&) = delete;
+  RateLimiter& operator=(const RateLimiter&) = delete;
+
+  // Nullopt when `address` may try now, else how long until it may (at least 1 s).
+  std::optional<std::chrono::seconds> RetryAfter(std::string_view address) const;
+  void RecordFailure(std::string_view address);
+  void RecordSuccess(std::string_view address);
+
+ private:
+  struct Window {
+    std::chrono::system_clock::time_point start;
+    int failures = 0;
+  };
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+
+  void MakeRoomLocked(std::chrono::system_clock::time_point now);
+
+  const RateLimitOptions options_;
+  const Clock& clock_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Window, Hash, std::equal_to<>> windows_;
+};
+
+}  // namespace tessera::auth
