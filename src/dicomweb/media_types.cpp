@@ -41,6 +41,7 @@ SyntaxChoice SyntaxOf(const http::MediaType& range) {
   }
   if (Trim(*syntax) == "*") {
     choice.any = true;
+    choice.preferred = {"*"};
     return choice;
   }
   choice.preferred = {std::string(Trim(*syntax))};
@@ -50,6 +51,7 @@ SyntaxChoice SyntaxOf(const http::MediaType& range) {
 // Merges a lower-preference range's syntaxes into `into`.
 void Merge(SyntaxChoice& into, const SyntaxChoice& other) {
   if (other.any) into.any = true;
+  if (other.defaulted) into.defaulted = true;
   for (const auto& uid : other.preferred) {
     if (std::find(into.preferred.begin(), into.preferred.end(), uid) == into.preferred.end()) {
       into.preferred.push_back(uid);
@@ -87,12 +89,12 @@ bool AcceptsDicomJson(const http::Request& request) {
 std::optional<std::string> SyntaxChoice::Choose(
     std::string_view stored,
     const std::function<bool(std::string_view, std::string_view)>& can_convert) const {
-  if (any) return std::string(stored);
   for (const auto& uid : preferred) {
-    if (uid == stored) return uid;
+    // "*" at this preference: the stored syntax, as it is.
+    if (uid == "*" || uid == stored) return std::string(stored);
     if (can_convert(stored, uid)) return uid;
   }
-  if (defaulted) return std::string(stored);
+  if (any || defaulted) return std::string(stored);
   return std::nullopt;
 }
 

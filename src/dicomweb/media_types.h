@@ -32,7 +32,9 @@ bool AcceptsDicomJson(const http::Request& request);
 struct SyntaxChoice {
   bool any = false;
   bool defaulted = false;
-  std::vector<std::string> preferred;  // UIDs, most preferred first
+  // UIDs, most preferred first; "*" where a range accepted any syntax, so that a
+  // syntax preferred over "*" is still produced when possible.
+  std::vector<std::string> preferred;
 
   // The syntax to send an object stored as `stored`, given which conversions
   // are possible; nullopt when none is acceptable.

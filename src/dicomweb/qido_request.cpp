@@ -224,6 +224,8 @@ Result<QidoRequest> ParseQidoRequest(archive::QueryLevel level, const std::strin
     }
     auto info = ResolveAttribute(name);
     if (!info) return std::move(info).error();
+    // Matching compares UTF-8 text; other bytes could never match, so say so.
+    if (!IsValidUtf8(value)) return BadParameter(name, "the value is not valid UTF-8");
     if (!matched_tags.insert(info->tag).second) {
       return BadParameter(name, "given more than once");
     }

@@ -1,6 +1,7 @@
 #include "dicomweb/wado_handler.h"
 
 #include <memory>
+#include <numeric>
 
 #include "base/strings.h"
 #include "dicom/frames.h"
@@ -14,6 +15,8 @@
 
 namespace tessera::dicomweb {
 namespace {
+
+constexpr std::string_view kPixelDataPath = "7FE00010";
 
 archive::Scope ScopeOf(const PathUids& uids) {
   return archive::Scope{uids.study, uids.series, uids.instance};
@@ -55,11 +58,14 @@ bool EtagMatches(std::string_view if_none_match, std::string_view etag) {
 struct Planned {
   archive::InstanceRef ref;
   std::string syntax;  // what the client gets
+  // The client named no transfer syntax: if converting fails (a corrupt bitstream
+  // the codec refuses), the stored form is an acceptable answer.
+  bool stored_acceptable = false;
   bool as_stored() const { return syntax == ref.transfer_syntax_uid; }
 };
 
 // Builds a zip response of `refs`, named study/series/instance.dcm. Every entry is
-// sent as stored, so the size is known and the body streams with a Content-Length.
+// sent as stored, streamed from the files while the zip is written.
 http::Response ZipResponse(std::vector<archive::InstanceRef> refs, std::string filename) {
   std::vector<std::pair<std::string, std::uint64_t>> entries;
   entries.reserve(refs.size());
@@ -67,7 +73,6 @@ http::Response ZipResponse(std::vector<archive::InstanceRef> refs, std::string f
     entries.emplace_back(ref.study_uid + "/" + ref.series_uid + "/" + ref.sop_instance_uid + ".dcm",
                          ref.size);
   }
-  const auto size = ZipWriter::ArchiveSize(entries);
   auto shared = std::make_shared<std::pair<std::vector<archive::InstanceRef>,
                                            std::vector<std::pair<std::string, std::uint64_t>>>>(
       std::move(refs), std::move(entries));
@@ -101,8 +106,8 @@ http::Awaitable<http::Response> WadoHandler::RetrieveInstances(http::Request& re
   auto representation = NegotiateInstances(request, single);
   if (!representation) co_return http::ErrorResponse(representation.error());
 
-  auto refs = co_await context_.pool.Run(
-      [&] { return context_.archive.Instances(ScopeOf(*uids)); });
+  auto refs =
+      co_await context_.pool.Run([&] { return context_.archive.Instances(ScopeOf(*uids)); });
   if (!refs) co_return http::ErrorResponse(refs.error());
 
   if (representation->kind == InstancesRepresentation::Kind::kZip) {
@@ -120,7 +125,7 @@ http::Awaitable<http::Response> WadoHandler::RetrieveInstances(http::Request& re
           "instance " + ref.sop_instance_uid + " is stored as " + ref.transfer_syntax_uid +
               " and cannot be converted to a transfer syntax the request accepts");
     }
-    Planned planned{std::move(ref), std::move(*syntax)};
+    Planned planned{std::move(ref), std::move(*syntax), representation->syntax.defaulted};
     all_as_stored = all_as_stored && planned.as_stored();
     plan.push_back(std::move(planned));
   }
@@ -136,6 +141,11 @@ http::Awaitable<http::Response> WadoHandler::RetrieveInstances(http::Request& re
     }
     auto bytes = co_await context_.pool.Run(
         [&] { return dicom::TranscodePart10(one.ref.path, one.syntax); });
+    if (!bytes && one.stored_acceptable) {
+      response.headers.set("Content-Type", DicomPartType(one.ref.transfer_syntax_uid));
+      response.body = http::Segments{http::FileRange{one.ref.path, 0, one.ref.size}};
+      co_return response;
+    }
     if (!bytes) co_return http::ErrorResponse(bytes.error());
     response.body = std::move(*bytes);
     co_return response;
@@ -164,18 +174,22 @@ http::Awaitable<http::Response> WadoHandler::RetrieveInstances(http::Request& re
         for (const auto& planned : *shared_plan) {
           const auto location = InstanceUrl(root, planned.ref.study_uid, planned.ref.series_uid,
                                             planned.ref.sop_instance_uid);
-          if (planned.as_stored()) {
-            const auto header = body->PartHeader(DicomPartType(planned.syntax), location);
+          Result<std::string> bytes = std::string();
+          if (!planned.as_stored()) {
+            bytes = co_await pool.Run(
+                [&] { return dicom::TranscodePart10(planned.ref.path, planned.syntax); });
+            // Too late for an error status: unless the stored form will do, the
+            // failure ends the body early, which the client sees as a truncated multipart.
+            if (!bytes && !planned.stored_acceptable) co_return bytes.error();
+          }
+          if (planned.as_stored() || !bytes) {
+            const auto header =
+                body->PartHeader(DicomPartType(planned.ref.transfer_syntax_uid), location);
             if (auto s = co_await writer.Write(header); !s) co_return s;
             if (auto s = co_await StreamFile(writer, planned.ref.path, 0, planned.ref.size); !s) {
               co_return s;
             }
           } else {
-            auto bytes = co_await pool.Run(
-                [&] { return dicom::TranscodePart10(planned.ref.path, planned.syntax); });
-            // Too late for an error status: the failure ends the body early, which
-            // the client sees as a truncated multipart.
-            if (!bytes) co_return bytes.error();
             const auto header = body->PartHeader(DicomPartType(planned.syntax), location);
             if (auto s = co_await writer.Write(header); !s) co_return s;
             if (auto s = co_await writer.Write(*bytes); !s) co_return s;
@@ -195,8 +209,8 @@ http::Awaitable<http::Response> WadoHandler::RetrieveMetadata(http::Request& req
   }
   auto uids = ReadPathUids(request);
   if (!uids) co_return http::ErrorResponse(uids.error());
-  auto document = co_await context_.pool.Run(
-      [&] { return context_.archive.Metadata(ScopeOf(*uids)); });
+  auto document =
+      co_await context_.pool.Run([&] { return context_.archive.Metadata(ScopeOf(*uids)); });
   if (!document) co_return http::ErrorResponse(document.error());
 
   const auto if_none_match = request.header("If-None-Match");
@@ -219,12 +233,19 @@ http::Awaitable<http::Response> WadoHandler::RetrieveBulkData(http::Request& req
   auto uids = ReadPathUids(request);
   if (!uids) co_return http::ErrorResponse(uids.error());
   const std::string tag_path(request.param("path"));
-  auto refs = co_await context_.pool.Run(
-      [&] { return context_.archive.Instances(ScopeOf(*uids)); });
+  auto refs =
+      co_await context_.pool.Run([&] { return context_.archive.Instances(ScopeOf(*uids)); });
   if (!refs) co_return http::ErrorResponse(refs.error());
   const auto& ref = refs->front();
-  auto bytes = co_await context_.pool.Run(
-      [&] { return dicom::ReadBulkData(ref.path, tag_path); });
+  auto bytes = co_await context_.pool.Run([&] { return dicom::ReadBulkData(ref.path, tag_path); });
+  // Encapsulated Pixel Data has no single value to send (dicom/frames.h): its bulk
+  // data is all of its frames, compressed one part each or decompressed as one value.
+  if (!bytes && bytes.error().code == ErrorCode::kUnsupported && tag_path == kPixelDataPath &&
+      ref.number_of_frames > 0) {
+    std::vector<std::uint32_t> all_frames(ref.number_of_frames);
+    std::iota(all_frames.begin(), all_frames.end(), 1u);
+    co_return co_await FramesResponse(request, ref, all_frames, /*whole_value=*/true);
+  }
   if (!bytes) co_return http::ErrorResponse(bytes.error());
 
   const bool multipart = [&] {
@@ -234,8 +255,9 @@ http::Awaitable<http::Response> WadoHandler::RetrieveBulkData(http::Request& req
     }
     return true;
   }();
-  const auto part_type = "application/octet-stream; transfer-syntax=" +
-                         std::string(ref.transfer_syntax_uid);
+  // ReadBulkData answers little endian whatever the stored byte order.
+  const auto part_type =
+      "application/octet-stream; transfer-syntax=" + std::string(kExplicitVrLittleEndian);
   if (!multipart) {
     co_return http::Response::WithBody(http::HttpStatus::ok, std::move(*bytes),
                                        "application/octet-stream");
@@ -254,26 +276,47 @@ http::Awaitable<http::Response> WadoHandler::RetrieveFrames(http::Request& reque
   auto frame_numbers = ParseFrameList(request.param("frames"));
   if (!frame_numbers) co_return http::ErrorResponse(frame_numbers.error());
 
-  auto refs = co_await context_.pool.Run(
-      [&] { return context_.archive.Instances(ScopeOf(*uids)); });
+  auto refs =
+      co_await context_.pool.Run([&] { return context_.archive.Instances(ScopeOf(*uids)); });
   if (!refs) co_return http::ErrorResponse(refs.error());
   const auto& ref = refs->front();
   if (ref.number_of_frames == 0) {
     co_return http::Response::Error(http::HttpStatus::bad_request,
                                     "instance " + ref.sop_instance_uid + " has no pixel data");
   }
+  co_return co_await FramesResponse(request, ref, *frame_numbers, /*whole_value=*/false);
+}
+
+http::Awaitable<http::Response> WadoHandler::FramesResponse(
+    http::Request& request, const archive::InstanceRef& ref,
+    const std::vector<std::uint32_t>& frame_numbers, bool whole_value) {
   auto representation = NegotiateFrames(request, ref.transfer_syntax_uid);
   if (!representation) co_return http::ErrorResponse(representation.error());
 
   bool as_stored = representation->as_stored;
+  // No decoder: the stored bitstream beats a 406 for a client without preference.
   if (representation->defaulted && IsEncapsulated(ref.transfer_syntax_uid) &&
       !dicom::CanTranscode(ref.transfer_syntax_uid, kExplicitVrLittleEndian)) {
-    as_stored = true;  // no decoder: the stored bitstream beats a 406 for a client without preference
+    as_stored = true;
   }
-  const auto encoding = as_stored ? dicom::FrameEncoding::kAsStored : dicom::FrameEncoding::kUncompressed;
+  const auto encoding =
+      as_stored ? dicom::FrameEncoding::kAsStored : dicom::FrameEncoding::kUncompressed;
   auto frames = co_await context_.pool.Run(
-      [&] { return dicom::ReadFrames(ref.path, *frame_numbers, encoding); });
+      [&] { return dicom::ReadFrames(ref.path, frame_numbers, encoding); });
   if (!frames) co_return http::ErrorResponse(frames.error());
+
+  const std::string root = DicomwebRoot(context_.options, request);
+  const auto instance_url = InstanceUrl(root, ref.study_uid, ref.series_uid, ref.sop_instance_uid);
+  if (whole_value && !as_stored) {
+    // Native frames of a value are the value itself, end to end.
+    std::size_t size = 0;
+    for (const auto& frame : *frames) size += frame.bytes.size();
+    std::string value;
+    value.reserve(size);
+    for (const auto& frame : *frames) value += frame.bytes;
+    frames->resize(1);
+    frames->front().bytes = std::move(value);
+  }
 
   const auto part_content_type = [](const dicom::Frame& frame) {
     return std::string(MediaTypeOfSyntax(frame.transfer_syntax_uid)) +
@@ -290,13 +333,13 @@ http::Awaitable<http::Response> WadoHandler::RetrieveFrames(http::Request& reque
   }
   const std::string_view part_type = MediaTypeOfSyntax(frames->front().transfer_syntax_uid);
   MultipartBody body(part_type);
-  const std::string root = DicomwebRoot(context_.options, request);
-  const auto instance_url = InstanceUrl(root, ref.study_uid, ref.series_uid, ref.sop_instance_uid);
   for (std::size_t i = 0; i < frames->size(); ++i) {
     auto& frame = (*frames)[i];
     const auto content_type = part_content_type(frame);
-    body.AddPart(content_type, std::move(frame.bytes),
-                 instance_url + "/frames/" + std::to_string((*frame_numbers)[i]));
+    const auto location = frames->size() == frame_numbers.size()
+                              ? instance_url + "/frames/" + std::to_string(frame_numbers[i])
+                              : instance_url + "/bulkdata/" + std::string(kPixelDataPath);
+    body.AddPart(content_type, std::move(frame.bytes), location);
   }
   http::Response response;
   response.headers.set("Content-Type", body.ContentType());
@@ -307,8 +350,8 @@ http::Awaitable<http::Response> WadoHandler::RetrieveFrames(http::Request& reque
 http::Awaitable<http::Response> WadoHandler::RetrieveStudyArchive(http::Request& request) {
   auto uids = ReadPathUids(request);
   if (!uids) co_return http::ErrorResponse(uids.error());
-  auto refs = co_await context_.pool.Run(
-      [&] { return context_.archive.Instances(ScopeOf(*uids)); });
+  auto refs =
+      co_await context_.pool.Run([&] { return context_.archive.Instances(ScopeOf(*uids)); });
   if (!refs) co_return http::ErrorResponse(refs.error());
   co_return ZipResponse(std::move(*refs), uids->study + ".zip");
 }

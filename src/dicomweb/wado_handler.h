@@ -1,5 +1,8 @@
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
 #include "dicomweb/context.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -22,6 +25,14 @@ class WadoHandler {
   http::Awaitable<http::Response> RetrieveStudyArchive(http::Request& request);
 
  private:
+  // The frames `frame_numbers` of `ref` (which has pixel data) as the Accept asks:
+  // uncompressed or as stored, multipart or one part. `whole_value`: they answer a
+  // Pixel Data bulk data request, so uncompressed frames go out as one value.
+  http::Awaitable<http::Response> FramesResponse(http::Request& request,
+                                                 const archive::InstanceRef& ref,
+                                                 const std::vector<std::uint32_t>& frame_numbers,
+                                                 bool whole_value);
+
   const Context& context_;
 };
 

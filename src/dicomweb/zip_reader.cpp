@@ -1,9 +1,10 @@
 #include "dicomweb/zip_reader.h"
 
-#include <zip.h>
-
 #include <memory>
+#include <string>
 #include <vector>
+
+#include <zip.h>
 
 namespace tessera::dicomweb {
 namespace {
@@ -39,21 +40,31 @@ Status ReadZip(const std::filesystem::path& path, const ZipLimits& limits, ZipEn
   if (static_cast<std::uint64_t>(count) > limits.max_entries) {
     return Fail(ErrorCode::kTooLarge, "the zip archive has too many entries");
   }
+  // Sum the declared sizes first, so that an archive past the limit is refused
+  // before any entry is stored; reading then holds each entry to its declared size.
+  struct Entry {
+    zip_int64_t index;
+    std::string name;
+    std::uint64_t size;
+  };
+  std::vector<Entry> entries;
   std::uint64_t expanded = 0;
-  std::vector<char> buffer(256 * 1024);
   for (zip_int64_t index = 0; index < count; ++index) {
     zip_stat_t stat;
     zip_stat_init(&stat);
     if (zip_stat_index(archive.get(), index, 0, &stat) != 0 || !(stat.valid & ZIP_STAT_NAME)) {
       continue;
     }
-    const std::string_view name = stat.name;
-    if (IsSkipped(name)) continue;
+    if (IsSkipped(stat.name)) continue;
     const std::uint64_t size = (stat.valid & ZIP_STAT_SIZE) ? stat.size : 0;
     expanded += size;
     if (expanded > limits.max_expanded_bytes) {
       return Fail(ErrorCode::kTooLarge, "the zip archive expands past the upload limit");
     }
+    entries.push_back(Entry{index, stat.name, size});
+  }
+  std::vector<char> buffer(256 * 1024);
+  for (const auto& [index, name, size] : entries) {
     if (!sink.Begin(name, size)) continue;
     std::unique_ptr<zip_file_t, ZipFileCloser> file(zip_fopen_index(archive.get(), index, 0));
     if (!file) {

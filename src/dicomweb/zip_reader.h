@@ -29,7 +29,8 @@ class ZipEntrySink {
 
 // Reads every file entry of the zip at `path` (directories, macOS "__MACOSX/"
 // and "._" resource forks are skipped) with libzip. Blocks. Errors:
-// kInvalidArgument when the file is not a readable zip, kTooLarge past `limits`.
+// kInvalidArgument when the file is not a readable zip, kTooLarge past `limits`
+// (judged from the directory before any entry reaches `sink`).
 Status ReadZip(const std::filesystem::path& path, const ZipLimits& limits, ZipEntrySink& sink);
 
 // True when `bytes` start like a zip archive ("PK\x03\x04").

@@ -105,3 +105,22 @@ def parse_multipart(content_type, body):
             headers[name.strip().lower()] = value.strip()
         parts.append((headers, data))
     return parts
+
+
+def zip_of(named_blobs):
+    """A zip archive (bytes) holding the given (name, bytes) pairs."""
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in named_blobs:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def transfer_syntax_of(content_type):
+    """The transfer-syntax parameter of a part's Content-Type, or None."""
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.strip().partition("=")
+        if name.lower() == "transfer-syntax":
+            return value.strip('"')
+    return None

@@ -184,3 +184,52 @@ class TesseraServer:
         if self.auth:
             s.headers["Authorization"] = f"Bearer {self.access_token(username)}"
         return s
+
+
+# --- DICOMweb helpers (used by the test_stow/qido/wado/... files) ------------------------
+
+DICOM_ANY_SYNTAX = 'multipart/related; type="application/dicom"; transfer-syntax=*'
+
+
+def pydicom_test_files(charset_files=True):
+    """Paths of the real DICOM files shipped with pydicom (and its charset files)."""
+    folders = [PYDICOM_FILES]
+    if charset_files:
+        folders.append(os.path.join(os.path.dirname(PYDICOM_FILES), "charset_files"))
+    paths = []
+    for folder in folders:
+        paths += sorted(os.path.join(folder, name) for name in os.listdir(folder)
+                        if name.endswith(".dcm"))
+    return paths
+
+
+def stow(session, server, blobs, study_uid=None, boundary="tessera-test-boundary"):
+    """POSTs `blobs` (Part 10 bytes) as one STOW-RS request; returns the response."""
+    from dicom_factory import multipart_related
+    content_type, body = multipart_related(blobs, boundary=boundary)
+    url = server.pacs + "/studies" + (f"/{study_uid}" if study_uid else "")
+    return session.post(url, data=body, headers={"Content-Type": content_type})
+
+
+def upload(session, server, data, content_type="application/dicom"):
+    """POSTs one DICOM file (or a zip) to the upload endpoint; returns the response."""
+    return session.post(server.url("/zhiva/instances"), data=data,
+                        headers={"Content-Type": content_type})
+
+
+def retrieve(session, url, accept=DICOM_ANY_SYNTAX, **kwargs):
+    """GETs a multipart/related WADO-RS resource; returns (response, [(headers, bytes)])."""
+    from dicom_factory import parse_multipart
+    r = session.get(url, headers={"Accept": accept}, **kwargs)
+    assert r.status_code == 200, f"{r.status_code} {r.text[:300]}"
+    return r, parse_multipart(r.headers["Content-Type"], r.content)
+
+
+def instance_url(server, study, series, instance):
+    return f"{server.pacs}/studies/{study}/series/{series}/instances/{instance}"
+
+
+def first_value(match, tag):
+    """The first value of a DICOM JSON attribute, or None."""
+    values = match.get(tag, {}).get("Value")
+    return values[0] if values else None
