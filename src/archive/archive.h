@@ -71,6 +71,15 @@ struct StoredInstance {
   std::string sop_class_uid;
 };
 
+// Store's result together with what was learnt of the object even when it was
+// refused: its SOP Class and Instance UIDs, once the file parsed (STOW-RS
+// reports them for failed instances too).
+struct StoreAttempt {
+  Result<StoredInstance> result = Fail(ErrorCode::kInternal, "not attempted");
+  std::string sop_class_uid;
+  std::string sop_instance_uid;
+};
+
 // Narrows retrieval and deletion: a study, a series of it, or one instance.
 // Lower levels require the higher ones.
 struct Scope {
@@ -102,8 +111,9 @@ struct MetadataDocument {
 // block (disk, SQLite, DCMTK); call them from the blocking pool. Thread-safe.
 class Archive {
  public:
-  // The marker the stored metadata uses in BulkDataURIs in place of the
-  // instance's URL; handlers replace it when serving.
+  // The stored metadata's BulkDataURIs read "<marker>studies/<s>/series/<r>/
+  // instances/<i>/bulkdata/<tag path>"; handlers replace the marker by their
+  // DICOMweb root (with a trailing '/') when serving.
   static constexpr std::string_view kBulkDataMarker = "tessera-bulk:";
 
   // Opens (creating) the archive in options.data_dir: applies index migrations,
@@ -120,7 +130,11 @@ class Archive {
   // `expected_study_uid` is not empty the instance must belong to that study.
   // Errors: kInvalidArgument (not DICOM, truncated, missing/invalid UIDs),
   // kConflict (study UID differs from `expected_study_uid`), kIo.
-  virtual Result<StoredInstance> Store(IncomingFile file, std::string_view expected_study_uid) = 0;
+  virtual StoreAttempt TryStore(IncomingFile file, std::string_view expected_study_uid) = 0;
+  // TryStore's result alone.
+  Result<StoredInstance> Store(IncomingFile file, std::string_view expected_study_uid) {
+    return TryStore(std::move(file), expected_study_uid).result;
+  }
 
   // Runs a QIDO-RS / C-FIND query. Errors: kInvalidArgument (an attribute that
   // cannot be matched at that level, a malformed range or UID list).

@@ -46,8 +46,8 @@ Result<std::unique_ptr<ArchiveImpl>> ArchiveImpl::Open(const ArchiveOptions& opt
 
 Result<IncomingFile> ArchiveImpl::NewIncomingFile() { return blobs_->NewIncoming(); }
 
-Result<StoredInstance> ArchiveImpl::Store(IncomingFile file, std::string_view expected_study_uid) {
-  return ingester_->Store(std::move(file), expected_study_uid);
+StoreAttempt ArchiveImpl::TryStore(IncomingFile file, std::string_view expected_study_uid) {
+  return ingester_->TryStore(std::move(file), expected_study_uid);
 }
 
 Result<QueryResult> ArchiveImpl::Find(const Query& query) const { return queries_->Find(query); }

@@ -31,7 +31,7 @@ class ArchiveImpl final : public Archive {
   ArchiveImpl& operator=(const ArchiveImpl&) = delete;
 
   Result<IncomingFile> NewIncomingFile() override;
-  Result<StoredInstance> Store(IncomingFile file, std::string_view expected_study_uid) override;
+  StoreAttempt TryStore(IncomingFile file, std::string_view expected_study_uid) override;
   Result<QueryResult> Find(const Query& query) const override;
   Result<std::vector<InstanceRef>> Instances(const Scope& scope) const override;
   Result<MetadataDocument> Metadata(const Scope& scope) const override;

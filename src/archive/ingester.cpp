@@ -56,25 +56,39 @@ struct Ingester::Pending {
   bool done = false;
 };
 
-Result<StoredInstance> Ingester::Store(IncomingFile file, std::string_view expected_study_uid) {
+StoreAttempt Ingester::TryStore(IncomingFile file, std::string_view expected_study_uid) {
+  StoreAttempt attempt;
   const auto blob = blobs_.IncomingNumber(file.path());
   if (!blob || file.fd() < 0) {
-    return Fail(ErrorCode::kInvalidArgument, "not an open incoming file of this archive");
+    attempt.result = Fail(ErrorCode::kInvalidArgument, "not an open incoming file of this archive");
+    return attempt;
   }
   dicom::ReadOptions options;
   options.bulk_data_uri_prefix = std::string(Archive::kBulkDataMarker);
   auto info = dicom::ReadInstance(file.path(), options);
-  if (!info) return std::move(info).error();
-  if (!expected_study_uid.empty() && info->study_uid != expected_study_uid) {
-    return Fail(ErrorCode::kConflict, "Study Instance UID " + info->study_uid + " does not match " +
+  if (!info) {
+    attempt.result = std::move(info).error();
+    return attempt;
+  }
+  attempt.sop_class_uid = info->sop_class_uid;
+  attempt.sop_instance_uid = info->sop_instance_uid;
+  attempt.result = StoreParsed(std::move(file), *blob, *info, expected_study_uid);
+  return attempt;
+}
+
+Result<StoredInstance> Ingester::StoreParsed(IncomingFile file, BlobNumber blob,
+                                             const dicom::InstanceInfo& info,
+                                             std::string_view expected_study_uid) {
+  if (!expected_study_uid.empty() && info.study_uid != expected_study_uid) {
+    return Fail(ErrorCode::kConflict, "Study Instance UID " + info.study_uid + " does not match " +
                                           std::string(expected_study_uid));
   }
-  const StoredInstance kept{StoreOutcome::kKept, info->study_uid, info->series_uid,
-                            info->sop_instance_uid, info->sop_class_uid};
+  const StoredInstance kept{StoreOutcome::kKept, info.study_uid, info.series_uid,
+                            info.sop_instance_uid, info.sop_class_uid};
   if (duplicates_ == DuplicatePolicy::kKeep) {
     // Spares the fsyncs when the instance is known; the commit checks again.
     auto known = db_.Read([&](db::Connection& connection) {
-      return IndexWriter(connection, sql_).Find(info->sop_instance_uid);
+      return IndexWriter(connection, sql_).Find(info.sop_instance_uid);
     });
     if (known && *known) return kept;
   }
@@ -83,7 +97,7 @@ Result<StoredInstance> Ingester::Store(IncomingFile file, std::string_view expec
   const auto now =
       std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now().time_since_epoch());
   const InstanceRecord record =
-      MakeInstanceRecord(*info, static_cast<std::uint64_t>(file_stat.st_size), now.count());
+      MakeInstanceRecord(info, static_cast<std::uint64_t>(file_stat.st_size), now.count());
   if (auto status = SyncFd(file.fd(), file.path()); !status) return std::move(status).error();
   if (auto status = blobs_.SyncIncomingDir(); !status) return std::move(status).error();
   if (CrashAt(IngestStep::kFileSynced)) {
@@ -91,13 +105,13 @@ Result<StoredInstance> Ingester::Store(IncomingFile file, std::string_view expec
     return SimulatedCrash(IngestStep::kFileSynced);
   }
   DirectorySyncSet dirs;
-  if (auto status = blobs_.LinkIncoming(*blob, dirs); !status) return std::move(status).error();
+  if (auto status = blobs_.LinkIncoming(blob, dirs); !status) return std::move(status).error();
   if (CrashAt(IngestStep::kLinked)) {
     file.Release();
     return SimulatedCrash(IngestStep::kLinked);
   }
   if (auto status = dirs.Sync(); !status) {
-    if (auto undone = UndoLink(*blob); !undone) file.Release();
+    if (auto undone = UndoLink(blob); !undone) file.Release();
     return std::move(status).error();
   }
   if (CrashAt(IngestStep::kDirectoriesSynced)) {
@@ -106,7 +120,7 @@ Result<StoredInstance> Ingester::Store(IncomingFile file, std::string_view expec
   }
 
   Pending pending;
-  pending.blob = *blob;
+  pending.blob = blob;
   pending.record = &record;
   Submit(pending);
   if (pending.undecided) {
@@ -119,7 +133,7 @@ Result<StoredInstance> Ingester::Store(IncomingFile file, std::string_view expec
     // Nothing refers to the blob name. It goes first, so that the incoming name
     // (unlinked by the destructor) outlives it; if it cannot go, both stay for
     // the start-up recovery.
-    if (auto undone = UndoLink(*blob); !undone) file.Release();
+    if (auto undone = UndoLink(blob); !undone) file.Release();
     if (!pending.status) return std::move(pending.status).error();
     return stored;
   }

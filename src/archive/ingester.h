@@ -11,6 +11,7 @@
 #include "archive/archive.h"
 #include "archive/blob_store.h"
 #include "archive/garbage.h"
+#include "dicom/instance_reader.h"
 #include "archive/index_writer.h"
 #include "base/clock.h"
 #include "base/result.h"
@@ -50,14 +51,18 @@ class Ingester {
   Ingester(const Ingester&) = delete;
   Ingester& operator=(const Ingester&) = delete;
 
-  // See Archive::Store.
-  Result<StoredInstance> Store(IncomingFile file, std::string_view expected_study_uid);
+  // See Archive::TryStore.
+  StoreAttempt TryStore(IncomingFile file, std::string_view expected_study_uid);
 
   // True when the hook asks to stop after `step`.
   bool CrashAt(IngestStep step) const { return crash_hook_ && crash_hook_(step); }
 
  private:
   struct Pending;
+  // Everything after parsing: checks, fsyncs, link, group commit.
+  Result<StoredInstance> StoreParsed(IncomingFile file, BlobNumber blob,
+                                     const dicom::InstanceInfo& info,
+                                     std::string_view expected_study_uid);
   // Runs `pending` through a group commit; returns when it is decided.
   void Submit(Pending& pending);
   // The leader's work for a batch: write every instance's rows, commit.

@@ -21,11 +21,20 @@ int Number(std::string_view digits) {
   return n;
 }
 
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+// A calendar day: month 1-12, day within that month (leap years counted).
+bool IsValidDay(int year, int month, int day) {
+  return month >= 1 && month <= 12 && day >= 1 && day <= DaysInMonth(year, month);
+}
+
 bool IsValidDate(std::string_view v) {
   if (v.size() != 8 || !AllDigits(v)) return false;
-  const int month = Number(v.substr(4, 2));
-  const int day = Number(v.substr(6, 2));
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+  return IsValidDay(Number(v.substr(0, 4)), Number(v.substr(4, 2)), Number(v.substr(6, 2)));
 }
 
 // Fraction ".F{1,6}" at the end of a time.
@@ -73,9 +82,9 @@ bool IsValidDt(std::string_view v) {
     const int month = Number(v.substr(4, 2));
     if (month < 1 || month > 12) return false;
   }
-  if (v.size() >= 8) {
-    const int day = Number(v.substr(6, 2));
-    if (day < 1 || day > 31) return false;
+  if (v.size() >= 8 &&
+      !IsValidDay(Number(v.substr(0, 4)), Number(v.substr(4, 2)), Number(v.substr(6, 2)))) {
+    return false;
   }
   if (v.size() >= 10 && Number(v.substr(8, 2)) > 23) return false;
   if (v.size() >= 12 && Number(v.substr(10, 2)) > 59) return false;

@@ -33,7 +33,15 @@ std::string StowResponseJson(const std::vector<StoreOutcome>& outcomes, std::str
   bool one_study = true;
   for (const auto& outcome : outcomes) {
     if (!outcome.result) {
-      failed.push_back({{"00081197", Attribute("US", FailureReason(outcome.result.error().code))}});
+      nlohmann::json item = nlohmann::json::object();
+      if (!outcome.sop_class_uid.empty()) {
+        item["00081150"] = Attribute("UI", outcome.sop_class_uid);
+      }
+      if (!outcome.sop_instance_uid.empty()) {
+        item["00081155"] = Attribute("UI", outcome.sop_instance_uid);
+      }
+      item["00081197"] = Attribute("US", FailureReason(outcome.result.error().code));
+      failed.push_back(std::move(item));
       continue;
     }
     const auto& stored = *outcome.result;

@@ -14,6 +14,9 @@ namespace tessera::dicomweb {
 struct StoreOutcome {
   std::string label;  // "part 3" or a zip entry name, for messages
   Result<archive::StoredInstance> result = Fail(ErrorCode::kInternal, "not stored");
+  // Known for refused objects that parsed (PS3.18 wants them in FailedSOPSequence).
+  std::string sop_class_uid;
+  std::string sop_instance_uid;
 };
 
 // PS3.18 Table 10.5.3-1 FailureReason for a failed store.

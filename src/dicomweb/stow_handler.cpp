@@ -78,7 +78,10 @@ std::vector<StoreOutcome> StoreAll(archive::Archive& archive, std::vector<Receiv
     if (part.refused) {
       outcome.result = *part.refused;
     } else {
-      outcome.result = archive.Store(std::move(*part.file), expected_study);
+      auto attempt = archive.TryStore(std::move(*part.file), expected_study);
+      outcome.result = std::move(attempt.result);
+      outcome.sop_class_uid = std::move(attempt.sop_class_uid);
+      outcome.sop_instance_uid = std::move(attempt.sop_instance_uid);
     }
     outcomes.push_back(std::move(outcome));
   }

@@ -111,9 +111,6 @@ def test_stow_answers_409_when_nothing_is_stored(server, client):
     assert RETRIEVE_URL not in body
 
 
-@pytest.mark.xfail(strict=True, reason="FailedSOPSequence items lack ReferencedSOPClassUID and "
-                   "ReferencedSOPInstanceUID (PS3.18 Table 10.5.3-1): archive::Archive::Store "
-                   "errors do not carry the UIDs of a parsed but refused instance")
 def test_stow_failed_items_name_the_refused_instance(server, client):
     stranger, stranger_bytes = make_instance()
     r = stow(client, server, [stranger_bytes], study_uid=factory.uid())

@@ -8,6 +8,11 @@ namespace {
 TEST(ValueSyntaxTest, DatesTimesAndDateTimes) {
   EXPECT_TRUE(IsValidDateTimeValue("DA", "20240229"));
   EXPECT_FALSE(IsValidDateTimeValue("DA", "20241301"));
+  EXPECT_FALSE(IsValidDateTimeValue("DA", "20230229"));  // not a leap year
+  EXPECT_FALSE(IsValidDateTimeValue("DA", "21000229"));  // centuries are not, unless by 400
+  EXPECT_TRUE(IsValidDateTimeValue("DA", "20000229"));
+  EXPECT_FALSE(IsValidDateTimeValue("DA", "20240431"));
+  EXPECT_FALSE(IsValidDateTimeValue("DT", "20240230"));
   EXPECT_FALSE(IsValidDateTimeValue("DA", "2024-01-01"));
   EXPECT_TRUE(IsValidDateTimeValue("TM", "07"));
   EXPECT_TRUE(IsValidDateTimeValue("TM", "072731.123456"));
