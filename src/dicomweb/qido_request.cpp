@@ -2,9 +2,9 @@
 
 #include <set>
 
+#include "archive/match_value.h"
 #include "base/strings.h"
 #include "dicom/attribute_dictionary.h"
-#include "dicom/value_syntax.h"
 
 namespace tessera::dicomweb {
 namespace {
@@ -36,103 +36,11 @@ Result<dicom::AttributeInfo> ResolveAttribute(std::string_view name) {
   return *info;
 }
 
-std::vector<std::string> SplitList(std::string_view value) {
-  std::vector<std::string> items;
-  std::string current;
-  for (const char c : value) {
-    if (c == ',' || c == '\\') {
-      items.push_back(std::move(current));
-      current.clear();
-      continue;
-    }
-    current.push_back(c);
-  }
-  items.push_back(std::move(current));
-  return items;
-}
-
-bool HasWildcard(std::string_view value) {
-  return value.find_first_of("*?") != std::string_view::npos;
-}
-
-bool IsDateTimeVr(std::string_view vr) { return vr == "DA" || vr == "TM" || vr == "DT"; }
-
-bool IsNumericVr(std::string_view vr) {
-  return vr == "IS" || vr == "DS" || vr == "US" || vr == "UL" || vr == "SS" || vr == "SL" ||
-         vr == "FL" || vr == "FD" || vr == "SV" || vr == "UV";
-}
-
-bool IsBinaryVr(std::string_view vr) {
-  return vr == "OB" || vr == "OD" || vr == "OF" || vr == "OL" || vr == "OV" || vr == "OW" ||
-         vr == "UN";
-}
-
-// Value lists ("CT,MR" or "CT\MR") are accepted for UIDs and code strings.
-bool AllowsValueList(std::string_view vr) { return vr == "UI" || vr == "CS"; }
-
 Result<Condition> ParseCondition(std::string_view name, const dicom::AttributeInfo& info,
                                  std::string_view value) {
-  Condition condition;
-  condition.tag = info.tag;
-  const std::string_view vr = info.vr;
-  if (value.empty() || value == "*") {
-    condition.type = MatchType::kUniversal;
-    return condition;
-  }
-  if (IsBinaryVr(vr)) return BadParameter(name, "binary attributes cannot be matched");
-
-  if (IsDateTimeVr(vr)) {
-    if (HasWildcard(value)) return BadParameter(name, "wildcards are not allowed for dates and times");
-    // A whole valid value wins over a range reading: a DT may end in "-0500".
-    if (dicom::IsValidDateTimeValue(vr, value)) {
-      condition.type = MatchType::kSingleValue;
-      condition.values = {std::string(value)};
-      return condition;
-    }
-    if (value.find('-') == std::string_view::npos) {
-      return BadParameter(name, "'" + std::string(value) + "' is not a valid " + std::string(vr));
-    }
-    auto range = dicom::SplitRange(vr, value);
-    if (!range) return BadParameter(name, range.error().message);
-    condition.type = MatchType::kRange;
-    condition.values = {range->first, range->second};
-    return condition;
-  }
-
-  if (vr == "UI") {
-    if (HasWildcard(value)) return BadParameter(name, "wildcards are not allowed for UIDs");
-    auto uids = SplitList(value);
-    for (const auto& uid : uids) {
-      if (!dicom::IsValidUid(uid)) {
-        return BadParameter(name, "'" + uid + "' is not a valid UID");
-      }
-    }
-    condition.type = uids.size() == 1 ? MatchType::kSingleValue : MatchType::kUidList;
-    condition.values = std::move(uids);
-    return condition;
-  }
-
-  if (IsNumericVr(vr)) {
-    if (!dicom::IsValidNumber(value)) {
-      return BadParameter(name, "'" + std::string(value) + "' is not a number");
-    }
-    condition.type = MatchType::kSingleValue;
-    condition.values = {std::string(value)};
-    return condition;
-  }
-
-  if (HasWildcard(value)) {
-    condition.type = MatchType::kWildcard;
-    condition.values = {std::string(value)};
-    return condition;
-  }
-  if (AllowsValueList(vr) && value.find_first_of(",\\") != std::string_view::npos) {
-    condition.type = MatchType::kUidList;
-    condition.values = SplitList(value);
-    return condition;
-  }
-  condition.type = MatchType::kSingleValue;
-  condition.values = {std::string(value)};
+  // PS3.18 lets UID and code lists use ',' or '\'.
+  auto condition = archive::ParseMatchValue(info.tag, info.vr, value, ",\\");
+  if (!condition) return BadParameter(name, condition.error().message);
   return condition;
 }
 

@@ -4,10 +4,10 @@
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcvr.h>
 
+#include "archive/match_value.h"
 #include "base/strings.h"
 #include "dicom/attribute_dictionary.h"
 #include "dicom/text_decoder.h"
-#include "dicom/value_syntax.h"
 
 namespace tessera::dimse {
 namespace {
@@ -105,8 +105,6 @@ bool IsBinaryVr(std::string_view vr) {
          vr == "UN";
 }
 
-bool IsDateTimeVr(std::string_view vr) { return vr == "DA" || vr == "TM" || vr == "DT"; }
-
 bool IsNumericVr(std::string_view vr) {
   return vr == "IS" || vr == "DS" || vr == "US" || vr == "UL" || vr == "SS" || vr == "SL" ||
          vr == "FL" || vr == "FD" || vr == "SV" || vr == "UV";
@@ -143,59 +141,8 @@ std::string ReadText(DcmElement& element, std::string_view vr, dicom::TextDecode
 }
 
 Result<Condition> ParseCondition(Tag tag, std::string_view vr, std::string_view value) {
-  Condition condition;
-  condition.tag = tag;
-  if (value.empty() || value == "*") {
-    condition.type = MatchType::kUniversal;
-    return condition;
-  }
-  if (IsDateTimeVr(vr)) {
-    if (HasWildcard(value)) return BadKey(tag, "wildcards are not allowed for dates and times");
-    // A whole valid value wins over a range reading: a DT may end in "-0500".
-    if (dicom::IsValidDateTimeValue(vr, value)) {
-      condition.type = MatchType::kSingleValue;
-      condition.values = {std::string(value)};
-      return condition;
-    }
-    if (value.find('-') == std::string_view::npos) {
-      return BadKey(tag, "'" + std::string(value) + "' is not a valid " + std::string(vr));
-    }
-    auto range = dicom::SplitRange(vr, value);
-    if (!range) return BadKey(tag, range.error().message);
-    condition.type = MatchType::kRange;
-    condition.values = {std::move(range->first), std::move(range->second)};
-    return condition;
-  }
-  if (vr == "UI") {
-    if (HasWildcard(value)) return BadKey(tag, "wildcards are not allowed for UIDs");
-    auto uids = SplitValues(value);
-    for (const std::string& uid : uids) {
-      if (!dicom::IsValidUid(uid)) return BadKey(tag, "'" + uid + "' is not a valid UID");
-    }
-    condition.type = uids.size() == 1 ? MatchType::kSingleValue : MatchType::kUidList;
-    condition.values = std::move(uids);
-    return condition;
-  }
-  if (IsNumericVr(vr)) {
-    if (!dicom::IsValidNumber(value)) {
-      return BadKey(tag, "'" + std::string(value) + "' is not a number");
-    }
-    condition.type = MatchType::kSingleValue;
-    condition.values = {std::string(value)};
-    return condition;
-  }
-  if (HasWildcard(value)) {
-    condition.type = MatchType::kWildcard;
-    condition.values = {std::string(value)};
-    return condition;
-  }
-  if (vr == "CS" && value.find('\\') != std::string_view::npos) {
-    condition.type = MatchType::kUidList;  // "equals any of": ModalitiesInStudy "CT\MR"
-    condition.values = SplitValues(value);
-    return condition;
-  }
-  condition.type = MatchType::kSingleValue;
-  condition.values = {std::string(value)};
+  auto condition = archive::ParseMatchValue(tag, vr, value, "\\");
+  if (!condition) return BadKey(tag, condition.error().message);
   return condition;
 }
 
