@@ -15,15 +15,7 @@ Status Respond(ServiceContext& context, const T_DIMSE_C_GetRQ& request,
                T_ASC_PresentationContextID context_id, std::uint16_t code,
                const SubOperationTally* tally, std::string_view comment) {
   T_DIMSE_C_GetRSP response{};
-  response.DimseStatus = code;
-  std::unique_ptr<DcmDataset> identifier;
-  if (tally != nullptr) {
-    response.NumberOfRemainingSubOperations = tally->remaining();
-    response.NumberOfCompletedSubOperations = tally->completed();
-    response.NumberOfFailedSubOperations = tally->failed();
-    response.NumberOfWarningSubOperations = tally->warning();
-    if (code != status::kPending) identifier = tally->FailedInstancesIdentifier();
-  }
+  const auto identifier = FillRetrieveResponse(response, code, tally);
   const auto detail = comment.empty() ? nullptr : ErrorComment(comment);
   return SendStatus(DIMSE_sendGetResponse(&context.association, context_id, &request, &response,
                                           identifier.get(), detail.get()),

@@ -10,6 +10,7 @@
 
 #include "archive/archive.h"
 #include "base/result.h"
+#include "dimse/dimse_status.h"
 
 namespace tessera::dimse {
 
@@ -57,5 +58,21 @@ class SubOperationTally {
   std::size_t warning_ = 0;
   std::vector<std::string> failed_uids_;
 };
+
+// Fills the counts of a C-MOVE or C-GET response (T_DIMSE_C_MoveRSP and
+// T_DIMSE_C_GetRSP share the field names) from `tally` when there is one, and
+// returns the identifier the response carries: the failed instances on a final
+// response, else nullptr.
+template <class RetrieveResponse>
+std::unique_ptr<DcmDataset> FillRetrieveResponse(RetrieveResponse& response, std::uint16_t code,
+                                                 const SubOperationTally* tally) {
+  response.DimseStatus = code;
+  if (tally == nullptr) return nullptr;
+  response.NumberOfRemainingSubOperations = tally->remaining();
+  response.NumberOfCompletedSubOperations = tally->completed();
+  response.NumberOfFailedSubOperations = tally->failed();
+  response.NumberOfWarningSubOperations = tally->warning();
+  return code == status::kPending ? nullptr : tally->FailedInstancesIdentifier();
+}
 
 }  // namespace tessera::dimse
