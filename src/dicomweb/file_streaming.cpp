@@ -1,11 +1,11 @@
 #include "dicomweb/file_streaming.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "base/unique_fd.h"
 
@@ -17,7 +17,8 @@ http::Awaitable<Status> StreamFile(http::BodyWriter& writer, const std::filesyst
   constexpr std::size_t kPiece = 256 * 1024;
   UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) {
-    co_return Fail(ErrorCode::kIo, "cannot open a stored file: " + std::string(std::strerror(errno)));
+    co_return Fail(ErrorCode::kIo,
+                   "cannot open a stored file: " + std::string(std::strerror(errno)));
   }
   ::posix_fadvise(fd.get(), static_cast<off_t>(offset), static_cast<off_t>(length),
                   POSIX_FADV_SEQUENTIAL);

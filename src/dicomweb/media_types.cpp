@@ -177,16 +177,17 @@ Result<FramesRepresentation> NegotiateFrames(const http::Request& request,
       continue;
     }
     // An image or video type: only the stored bitstream can be served (no re-encoding).
-    const bool covers_stored = inner.subtype == "*" ? IEquals(inner.type, stored_media.substr(0, stored_media.find('/')))
-                                                    : IEquals(inner.Essence(), stored_media);
+    const bool covers_stored =
+        inner.subtype == "*" ? IEquals(inner.type, stored_media.substr(0, stored_media.find('/')))
+                             : IEquals(inner.Essence(), stored_media);
     if (!encapsulated || !covers_stored) continue;
     if (requested && syntax != "*" && syntax != stored_syntax) continue;
     rep.as_stored = true;
     return rep;
   }
   return NotAcceptable("frames are available as application/octet-stream (uncompressed) or as " +
-                       std::string(stored_media) + "; transfer-syntax=" +
-                       std::string(stored_syntax));
+                       std::string(stored_media) +
+                       "; transfer-syntax=" + std::string(stored_syntax));
 }
 
 Result<std::string> NegotiateRendered(const http::Request& request) {

@@ -58,8 +58,8 @@ Result<InstancesRepresentation> NegotiateInstances(const http::Request& request,
 // octet-stream` or an image type asked for directly).
 struct FramesRepresentation {
   bool multipart = true;
-  bool as_stored = false;       // send the stored (compressed) bitstream
-  bool defaulted = false;       // no preference: uncompressed if possible, else as stored
+  bool as_stored = false;  // send the stored (compressed) bitstream
+  bool defaulted = false;  // no preference: uncompressed if possible, else as stored
 };
 // `stored_syntax` decides whether an image/* range can be served as stored.
 // Errors: kNotAcceptable.

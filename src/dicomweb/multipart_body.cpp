@@ -50,4 +50,11 @@ http::Segments MultipartBody::TakeSegments() {
   return std::move(segments_);
 }
 
+http::Response MultipartBody::TakeResponse() {
+  http::Response response;
+  response.headers.set("Content-Type", ContentType());
+  response.body = TakeSegments();
+  return response;
+}
+
 }  // namespace tessera::dicomweb

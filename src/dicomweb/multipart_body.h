@@ -30,6 +30,8 @@ class MultipartBody {
 
   // The body; call once, after the last AddPart.
   http::Segments TakeSegments();
+  // A 200 response with this body and its Content-Type; call once, after the last AddPart.
+  http::Response TakeResponse();
 
  private:
   std::string part_type_;

@@ -49,7 +49,7 @@ std::string RetrieveUrl(const nlohmann::json& match, archive::QueryLevel level,
 }  // namespace
 
 http::Awaitable<http::Response> QidoHandler::Search(http::Request& request,
-                                                     archive::QueryLevel level) {
+                                                    archive::QueryLevel level) {
   if (!AcceptsDicomJson(request)) {
     co_return http::Response::Error(http::HttpStatus::not_acceptable,
                                     "QIDO-RS answers application/dicom+json only");
@@ -81,8 +81,8 @@ http::Awaitable<http::Response> QidoHandler::Search(http::Request& request,
   }
   body += ']';
 
-  auto response = http::Response::Json(http::HttpStatus::ok, std::move(body),
-                                       "application/dicom+json");
+  auto response =
+      http::Response::Json(http::HttpStatus::ok, std::move(body), "application/dicom+json");
   if (result->total) response.headers.set("X-Total-Count", std::to_string(*result->total));
   for (const auto& warning : parsed->warnings) {
     response.headers.insert("Warning", "299 tessera \"" + warning + "\"");

@@ -20,8 +20,8 @@ Error BadParameter(std::string_view name, std::string_view message) {
 Result<dicom::RenderOptions> ParseRenderOptions(const http::Request& request,
                                                 std::string_view media_type) {
   dicom::RenderOptions options;
-  options.format = media_type == "image/png" ? dicom::RenderOptions::kPng
-                                             : dicom::RenderOptions::kJpeg;
+  options.format =
+      media_type == "image/png" ? dicom::RenderOptions::kPng : dicom::RenderOptions::kJpeg;
   if (const auto viewport = request.query().Get("viewport")) {
     const auto parts = Split(*viewport, ',');
     const auto width = parts.size() >= 2 ? ParseUint(Trim(parts[0])) : std::nullopt;
@@ -47,7 +47,8 @@ Result<dicom::RenderOptions> ParseRenderOptions(const http::Request& request,
     const std::string center_text(Trim(parts[0]));
     const std::string width_text(Trim(parts[1]));
     const double center = std::strtod(center_text.c_str(), &end);
-    if (center_text.empty() || *end != '\0') return BadParameter("window", "center is not a number");
+    if (center_text.empty() || *end != '\0')
+      return BadParameter("window", "center is not a number");
     const double width = std::strtod(width_text.c_str(), &end);
     if (width_text.empty() || *end != '\0' || width <= 0) {
       return BadParameter("window", "width must be a positive number");
@@ -70,64 +71,69 @@ Result<std::uint32_t> FrameParameter(const http::Request& request) {
   return static_cast<std::uint32_t>(*number);
 }
 
+// What every rendered or thumbnail request asks for.
+struct RenderRequest {
+  std::string media_type;
+  PathUids uids;
+  dicom::RenderOptions options;
+};
+
+Result<RenderRequest> ReadRenderRequest(const http::Request& request) {
+  auto media_type = NegotiateRendered(request);
+  if (!media_type) return std::move(media_type).error();
+  auto uids = ReadPathUids(request);
+  if (!uids) return std::move(uids).error();
+  auto options = ParseRenderOptions(request, *media_type);
+  if (!options) return std::move(options).error();
+  auto frame = FrameParameter(request);
+  if (!frame) return std::move(frame).error();
+  options->frame = *frame;
+  return RenderRequest{std::move(*media_type), std::move(*uids), std::move(*options)};
+}
+
 }  // namespace
 
 http::Awaitable<http::Response> RenderedHandler::Rendered(http::Request& request) {
-  auto media_type = NegotiateRendered(request);
-  if (!media_type) co_return http::ErrorResponse(media_type.error());
-  auto uids = ReadPathUids(request);
-  if (!uids) co_return http::ErrorResponse(uids.error());
-  auto options = ParseRenderOptions(request, *media_type);
-  if (!options) co_return http::ErrorResponse(options.error());
-  auto frame = FrameParameter(request);
-  if (!frame) co_return http::ErrorResponse(frame.error());
-  options->frame = *frame;
+  auto parsed = ReadRenderRequest(request);
+  if (!parsed) co_return http::ErrorResponse(parsed.error());
+  auto& [media_type, uids, options] = *parsed;
 
-  const archive::Scope scope{uids->study, uids->series, uids->instance};
+  const archive::Scope scope{uids.study, uids.series, uids.instance};
   auto refs = co_await context_.pool.Run([&] { return context_.archive.Instances(scope); });
   if (!refs) co_return http::ErrorResponse(refs.error());
 
-  if (!uids->instance.empty()) {
-    auto image = co_await context_.pool.Run(
-        [&] { return dicom::Render(refs->front().path, *options); });
+  if (!uids.instance.empty()) {
+    auto image =
+        co_await context_.pool.Run([&] { return dicom::Render(refs->front().path, options); });
     if (!image) co_return http::ErrorResponse(image.error());
-    co_return http::Response::WithBody(http::HttpStatus::ok, std::move(*image), *media_type);
+    co_return http::Response::WithBody(http::HttpStatus::ok, std::move(*image), media_type);
   }
 
   // A series or study: each image instance's first frame; instances without
   // pixel data (SR, RT plans) are left out.
-  MultipartBody body(*media_type);
+  MultipartBody body(media_type);
   const std::string root = DicomwebRoot(context_.options, request);
   for (const auto& ref : *refs) {
     if (ref.number_of_frames == 0) continue;
-    auto image = co_await context_.pool.Run([&] { return dicom::Render(ref.path, *options); });
+    auto image = co_await context_.pool.Run([&] { return dicom::Render(ref.path, options); });
     if (!image) continue;
-    body.AddPart(*media_type, std::move(*image),
-                 InstanceUrl(root, ref.study_uid, ref.series_uid, ref.sop_instance_uid) +
-                     "/rendered");
+    body.AddPart(
+        media_type, std::move(*image),
+        InstanceUrl(root, ref.study_uid, ref.series_uid, ref.sop_instance_uid) + "/rendered");
   }
   if (body.part_count() == 0) {
     co_return http::Response::Error(http::HttpStatus::not_found, "nothing in it can be rendered");
   }
-  http::Response response;
-  response.headers.set("Content-Type", body.ContentType());
-  response.body = body.TakeSegments();
-  co_return response;
+  co_return body.TakeResponse();
 }
 
 http::Awaitable<http::Response> RenderedHandler::Thumbnail(http::Request& request) {
-  auto media_type = NegotiateRendered(request);
-  if (!media_type) co_return http::ErrorResponse(media_type.error());
-  auto uids = ReadPathUids(request);
-  if (!uids) co_return http::ErrorResponse(uids.error());
-  auto options = ParseRenderOptions(request, *media_type);
-  if (!options) co_return http::ErrorResponse(options.error());
-  auto frame = FrameParameter(request);
-  if (!frame) co_return http::ErrorResponse(frame.error());
-  options->frame = *frame;
-  if (!options->viewport) options->viewport = std::pair{kThumbnailSize, kThumbnailSize};
+  auto parsed = ReadRenderRequest(request);
+  if (!parsed) co_return http::ErrorResponse(parsed.error());
+  auto& [media_type, uids, options] = *parsed;
+  if (!options.viewport) options.viewport = std::pair{kThumbnailSize, kThumbnailSize};
 
-  const archive::Scope scope{uids->study, uids->series, uids->instance};
+  const archive::Scope scope{uids.study, uids.series, uids.instance};
   auto refs = co_await context_.pool.Run([&] { return context_.archive.Instances(scope); });
   if (!refs) co_return http::ErrorResponse(refs.error());
 
@@ -143,9 +149,9 @@ http::Awaitable<http::Response> RenderedHandler::Thumbnail(http::Request& reques
     co_return http::Response::Error(http::HttpStatus::not_found, "no image to make a thumbnail of");
   }
   const auto* chosen = images[images.size() / 2];
-  auto image = co_await context_.pool.Run([&] { return dicom::Render(chosen->path, *options); });
+  auto image = co_await context_.pool.Run([&] { return dicom::Render(chosen->path, options); });
   if (!image) co_return http::ErrorResponse(image.error());
-  auto response = http::Response::WithBody(http::HttpStatus::ok, std::move(*image), *media_type);
+  auto response = http::Response::WithBody(http::HttpStatus::ok, std::move(*image), media_type);
   response.headers.set("Cache-Control", "private, max-age=3600");
   co_return response;
 }

@@ -15,14 +15,20 @@ nlohmann::json Attribute(std::string_view vr, nlohmann::json value) {
 
 std::uint16_t FailureReason(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kInvalidArgument: return 0xC000;  // Error: cannot understand
-    case ErrorCode::kConflict: return 0xC409;         // Study Instance UID mismatch (as dcm4chee)
-    case ErrorCode::kUnsupported: return 0x0122;      // SOP class not supported
-    case ErrorCode::kPermissionDenied: return 0x0124;  // not authorized
+    case ErrorCode::kInvalidArgument:
+      return 0xC000;  // Error: cannot understand
+    case ErrorCode::kConflict:
+      return 0xC409;  // Study Instance UID mismatch (as dcm4chee)
+    case ErrorCode::kUnsupported:
+      return 0x0122;  // SOP class not supported
+    case ErrorCode::kPermissionDenied:
+      return 0x0124;  // not authorized
     case ErrorCode::kTooLarge:
     case ErrorCode::kIo:
-    case ErrorCode::kUnavailable: return 0xA700;  // Refused: out of resources
-    default: return 0x0110;                       // Processing failure
+    case ErrorCode::kUnavailable:
+      return 0xA700;  // Refused: out of resources
+    default:
+      return 0x0110;  // Processing failure
   }
 }
 

@@ -12,8 +12,13 @@ namespace tessera::dicomweb {
 
 // The result of storing one received object, as the STOW and upload responses report it.
 struct StoreOutcome {
+  explicit StoreOutcome(std::string label,
+                        Result<archive::StoredInstance> result = Fail(ErrorCode::kInternal,
+                                                                      "not stored"))
+      : label(std::move(label)), result(std::move(result)) {}
+
   std::string label;  // "part 3" or a zip entry name, for messages
-  Result<archive::StoredInstance> result = Fail(ErrorCode::kInternal, "not stored");
+  Result<archive::StoredInstance> result;
   // Known for refused objects that parsed (PS3.18 wants them in FailedSOPSequence).
   std::string sop_class_uid;
   std::string sop_instance_uid;

@@ -74,7 +74,7 @@ std::vector<StoreOutcome> StoreAll(archive::Archive& archive, std::vector<Receiv
   std::vector<StoreOutcome> outcomes;
   outcomes.reserve(parts.size());
   for (auto& part : parts) {
-    StoreOutcome outcome{part.label};
+    StoreOutcome outcome(part.label);
     if (part.refused) {
       outcome.result = *part.refused;
     } else {
@@ -90,9 +90,12 @@ std::vector<StoreOutcome> StoreAll(archive::Archive& archive, std::vector<Receiv
 
 std::string_view StatusWord(archive::StoreOutcome outcome) {
   switch (outcome) {
-    case archive::StoreOutcome::kStored: return "Success";
-    case archive::StoreOutcome::kReplaced: return "Replaced";
-    case archive::StoreOutcome::kKept: return "AlreadyStored";
+    case archive::StoreOutcome::kStored:
+      return "Success";
+    case archive::StoreOutcome::kReplaced:
+      return "Replaced";
+    case archive::StoreOutcome::kKept:
+      return "AlreadyStored";
   }
   return "Success";
 }
@@ -138,7 +141,7 @@ class ZipStoreSink final : public ZipEntrySink {
   }
 
   void End(Status status) override {
-    StoreOutcome outcome{current_->label};
+    StoreOutcome outcome(current_->label);
     if (current_->refused) {
       outcome.result = *current_->refused;
     } else if (!status) {
@@ -166,14 +169,13 @@ http::Awaitable<http::Response> StowHandler::Store(http::Request& request) {
 
   const auto content_type = http::ParseMediaType(request.header("Content-Type"));
   if (!content_type || !content_type->Is("multipart", "related")) {
-    co_return http::Response::Error(
-        http::HttpStatus::unsupported_media_type,
-        "STOW-RS takes multipart/related; type=\"application/dicom\"");
+    co_return http::Response::Error(http::HttpStatus::unsupported_media_type,
+                                    "STOW-RS takes multipart/related; type=\"application/dicom\"");
   }
   if (const auto type = content_type->Parameter("type"); type && !IsDicomMediaType(*type)) {
-    co_return http::Response::Error(http::HttpStatus::unsupported_media_type,
-                                    "only application/dicom parts are supported, not " +
-                                        std::string(type->substr(0, 100)));
+    co_return http::Response::Error(
+        http::HttpStatus::unsupported_media_type,
+        "only application/dicom parts are supported, not " + std::string(type->substr(0, 100)));
   }
   auto boundary = http::BoundaryFromContentType(request.header("Content-Type"));
   if (!boundary) co_return http::ErrorResponse(boundary.error());
@@ -202,9 +204,9 @@ http::Awaitable<http::Response> StowHandler::Store(http::Request& request) {
                                        StowResponseJson(outcomes, root), "application/dicom+json");
   for (const auto& outcome : outcomes) {
     if (outcome.result) continue;
-    response.headers.insert("Warning",
-                            "299 tessera \"" + outcome.label + ": " +
-                                ReplaceAll(outcome.result.error().message, "\"", "'") + "\"");
+    response.headers.insert("Warning", "299 tessera \"" + outcome.label + ": " +
+                                           ReplaceAll(outcome.result.error().message, "\"", "'") +
+                                           "\"");
   }
   co_return response;
 }
@@ -242,24 +244,24 @@ http::Awaitable<http::Response> StowHandler::Upload(http::Request& request) {
     auto stored = co_await context_.pool.Run(
         [&] { return context_.archive.Store(std::move(*incoming), ""); });
     if (!stored) co_return http::ErrorResponse(stored.error());
-    const StoreOutcome outcome{"", std::move(*stored)};
+    const StoreOutcome outcome("", std::move(*stored));
     co_return http::Response::Json(http::HttpStatus::ok, UploadEntry(outcome, root).dump());
   }
 
   // A zip: read it from the incoming file (which is then discarded), storing each entry.
   ZipStoreSink sink(context_.archive);
   const ZipLimits limits{context_.options.max_zip_expanded_bytes, 1'000'000};
-  auto status = co_await context_.pool.Run(
-      [&] { return ReadZip(incoming->path(), limits, sink); });
+  auto status = co_await context_.pool.Run([&] { return ReadZip(incoming->path(), limits, sink); });
   if (!status) co_return http::ErrorResponse(status.error());
   if (sink.outcomes().empty()) {
-    co_return http::Response::Error(http::HttpStatus::bad_request, "the zip archive holds no files");
+    co_return http::Response::Error(http::HttpStatus::bad_request,
+                                    "the zip archive holds no files");
   }
   auto entries = nlohmann::json::array();
   for (const auto& outcome : sink.outcomes()) entries.push_back(UploadEntry(outcome, root));
-  co_return http::Response::Json(static_cast<http::HttpStatus>(StowStatus(sink.outcomes())),
-                                 entries.dump(-1, ' ', false,
-                                              nlohmann::json::error_handler_t::replace));
+  co_return http::Response::Json(
+      static_cast<http::HttpStatus>(StowStatus(sink.outcomes())),
+      entries.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace tessera::dicomweb

@@ -264,10 +264,7 @@ http::Awaitable<http::Response> WadoHandler::RetrieveBulkData(http::Request& req
   }
   MultipartBody body("application/octet-stream");
   body.AddPart(part_type, std::move(*bytes));
-  http::Response response;
-  response.headers.set("Content-Type", body.ContentType());
-  response.body = body.TakeSegments();
-  co_return response;
+  co_return body.TakeResponse();
 }
 
 http::Awaitable<http::Response> WadoHandler::RetrieveFrames(http::Request& request) {
@@ -341,10 +338,7 @@ http::Awaitable<http::Response> WadoHandler::FramesResponse(
                               : instance_url + "/bulkdata/" + std::string(kPixelDataPath);
     body.AddPart(content_type, std::move(frame.bytes), location);
   }
-  http::Response response;
-  response.headers.set("Content-Type", body.ContentType());
-  response.body = body.TakeSegments();
-  co_return response;
+  co_return body.TakeResponse();
 }
 
 http::Awaitable<http::Response> WadoHandler::RetrieveStudyArchive(http::Request& request) {

@@ -122,13 +122,13 @@ http::Awaitable<http::Response> WadoUriHandler::Get(http::Request& request) {
       choice.defaulted = true;
       choice.preferred = {std::string(kExplicitVrLittleEndian)};
     }
-    const auto syntax = choice.Choose(ref.transfer_syntax_uid, [](auto from, auto to) {
-      return dicom::CanTranscode(from, to);
-    });
+    const auto syntax = choice.Choose(
+        ref.transfer_syntax_uid, [](auto from, auto to) { return dicom::CanTranscode(from, to); });
     if (!syntax) {
-      co_return http::Response::Error(http::HttpStatus::not_acceptable,
-                                      "the object is stored as " + ref.transfer_syntax_uid +
-                                          " and cannot be converted to the transferSyntax asked for");
+      co_return http::Response::Error(
+          http::HttpStatus::not_acceptable,
+          "the object is stored as " + ref.transfer_syntax_uid +
+              " and cannot be converted to the transferSyntax asked for");
     }
     http::Response response;
     response.headers.set("Content-Type", "application/dicom");
@@ -138,8 +138,8 @@ http::Awaitable<http::Response> WadoUriHandler::Get(http::Request& request) {
       response.body = http::Segments{http::FileRange{ref.path, 0, ref.size}};
       co_return response;
     }
-    auto bytes = co_await context_.pool.Run(
-        [&] { return dicom::TranscodePart10(ref.path, *syntax); });
+    auto bytes =
+        co_await context_.pool.Run([&] { return dicom::TranscodePart10(ref.path, *syntax); });
     if (!bytes) co_return http::ErrorResponse(bytes.error());
     response.body = std::move(*bytes);
     co_return response;

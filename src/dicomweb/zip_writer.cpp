@@ -1,9 +1,9 @@
 #include "dicomweb/zip_writer.h"
 
-#include <zlib.h>
-
 #include <cassert>
 #include <limits>
+
+#include <zlib.h>
 
 namespace tessera::dicomweb {
 namespace {
@@ -94,8 +94,7 @@ void ZipWriter::Update(std::string_view data) {
   // zlib's crc32 takes a uInt length; feed big pieces in parts.
   while (!data.empty()) {
     const auto n = static_cast<uInt>(std::min<std::size_t>(data.size(), 1u << 30));
-    crc_ = static_cast<std::uint32_t>(
-        crc32(crc_, reinterpret_cast<const Bytef*>(data.data()), n));
+    crc_ = static_cast<std::uint32_t>(crc32(crc_, reinterpret_cast<const Bytef*>(data.data()), n));
     data.remove_prefix(n);
     written_in_entry_ += n;
   }
@@ -138,9 +137,9 @@ std::string ZipWriter::Finish() {
     Put32(out, entry.zip64 ? kMax32 : static_cast<std::uint32_t>(entry.size));
     Put16(out, static_cast<std::uint16_t>(entry.name.size()));
     Put16(out, entry.zip64 ? 28 : 0);
-    Put16(out, 0);  // comment
-    Put16(out, 0);  // disk
-    Put16(out, 0);  // internal attributes
+    Put16(out, 0);               // comment
+    Put16(out, 0);               // disk
+    Put16(out, 0);               // internal attributes
     Put32(out, 0100644u << 16);  // external attributes: a regular file, rw-r--r--
     Put32(out, entry.zip64 ? kMax32 : static_cast<std::uint32_t>(entry.offset));
     out.append(entry.name);

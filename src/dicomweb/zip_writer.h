@@ -34,7 +34,8 @@ class ZipWriter {
 
   // The exact archive size for entries with these names and sizes, so the
   // response can carry a Content-Length.
-  static std::uint64_t ArchiveSize(const std::vector<std::pair<std::string, std::uint64_t>>& entries);
+  static std::uint64_t ArchiveSize(
+      const std::vector<std::pair<std::string, std::uint64_t>>& entries);
 
  private:
   struct Entry {
