@@ -172,7 +172,9 @@ int RunTokenIssue(const CommonFlags& common, const std::string& username) {
   auto settings = SetUpSettings(common);
   if (!settings) return Report(settings.error());
   const SystemClock clock;
-  auto issued = auth::IssueToken(AuthOptionsFrom(*settings), username, clock);
+  auto options = AuthOptionsFrom(*settings);
+  options.public_base_url = CommandLinePublicUrl(*settings);
+  auto issued = auth::IssueToken(options, username, clock);
   if (!issued) return Report(issued.error());
   // The token first, alone on its line, so scripts can take it with `head -1`.
   std::cout << issued->token << "\n" << issued->login_link << "\n";

@@ -2,6 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/strings.h"
+
+#include "app/viewer_routes.h"
+
 namespace tessera::app {
 
 void RegisterExplorerRoutes(http::Router& router, const config::Config& config,
@@ -12,7 +16,7 @@ void RegisterExplorerRoutes(http::Router& router, const config::Config& config,
       {"authRoot", config.paths.auth},
       {"uploadUrl", config.paths.prefix + "/instances"},
       {"wadoUri", config.WadoUriPath()},
-      {"viewerUrlTemplate", config.explorer.viewer_url_template},
+      {"viewerUrlTemplate", ViewerUrlTemplate(config)},
       {"appRoot", config.AppPath()},
       {"viewerBaseUrl", config.auth.viewer_url},
   }.dump();
@@ -33,6 +37,15 @@ void RegisterExplorerRoutes(http::Router& router, const config::Config& config,
     co_return http::Response::Redirect(http::HttpStatus::found, explorer);
   };
   router.Add(http::Verb::get, "/", http::Access::kPublic, redirect);
+  // Direct login links read <viewer>/auth/oauth?token=...; without a separate
+  // viewer they point here, and the explorer takes the token over.
+  router.Add(http::Verb::get, config.paths.auth + "/oauth", http::Access::kPublic,
+             [explorer](http::Request& request) -> http::Awaitable<http::Response> {
+               const auto token = request.query().Get("token");
+               if (!token) co_return http::Response::Redirect(http::HttpStatus::found, explorer);
+               co_return http::Response::Redirect(http::HttpStatus::found,
+                                                  explorer + "?token=" + PercentEncode(*token));
+             });
   router.Add(http::Verb::get, app, http::Access::kPublic, redirect);
 }
 

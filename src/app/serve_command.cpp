@@ -1,11 +1,13 @@
 #include "app/serve_command.h"
 
+#include <csignal>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
 
 #include "app/data_folder.h"
 #include "app/explorer_routes.h"
+#include "app/viewer_routes.h"
 #include "app/wiring.h"
 #include "archive/archive.h"
 #include "auth/auth_service.h"
@@ -13,6 +15,7 @@
 #include "base/clock.h"
 #include "dicom/attribute_dictionary.h"
 #include "dicom/codecs.h"
+#include "dicom/dcmtk_logging.h"
 #include "dicomweb/dicomweb_service.h"
 #include "dimse/dicom_service.h"
 #include "http/blocking_pool.h"
@@ -64,6 +67,9 @@ int RunServe(const CommonFlags& flags) {
   if (!settings) return Failed("configuration", settings.error());
   const config::Config& config = *settings;
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+  dicom::ConfigureDcmtkLogging(config.log_level == "debug" || config.log_level == "trace");
+  // Peers that hang up mid-write must cost a connection, not the process.
+  std::signal(SIGPIPE, SIG_IGN);
 
   if (auto status = SetUpOnFirstStart(config); !status) return Failed("set-up", status.error());
   if (auto status = EnsureCertificate(config, "Tessera PACS"); !status) {
@@ -87,6 +93,9 @@ int RunServe(const CommonFlags& flags) {
   dicomweb.RegisterRoutes(router);
   (*auth)->RegisterRoutes(router, pool, AuthPagesFrom(web::Assets()));
   RegisterExplorerRoutes(router, config, web::Assets());
+  if (auto status = RegisterViewerRoutes(router, config, pool); !status) {
+    return Failed("viewer", status.error());
+  }
 
   std::unique_ptr<dimse::DicomService> dicom_service;
   if (config.dicom.enabled) {

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "config/listen_address.h"
+#include "http/tls_certificate.h"
 
 namespace tessera::app {
 namespace {
@@ -20,6 +21,19 @@ Result<std::set<dimse::Operation>> Operations(const std::vector<std::string>& na
 }
 
 }  // namespace
+
+std::string CommandLinePublicUrl(const config::Config& config) {
+  if (!config.http.public_url.empty()) return config.http.public_url;
+  const auto address = config::ParseListenAddress(config.http.listen).value();
+  std::string host = address.host;
+  if (host == "0.0.0.0" || host == "::" || host.empty()) {
+    const auto lan = http::LocalIpAddresses();
+    host = lan.empty() ? "localhost" : lan.front();
+  }
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return std::string(config.http.tls ? "https://" : "http://") + host + ":" +
+         std::to_string(address.port);
+}
 
 std::size_t BlockingThreads(const config::Config& config) {
   return config.http.blocking_threads != 0 ? config.http.blocking_threads : 4 * Cores();

@@ -19,6 +19,11 @@ dicomweb::DicomwebOptions DicomwebOptionsFrom(const config::Config& config);
 // Errors: kInvalidArgument for an operation name the configuration validator missed.
 Result<dimse::DimseOptions> DimseOptionsFrom(const config::Config& config);
 
+// The base URL links printed on the command line should use when http.public_url
+// is empty: the listen address, or this machine's first LAN address when the
+// server listens on all of them (never "localhost": the link is for other machines).
+std::string CommandLinePublicUrl(const config::Config& config);
+
 // Threads for blocking work: the configured number, or four per core.
 std::size_t BlockingThreads(const config::Config& config);
 

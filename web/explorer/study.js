@@ -85,6 +85,23 @@ export class StudyView {
           4000);
     });
     this.delete_.addEventListener('click', () => this.deleteStudy_());
+    this.viewer_.addEventListener('click', () => this.handTokenToViewer_());
+    this.viewer_.addEventListener('auxclick', (event) => {
+      if (event.button === 1) this.handTokenToViewer_();
+    });
+  }
+
+  // A viewer on our own origin (the one Tessera serves) gets the access token
+  // in the fragment, which browsers never send to a server: the tab it opens
+  // (rel=noopener) starts with an empty sessionStorage. The viewer removes it
+  // from its address at once. Viewers elsewhere get no token; the link itself
+  // holds none once followed.
+  handTokenToViewer_() {
+    const plain = this.viewer_.getAttribute('href');
+    const token = this.session_.accessToken();
+    if (!plain || !token || new URL(plain, location.href).origin !== location.origin) return;
+    this.viewer_.href = `${plain.split('#')[0]}#token=${encodeURIComponent(token)}`;
+    setTimeout(() => this.viewer_.setAttribute('href', plain));
   }
 
   studyUrl_() {

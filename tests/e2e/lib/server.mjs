@@ -49,9 +49,10 @@ function serveArgs(data, port, dicomPort) {
       .replaceAll('{dicom_port}', String(dicomPort)));
 }
 
-export async function startTessera({binary, adminPassword, logFile}) {
+// `env` adds environment variables (settings such as TESSERA_EXPLORER_VIEWER_DIR).
+export async function startTessera({binary, adminPassword, logFile, env: extraEnv = {}}) {
   const data = mkdtempSync(join(tmpdir(), 'tessera-e2e-data-'));
-  const env = {...process.env, TESSERA_ADMIN_PASSWORD: adminPassword};
+  const env = {...process.env, ...extraEnv, TESSERA_ADMIN_PASSWORD: adminPassword};
   const init = spawnSync(binary, ['init', '--data', data], {env, encoding: 'utf8', timeout: 120000});
   if (init.status !== 0) {
     throw new Error(`tessera init failed (${init.status}): ${init.stderr || init.stdout}`);
