@@ -29,11 +29,13 @@ class DicomService {
  public:
   // Validates `options`, binds the listening socket and starts serving.
   // `archive` must outlive the service. Process-wide effects: SIGPIPE is
-  // ignored, DCMTK's reverse DNS lookups are turned off and its connect timeout
-  // set to association_timeout. Errors: kInvalidArgument for bad options
-  // (empty or over-long AE title, max_pdu_bytes outside 4096..131072, zero
-  // max_associations, TLS files missing or not matching), kIo when the address
-  // cannot be bound (e.g. the port is taken).
+  // ignored, DCMTK's reverse DNS lookups are turned off, its connect timeout
+  // set to association_timeout and TCP_NODELAY=1 put in the environment (unless
+  // set) so that DCMTK's outbound associations do without Nagle's algorithm.
+  // Errors: kInvalidArgument for bad options (empty or over-long AE title,
+  // max_pdu_bytes outside 4096..131072, zero max_associations, TLS files
+  // missing or not matching), kIo when the address cannot be bound (e.g. the
+  // port is taken).
   static Result<std::unique_ptr<DicomService>> Start(DimseOptions options,
                                                      archive::Archive& archive);
   ~DicomService();  // Stop()

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -107,7 +108,14 @@ Result<AcceptedSocket> SocketListener::Accept() {
     socklen_t length = sizeof(peer);
     UniqueFd fd(
         ::accept4(listen_fd_.get(), reinterpret_cast<sockaddr*>(&peer), &length, SOCK_CLOEXEC));
-    if (fd.valid()) return AcceptedSocket{std::move(fd), NumericAddress(peer)};
+    if (fd.valid()) {
+      // DCMTK sends a PDU header and its body in separate writes; with Nagle's
+      // algorithm on, the body waits for the peer's delayed ACK (40 ms on
+      // Linux) on every C-STORE response. DCMTK's own acceptor sets this too.
+      const int on = 1;
+      ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+      return AcceptedSocket{std::move(fd), NumericAddress(peer)};
+    }
     // The peer may have given up between poll and accept; transient errors repeat.
     if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED || errno == EPROTO ||
         errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {

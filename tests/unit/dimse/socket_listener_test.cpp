@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 namespace tessera::dimse {
@@ -38,6 +39,20 @@ TEST(SocketListenerTest, PicksAFreePortAndAcceptsWithThePeerAddress) {
   ASSERT_TRUE(accepted) << accepted.error().message;
   EXPECT_TRUE(accepted->fd.valid());
   EXPECT_EQ(accepted->peer_address, "127.0.0.1");
+}
+
+// DIMSE answers in small writes; with Nagle on, each waits for a delayed ACK.
+TEST(SocketListenerTest, AcceptedConnectionsSendWithoutNagleDelay) {
+  auto listener = SocketListener::Open("127.0.0.1", 0);
+  ASSERT_TRUE(listener);
+  const UniqueFd client = Connect(AF_INET, "127.0.0.1", (*listener)->port());
+  ASSERT_TRUE(client.valid());
+  auto accepted = (*listener)->Accept();
+  ASSERT_TRUE(accepted);
+  int nodelay = 0;
+  socklen_t size = sizeof(nodelay);
+  ASSERT_EQ(::getsockopt(accepted->fd.get(), IPPROTO_TCP, TCP_NODELAY, &nodelay, &size), 0);
+  EXPECT_NE(nodelay, 0);
 }
 
 TEST(SocketListenerTest, ListensOnIpv6) {
