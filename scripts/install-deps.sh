@@ -20,8 +20,8 @@ packages=(
 test_packages=(
   dcmtk python3 python3-pydicom python3-numpy python3-pytest python3-requests sqlite3 unzip zip
   procps
-  # tests/integration: decodes rendered JPEG/PNG images
-  python3-pil
+  # tests/integration: decodes rendered JPEG/PNG images; forges and checks JWTs
+  python3-pil python3-jwt python3-cryptography
   # tests/e2e: playwright-core drives Debian's Chromium (/usr/bin/chromium)
   chromium
 )

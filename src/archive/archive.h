@@ -139,6 +139,8 @@ class Archive {
   // Runs a QIDO-RS / C-FIND query. Errors: kInvalidArgument (an attribute that
   // cannot be matched at that level, a malformed range or UID list).
   virtual Result<QueryResult> Find(const Query& query) const = 0;
+  // Find's matches as JSON text: what a large answer should forward.
+  virtual Result<QueryTextResult> FindText(const Query& query) const = 0;
 
   // The instances in `scope`, ordered by series number, instance number, UID.
   // Errors: kNotFound when the scope names something not stored.

@@ -52,6 +52,10 @@ StoreAttempt ArchiveImpl::TryStore(IncomingFile file, std::string_view expected_
 
 Result<QueryResult> ArchiveImpl::Find(const Query& query) const { return queries_->Find(query); }
 
+Result<QueryTextResult> ArchiveImpl::FindText(const Query& query) const {
+  return queries_->FindText(query);
+}
+
 Result<std::vector<InstanceRef>> ArchiveImpl::Instances(const Scope& scope) const {
   return scopes_->Instances(scope);
 }

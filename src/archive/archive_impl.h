@@ -33,6 +33,7 @@ class ArchiveImpl final : public Archive {
   Result<IncomingFile> NewIncomingFile() override;
   StoreAttempt TryStore(IncomingFile file, std::string_view expected_study_uid) override;
   Result<QueryResult> Find(const Query& query) const override;
+  Result<QueryTextResult> FindText(const Query& query) const override;
   Result<std::vector<InstanceRef>> Instances(const Scope& scope) const override;
   Result<MetadataDocument> Metadata(const Scope& scope) const override;
   Status Delete(const Scope& scope) override;

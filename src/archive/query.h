@@ -63,4 +63,19 @@ struct QueryResult {
   std::optional<std::uint64_t> total;  // set when Query::count_total
 };
 
+// A match as the text of its DICOM JSON object, for answers that pass it on
+// (QIDO-RS): no document tree is built for it. The UIDs say where it belongs;
+// each is empty unless the query returned that attribute.
+struct MatchText {
+  std::string json;
+  std::string study_uid;
+  std::string series_uid;
+  std::string sop_instance_uid;
+};
+
+struct QueryTextResult {
+  std::vector<MatchText> matches;      // in order; the same objects Find returns
+  std::optional<std::uint64_t> total;  // set when Query::count_total
+};
+
 }  // namespace tessera::archive

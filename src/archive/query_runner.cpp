@@ -3,93 +3,135 @@
 #include <string_view>
 
 #include "archive/sql_helpers.h"
+#include "base/json_text.h"
 #include "base/strings.h"
 
 namespace tessera::archive {
 
-using nlohmann::json;
+namespace {
 
-// Result building is the hot loop of a large query: elements are assembled in
-// place, keys inserted in sorted order (at the end of the map), and initializer
-// lists (which copy) avoided.
+constexpr Tag kStudyUidTag = 0x0020000D;
+constexpr Tag kSeriesUidTag = 0x0020000E;
+constexpr Tag kSopInstanceUidTag = 0x00080018;
 
-// The '\'-separated values of `text` (all of it when !split) as JSON strings.
-static json Strings(std::string_view text, bool split) {
-  json values(json::value_t::array);
-  auto& array = values.get_ref<json::array_t&>();
+// Answers are written as text, never as a document tree: for a few thousand
+// matches the tree's allocations and frees cost more than the query itself.
+
+// The '\'-separated values of `text` (all of it when !split) as a JSON array of strings.
+void AppendStrings(std::string& out, std::string_view text, bool split) {
+  out += '[';
   while (split) {
     const auto separator = text.find('\\');
     if (separator == std::string_view::npos) break;
-    array.emplace_back(std::string(text.substr(0, separator)));
+    AppendJsonString(out, text.substr(0, separator));
+    out += ',';
     text.remove_prefix(separator + 1);
   }
-  array.emplace_back(std::string(text));
-  return values;
+  AppendJsonString(out, text);
+  out += ']';
 }
 
-// {"Value": value, "vr": vr}; "Value" sorts before "vr".
-static json WithValue(const std::string& vr, json value) {
-  json element(json::value_t::object);
-  auto& object = element.get_ref<json::object_t&>();
-  object.emplace_hint(object.end(), "Value", std::move(value));
-  object.emplace_hint(object.end(), "vr", vr);
-  return element;
+// {"Value":<value>,"vr":<vr>}, the key order nlohmann::json writes.
+void AppendWithValue(std::string& out, const std::string& vr, std::string_view value) {
+  out += "{\"Value\":";
+  out += value;
+  out += ",\"vr\":";
+  AppendJsonString(out, vr);
+  out += '}';
 }
 
-static json WithoutValue(const std::string& vr) {
-  json element(json::value_t::object);
-  element.get_ref<json::object_t&>().emplace("vr", vr);
-  return element;
+void AppendWithoutValue(std::string& out, const std::string& vr) {
+  out += "{\"vr\":";
+  AppendJsonString(out, vr);
+  out += '}';
 }
 
-// The DICOM JSON element of `field` in the current row.
-static json Element(const db::Statement& row, const ResultField& field) {
+bool Encloses(std::string_view text, char open, char close) {
+  return text.size() >= 2 && text.front() == open && text.back() == close;
+}
+
+// The DICOM JSON element of `field` in the current row. Stored JSON (an
+// element from the metadata, a person name's groups) was written by this
+// archive at ingest and goes out as it is.
+void AppendElement(std::string& out, const db::Statement& row, const ResultField& field,
+                   std::string& scratch) {
   const int c = field.column;
   if (field.attribute == nullptr) {
-    // The element's own JSON, as stored.
-    if (!row.IsNull(c)) {
-      json element = json::parse(row.ColumnText(c), nullptr, false);
-      if (element.is_object()) return element;
+    const std::string_view stored = row.IsNull(c) ? std::string_view() : row.ColumnText(c);
+    if (Encloses(stored, '{', '}')) {
+      out += stored;
+    } else {
+      AppendWithoutValue(out, field.vr);
     }
-    return WithoutValue(field.vr);
+    return;
   }
+  scratch.clear();
   switch (field.attribute->kind) {
     case ColumnKind::kPersonName: {
-      if (!row.IsNull(c + 1)) {
-        json value = json::parse(row.ColumnText(c + 1), nullptr, false);
-        if (value.is_array()) return WithValue(field.vr, std::move(value));
-      }
-      if (row.IsNull(c)) return WithoutValue(field.vr);
-      json name(json::value_t::object);
-      name.get_ref<json::object_t&>().emplace("Alphabetic", std::string(row.ColumnText(c)));
-      json values(json::value_t::array);
-      values.get_ref<json::array_t&>().push_back(std::move(name));
-      return WithValue(field.vr, std::move(values));
+      const std::string_view groups =
+          row.IsNull(c + 1) ? std::string_view() : row.ColumnText(c + 1);
+      if (Encloses(groups, '[', ']')) return AppendWithValue(out, field.vr, groups);
+      if (row.IsNull(c)) return AppendWithoutValue(out, field.vr);
+      scratch += "[{\"Alphabetic\":";
+      AppendJsonString(scratch, row.ColumnText(c));
+      scratch += "}]";
+      return AppendWithValue(out, field.vr, scratch);
     }
     case ColumnKind::kInteger:
-    case ColumnKind::kCount: {
-      if (row.IsNull(c)) return WithoutValue(field.vr);
-      json values(json::value_t::array);
-      values.get_ref<json::array_t&>().emplace_back(row.ColumnInt(c));
-      return WithValue(field.vr, std::move(values));
-    }
+    case ColumnKind::kCount:
+      if (row.IsNull(c)) return AppendWithoutValue(out, field.vr);
+      scratch += '[';
+      scratch += std::to_string(row.ColumnInt(c));
+      scratch += ']';
+      return AppendWithValue(out, field.vr, scratch);
     case ColumnKind::kDate:
     case ColumnKind::kTime:
-      if (row.IsNull(c)) return WithoutValue(field.vr);
-      return WithValue(field.vr, Strings(row.ColumnText(c), false));
+      if (row.IsNull(c)) return AppendWithoutValue(out, field.vr);
+      AppendStrings(scratch, row.ColumnText(c), false);
+      return AppendWithValue(out, field.vr, scratch);
     case ColumnKind::kText:
     case ColumnKind::kUid:
     case ColumnKind::kList:
-      if (row.IsNull(c)) return WithoutValue(field.vr);
-      return WithValue(field.vr, Strings(row.ColumnText(c), true));
+      if (row.IsNull(c)) return AppendWithoutValue(out, field.vr);
+      AppendStrings(scratch, row.ColumnText(c), true);
+      return AppendWithValue(out, field.vr, scratch);
   }
-  return WithoutValue(field.vr);
+  AppendWithoutValue(out, field.vr);
 }
 
+// The UID a field holds in the current row, when it is one that places a match.
+std::string* PlacingUid(MatchText& match, const ResultField& field) {
+  if (field.attribute == nullptr) return nullptr;
+  switch (field.tag) {
+    case kStudyUidTag: return &match.study_uid;
+    case kSeriesUidTag: return &match.series_uid;
+    case kSopInstanceUidTag: return &match.sop_instance_uid;
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
 Result<QueryResult> QueryRunner::Find(const Query& query) const {
+  auto text = FindText(query);
+  if (!text) return std::move(text).error();
+  QueryResult result;
+  result.total = text->total;
+  result.matches.reserve(text->matches.size());
+  for (const MatchText& match : text->matches) {
+    auto object = nlohmann::json::parse(match.json, nullptr, /*allow_exceptions=*/false);
+    if (!object.is_object()) {
+      return Fail(ErrorCode::kInternal, "a query answer is not a JSON object: " + match.json);
+    }
+    result.matches.push_back(std::move(object));
+  }
+  return result;
+}
+
+Result<QueryTextResult> QueryRunner::FindText(const Query& query) const {
   auto sql = BuildQuerySql(query, options_);
   if (!sql) return std::move(sql).error();
-  return db_.Read([&](db::Connection& connection) -> Result<QueryResult> {
+  return db_.Read([&](db::Connection& connection) -> Result<QueryTextResult> {
     if (auto status = functions_.Ensure(connection); !status) return std::move(status).error();
     // Matches and total must come from the same snapshot.
     if (query.count_total) {
@@ -103,7 +145,7 @@ Result<QueryResult> QueryRunner::Find(const Query& query) const {
       }
     } end_read{connection, query.count_total};
 
-    QueryResult result;
+    QueryTextResult result;
     const std::string* text = &sql->sql;
     if (!sql->probe_sql.empty()) {
       auto probe = connection.Cached(sql->probe_sql);
@@ -125,17 +167,25 @@ Result<QueryResult> QueryRunner::Find(const Query& query) const {
       BindValue(s, static_cast<int>(i + 1), sql->binds[i]);
     }
     if (query.limit) result.matches.reserve(std::min<std::size_t>(*query.limit, 1000));
+    std::string scratch;
     while (true) {
       auto row = s.Step();
       if (!row) return std::move(row).error();
       if (!*row) break;
-      json match(json::value_t::object);
-      auto& object = match.get_ref<json::object_t&>();
-      // Fields come sorted by key: each goes at the end of the map.
+      MatchText& match = result.matches.emplace_back();
+      match.json.reserve(64 * sql->fields.size());
+      match.json += '{';
+      // Fields come sorted by key, as in the document tree's output.
       for (const auto& field : sql->fields) {
-        object.emplace_hint(object.end(), field.key, Element(s, field));
+        if (match.json.size() > 1) match.json += ',';
+        AppendJsonString(match.json, field.key);
+        match.json += ':';
+        AppendElement(match.json, s, field, scratch);
+        if (std::string* uid = PlacingUid(match, field); uid && !s.IsNull(field.column)) {
+          *uid = s.ColumnText(field.column);
+        }
       }
-      result.matches.push_back(std::move(match));
+      match.json += '}';
     }
     if (!query.count_total) return result;
 

@@ -8,15 +8,16 @@
 
 namespace tessera::archive {
 
-// Runs queries (Archive::Find) on the reader connections and turns rows into
-// DICOM JSON objects. Thread-safe.
+// Runs queries (Archive::Find) on the reader connections and writes each row
+// as the text of a DICOM JSON object; Find parses those texts. Thread-safe.
 class QueryRunner {
  public:
   QueryRunner(db::Database& db, SqlFunctions& functions, QueryOptions options)
       : db_(db), functions_(functions), options_(options) {}
 
-  // See Archive::Find.
+  // See Archive::Find and Archive::FindText.
   Result<QueryResult> Find(const Query& query) const;
+  Result<QueryTextResult> FindText(const Query& query) const;
 
  private:
   db::Database& db_;

@@ -1,9 +1,10 @@
 #include "dicomweb/qido_handler.h"
 
+#include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
 #include "dicomweb/media_types.h"
 #include "dicomweb/qido_request.h"
 #include "dicomweb/urls.h"
@@ -12,38 +13,33 @@
 namespace tessera::dicomweb {
 namespace {
 
-constexpr std::string_view kStudyUidKey = "0020000D";
-constexpr std::string_view kSeriesUidKey = "0020000E";
-constexpr std::string_view kSopUidKey = "00080018";
-constexpr std::string_view kRetrieveUrlKey = "00081190";
 constexpr archive::Tag kStudyUidTag = 0x0020000D;
 constexpr archive::Tag kSeriesUidTag = 0x0020000E;
 
-std::string FirstString(const nlohmann::json& match, std::string_view key) {
-  const auto attribute = match.find(key);
-  if (attribute == match.end()) return {};
-  const auto value = attribute->find("Value");
-  if (value == attribute->end() || !value->is_array() || value->empty() ||
-      !(*value)[0].is_string()) {
-    return {};
-  }
-  return (*value)[0].get<std::string>();
-}
-
-std::string RetrieveUrl(const nlohmann::json& match, archive::QueryLevel level,
+std::string RetrieveUrl(const archive::MatchText& match, archive::QueryLevel level,
                         std::string_view root) {
-  const auto study = FirstString(match, kStudyUidKey);
   switch (level) {
     case archive::QueryLevel::kPatient:
     case archive::QueryLevel::kStudy:
-      return StudyUrl(root, study);
+      return StudyUrl(root, match.study_uid);
     case archive::QueryLevel::kSeries:
-      return SeriesUrl(root, study, FirstString(match, kSeriesUidKey));
+      return SeriesUrl(root, match.study_uid, match.series_uid);
     case archive::QueryLevel::kInstance:
-      return InstanceUrl(root, study, FirstString(match, kSeriesUidKey),
-                         FirstString(match, kSopUidKey));
+      return InstanceUrl(root, match.study_uid, match.series_uid, match.sop_instance_uid);
   }
   return {};
+}
+
+// The match's object with RetrieveURL (00081190) added as its last attribute.
+void AppendWithRetrieveUrl(std::string& body, const archive::MatchText& match,
+                           std::string_view url) {
+  std::string_view object = match.json;
+  object.remove_suffix(1);  // the closing brace
+  body += object;
+  if (object.size() > 1) body += ',';
+  body += "\"00081190\":{\"Value\":[";
+  AppendJsonString(body, url);
+  body += "],\"vr\":\"UR\"}}";
 }
 
 }  // namespace
@@ -66,24 +62,30 @@ http::Awaitable<http::Response> QidoHandler::Search(http::Request& request,
   }
   if (level == archive::QueryLevel::kInstance) query.include.push_back(kSeriesUidTag);
 
-  auto result = co_await context_.pool.Run([&] { return context_.archive.Find(query); });
-  if (!result) co_return http::ErrorResponse(result.error());
-
+  // The body is written on the pool too: for thousands of matches it is real work.
   const std::string root = DicomwebRoot(context_.options, request);
-  std::string body = "[";
-  bool first = true;
-  for (auto& match : result->matches) {
-    match[std::string(kRetrieveUrlKey)] = {{"vr", "UR"},
-                                           {"Value", {RetrieveUrl(match, level, root)}}};
-    if (!first) body += ',';
-    first = false;
-    body += match.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  }
-  body += ']';
+  std::optional<std::uint64_t> total;
+  auto body = co_await context_.pool.Run([&]() -> Result<std::string> {
+    auto result = context_.archive.FindText(query);
+    if (!result) return std::move(result).error();
+    total = result->total;
+    std::size_t size = 2;
+    for (const auto& match : result->matches) size += match.json.size() + 160;
+    std::string text;
+    text.reserve(size);
+    text += '[';
+    for (const auto& match : result->matches) {
+      if (text.size() > 1) text += ',';
+      AppendWithRetrieveUrl(text, match, RetrieveUrl(match, level, root));
+    }
+    text += ']';
+    return text;
+  });
+  if (!body) co_return http::ErrorResponse(body.error());
 
   auto response =
-      http::Response::Json(http::HttpStatus::ok, std::move(body), "application/dicom+json");
-  if (result->total) response.headers.set("X-Total-Count", std::to_string(*result->total));
+      http::Response::Json(http::HttpStatus::ok, std::move(*body), "application/dicom+json");
+  if (total) response.headers.set("X-Total-Count", std::to_string(*total));
   for (const auto& warning : parsed->warnings) {
     response.headers.insert("Warning", "299 tessera \"" + warning + "\"");
   }
