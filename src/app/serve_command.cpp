@@ -3,6 +3,8 @@
 #include <csignal>
 #include <iostream>
 
+#include <malloc.h>
+
 #include <spdlog/spdlog.h>
 
 #include "app/data_folder.h"
@@ -70,6 +72,11 @@ int RunServe(const CommonFlags& flags) {
   dicom::ConfigureDcmtkLogging(config.log_level == "debug" || config.log_level == "trace");
   // Peers that hang up mid-write must cost a connection, not the process.
   std::signal(SIGPIPE, SIG_IGN);
+  // Fixed malloc thresholds: glibc otherwise raises them after each large free,
+  // and the memory of one large answer (a QIDO of every study) stays with the
+  // process long after it was sent.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
 
   if (auto status = SetUpOnFirstStart(config); !status) return Failed("set-up", status.error());
   if (auto status = EnsureCertificate(config, "Tessera PACS"); !status) {

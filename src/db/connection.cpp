@@ -18,8 +18,12 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path
   sqlite3_extended_result_codes(raw, 1);
   std::string pragmas =
       "PRAGMA foreign_keys = ON;"
-      "PRAGMA temp_store = MEMORY;"
-      "PRAGMA cache_size = -65536;";  // 64 MiB page cache per connection
+      "PRAGMA temp_store = MEMORY;";
+  // The writer's cache is large because an index write touches many pages.
+  // Readers keep less: there are several, each cache is private, and the
+  // operating system's page cache holds the file for all of them.
+  pragmas += options.read_only ? "PRAGMA cache_size = -16384;"   // 16 MiB
+                               : "PRAGMA cache_size = -65536;";  // 64 MiB
   if (!options.read_only) {
     pragmas += "PRAGMA journal_mode = WAL;";
     pragmas += options.synchronous_full ? "PRAGMA synchronous = FULL;"

@@ -1,8 +1,11 @@
 #include "dicom/attribute_dictionary.h"
 
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdicent.h>
 #include <dcmtk/dcmdata/dcdict.h>
 #include <gtest/gtest.h>
 
@@ -38,6 +41,40 @@ TEST(AttributeDictionaryTest, LookupAttributeFindsKeyword) {
   ASSERT_TRUE(study);
   EXPECT_EQ(study->tag, 0x0020000Du);
   EXPECT_EQ(study->vr, "UI");
+}
+
+// The keyword index must answer exactly as DCMTK's own (slow) lookup by name.
+TEST(AttributeDictionaryTest, KeywordLookupAgreesWithDcmtkForEveryEntry) {
+  ASSERT_TRUE(EnsureDataDictionary());
+  std::vector<std::string> keywords;
+  {
+    DcmDataDictionary& dictionary = dcmDataDict.wrlock();
+    for (auto it = dictionary.normalBegin(); it != dictionary.normalEnd(); ++it) {
+      if ((*it)->getTagName() != nullptr) keywords.emplace_back((*it)->getTagName());
+    }
+    for (auto it = dictionary.repeatingBegin(); it != dictionary.repeatingEnd(); ++it) {
+      if ((*it)->getTagName() != nullptr) keywords.emplace_back((*it)->getTagName());
+    }
+    dcmDataDict.wrunlock();
+  }
+  ASSERT_GT(keywords.size(), 4000u);
+  for (const std::string& keyword : keywords) {
+    const DcmDataDictionary& dictionary = dcmDataDict.rdlock();
+    const DcmDictEntry* entry = dictionary.findEntry(keyword.c_str());
+    std::optional<AttributeInfo> expected;
+    if (entry != nullptr && !entry->isRepeating()) {
+      expected = AttributeInfo{(std::uint32_t{entry->getGroup()} << 16) | entry->getElement(),
+                               entry->getVR().getValidVRName(), entry->getTagName()};
+    }
+    dcmDataDict.rdunlock();
+    const auto found = LookupAttribute(keyword);
+    ASSERT_EQ(found.has_value(), expected.has_value()) << keyword;
+    if (!found) continue;
+    // Private dictionaries repeat names; any private answer is as good as DCMTK's.
+    if (expected->tag >> 16 & 1) continue;
+    EXPECT_EQ(found->tag, expected->tag) << keyword;
+    EXPECT_EQ(found->vr, expected->vr) << keyword;
+  }
 }
 
 TEST(AttributeDictionaryTest, LookupAttributeAcceptsHexTagsInAnyCase) {
