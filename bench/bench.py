@@ -281,6 +281,12 @@ class Bench:
             ("qido_patient_id", pids, QIDO_ACCEPT, 1, n, 20, "p50_ms"),
             ("qido_name_prefix", names, QIDO_ACCEPT, 1, n, 20, "p50_ms"),
             ("qido_date_range", dates, QIDO_ACCEPT, 1, n, 20, "p50_ms"),
+            # The same searches as a study list sends them (a page of 100): their cost must
+            # not grow with the archive, while the unpaged ones grow with their matches.
+            ("qido_name_prefix_page", [p + "&limit=100" for p in names], QIDO_ACCEPT, 1, n, 20,
+             "p50_ms"),
+            ("qido_date_range_page", [p + "&limit=100" for p in dates], QIDO_ACCEPT, 1, n, 20,
+             "p50_ms"),
             ("qido_series_of_study", [f"/studies/{ct_study['uid']}/series"], QIDO_ACCEPT, 1, n,
              20, "p50_ms"),
             ("qido_instances_of_series", [f"{series_path}/instances"], QIDO_ACCEPT, 1, n, 20,
@@ -592,6 +598,8 @@ ROWS = [
     ("qido_patient_id", "QIDO by PatientID", "ms p50", False, None, "<= 1 ms"),
     ("qido_name_prefix", "QIDO by name prefix", "ms p50", False, None, "<= 5 ms"),
     ("qido_date_range", "QIDO by date range (1 month)", "ms p50", False, None, "<= 3 ms"),
+    ("qido_name_prefix_page", "  same, name prefix, limit=100", "ms p50", False, None, ""),
+    ("qido_date_range_page", "  same, date range, limit=100", "ms p50", False, None, ""),
     ("qido_series_of_study", "QIDO series of a study", "ms p50", False, None, ""),
     ("qido_instances_of_series", "QIDO instances of a series", "ms p50", False, None, "<= 5 ms"),
     ("qido_all_studies", "QIDO all studies", "ms p50", False, None, "<= 150 ms"),
