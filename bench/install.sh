@@ -13,22 +13,10 @@ scripts/install-deps.sh
 packages=(orthanc orthanc-dicomweb dcmtk python3 python3-pydicom python3-numpy procps
           linux-perf valgrind)
 
+scripts/apt-install.sh bench/install "${packages[@]}"
+
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
-
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "bench/install: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get update -q
-  "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-else
-  echo "bench/install: all ${#packages[@]} packages present"
-fi
 
 # The packaged service would hold ports 8042/4242 and compete for the two cores.
 if [ -d /run/systemd/system ]; then
