@@ -27,6 +27,9 @@ import servers
 HERE = os.path.dirname(os.path.abspath(__file__))
 QIDO_ACCEPT = "Accept: application/dicom+json"
 DICOM_ACCEPT = 'Accept: multipart/related; type="application/dicom"; transfer-syntax=*'
+EXPLORER_PAGE = ("/studies?includefield=00100030&includefield=00100040&includefield=00201206"
+                 "&includefield=00201208&includefield=00080061&includefield=00081030"
+                 "&orderby=-StudyDate&limit=50&offset=0&count=true")
 FRAME_ACCEPT = 'Accept: multipart/related; type="application/octet-stream"; transfer-syntax=*'
 
 
@@ -287,6 +290,11 @@ class Bench:
              "p50_ms"),
             ("qido_date_range_page", [p + "&limit=100" for p in dates], QIDO_ACCEPT, 1, n, 20,
              "p50_ms"),
+            # The explorer's study list as it asks for its first page (web/explorer/qido-query.js),
+            # unfiltered and by a name prefix: ordered, paged and with the total (count=true).
+            ("explorer_page", [EXPLORER_PAGE], QIDO_ACCEPT, 1, n, 20, "p50_ms"),
+            ("explorer_page_name", [EXPLORER_PAGE + f"&PatientName={v['name'][:3]}*"
+                                    for v in sample], QIDO_ACCEPT, 1, n, 20, "p50_ms"),
             ("qido_series_of_study", [f"/studies/{ct_study['uid']}/series"], QIDO_ACCEPT, 1, n,
              20, "p50_ms"),
             ("qido_instances_of_series", [f"{series_path}/instances"], QIDO_ACCEPT, 1, n, 20,
@@ -600,6 +608,8 @@ ROWS = [
     ("qido_date_range", "QIDO by date range (1 month)", "ms p50", False, None, "<= 3 ms"),
     ("qido_name_prefix_page", "  same, name prefix, limit=100", "ms p50", False, None, ""),
     ("qido_date_range_page", "  same, date range, limit=100", "ms p50", False, None, ""),
+    ("explorer_page", "explorer study list, first page + total", "ms p50", False, None, ""),
+    ("explorer_page_name", "  same, by name prefix", "ms p50", False, None, ""),
     ("qido_series_of_study", "QIDO series of a study", "ms p50", False, None, ""),
     ("qido_instances_of_series", "QIDO instances of a series", "ms p50", False, None, "<= 5 ms"),
     ("qido_all_studies", "QIDO all studies", "ms p50", False, None, "<= 150 ms"),
