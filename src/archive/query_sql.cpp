@@ -10,6 +10,8 @@ namespace tessera::archive {
 
 namespace {
 
+constexpr Tag kStudyDateTag = 0x00080020;
+
 Error Invalid(std::string message) { return Fail(ErrorCode::kInvalidArgument, std::move(message)); }
 
 std::string_view LevelName(QueryLevel level) {
@@ -50,6 +52,12 @@ class Builder {
   Status Match(const std::string& expression, const Condition& condition, MatchShape shape);
   // Remembers the first wildcard prefix on a studies column (see SqlQuery).
   void NotePrefix(const std::string& column, const Condition& condition, MatchShape shape);
+  // The default order, or an explicit one led by StudyDate descending (what
+  // the explorer asks for): both read studies_by_date_time backwards.
+  bool ListsNewestFirst() const {
+    return query_.order_by.empty() ||
+           (query_.order_by.front().tag == kStudyDateTag && query_.order_by.front().descending);
+  }
   void AddField(Tag tag);
   void AddDefaultFields();
 
@@ -389,7 +397,9 @@ Result<SqlQuery> Builder::Build() {
         break;
       case QueryLevel::kStudy:
         // Matches studies_by_date_time read backwards: no sort for the study list.
-        order = "st.study_date DESC, st.study_time_norm DESC, st.id DESC";
+        order =
+            "st.study_date DESC, st.study_time_norm DESC, st.patient_name_folded DESC, "
+            "st.id DESC";
         break;
       case QueryLevel::kSeries:
         order = "se.series_number IS NULL, se.series_number, se.id";
@@ -420,7 +430,7 @@ Result<SqlQuery> Builder::Build() {
                " ORDER BY " + order + " LIMIT " + limit_param + " OFFSET " + offset_param;
   result.count_sql =
       "SELECT count(*) FROM " + From(where_needs_patients_, where_needs_metadata_) + where;
-  if (probe_ && query_.limit && query_.order_by.empty()) {
+  if (probe_ && query_.limit && ListsNewestFirst()) {
     // The same clause with "+column": a value, not something an index can serve.
     std::vector<std::string> unindexed = where_;
     std::string& clause = unindexed[probe_->clause];

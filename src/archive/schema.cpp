@@ -121,7 +121,16 @@ CREATE TABLE garbage (
 );
 )sql";
 
-static constexpr db::Migration kMigrations[] = {{1, kSchemaV1}};
+// The study list's date index also carries the folded patient name: a name
+// prefix common enough to be read in date order (see SqlQuery::ordered_sql) is
+// then tested in the index, without reading each study's row (30 -> 3 ms for
+// "smi*" in a million studies).
+static constexpr const char* kSchemaV2 = R"sql(
+DROP INDEX studies_by_date_time;
+CREATE INDEX studies_by_date_time ON studies(study_date, study_time_norm, patient_name_folded);
+)sql";
+
+static constexpr db::Migration kMigrations[] = {{1, kSchemaV1}, {2, kSchemaV2}};
 
 std::span<const db::Migration> IndexMigrations() { return kMigrations; }
 

@@ -214,6 +214,23 @@ TEST_F(QueryScaleTest, CommonStudyQueriesUseIndexes) {
   EXPECT_NE(in_series.find("instances_by_series"), std::string::npos) << in_series;
 }
 
+// The explorer sorts its study list newest first explicitly; a common name
+// prefix must take the same date-ordered path as with the default order.
+TEST_F(QueryScaleTest, AnExplicitNewestFirstOrderAlsoReadsInDateOrder) {
+  Query query =
+      Limited(QueryWith(QueryLevel::kStudy, 0x00100010, MatchType::kWildcard, {"Doe*"}), 50);
+  query.order_by = {OrderBy{0x00080020, /*descending=*/true}};
+  auto sql = BuildQuerySql(query, {});
+  ASSERT_TRUE(sql);
+  ASSERT_FALSE(sql->ordered_sql.empty());
+  EXPECT_NE(sql->ordered_sql.find("+st.patient_name_folded >="), std::string::npos);
+
+  query.order_by = {OrderBy{0x00080020, /*descending=*/false}};
+  sql = BuildQuerySql(query, {});
+  ASSERT_TRUE(sql);
+  EXPECT_TRUE(sql->ordered_sql.empty());  // oldest first: the name index serves better
+}
+
 TEST_F(QueryScaleTest, CommonPrefixesReadTheStudyListInDateOrder) {
   // Every study's description starts with "Study": the probe hits its cap.
   const Query common =
