@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DTESSERA_BUILD_TESTS=OFF
 cmake --build build-release --target tessera
-exec ./build-release/tessera serve --data "${TESSERA_DATA_DIR:-./data}" "$@"
+exec ./build-release/src/app/tessera serve --data "${TESSERA_DATA_DIR:-./data}" "$@"
