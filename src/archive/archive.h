@@ -27,7 +27,8 @@ struct ArchiveOptions {
 };
 
 // A file being received into <data>/incoming/. Write the bytes as they arrive
-// (no fsync), then hand it to Archive::Store. If it is never stored, the
+// (no fsync; the kernel starts writing full chunks back early), then hand it to
+// Archive::Store. If it is never stored, the
 // destructor deletes it. Move-only; not thread-safe.
 class IncomingFile {
  public:
@@ -51,10 +52,12 @@ class IncomingFile {
 
  private:
   void Discard();
+  void StartWriteback();
 
   std::filesystem::path path_;
   UniqueFd fd_;
   std::uint64_t size_ = 0;
+  std::uint64_t written_back_ = 0;  // bytes handed to StartWriteback's sync_file_range
 };
 
 enum class StoreOutcome {

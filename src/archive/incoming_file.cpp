@@ -1,6 +1,7 @@
 #include <cerrno>
 #include <utility>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "archive/archive.h"
@@ -11,7 +12,8 @@ namespace tessera::archive {
 IncomingFile::IncomingFile(IncomingFile&& other) noexcept
     : path_(std::exchange(other.path_, {})),
       fd_(std::move(other.fd_)),
-      size_(std::exchange(other.size_, 0)) {}
+      size_(std::exchange(other.size_, 0)),
+      written_back_(std::exchange(other.written_back_, 0)) {}
 
 IncomingFile& IncomingFile::operator=(IncomingFile&& other) noexcept {
   if (this == &other) return *this;
@@ -19,6 +21,7 @@ IncomingFile& IncomingFile::operator=(IncomingFile&& other) noexcept {
   path_ = std::exchange(other.path_, {});
   fd_ = std::move(other.fd_);
   size_ = std::exchange(other.size_, 0);
+  written_back_ = std::exchange(other.written_back_, 0);
   return *this;
 }
 
@@ -31,6 +34,19 @@ void IncomingFile::Discard() {
   path_.clear();
 }
 
+void IncomingFile::StartWriteback() {
+  // The store fsyncs the file before acknowledging it. Handing the kernel each
+  // full chunk while the rest is still arriving leaves that fsync only the tail
+  // to wait for, and keeps a huge upload from piling up dirty pages. Advisory:
+  // a failure here is left for the fsync to report.
+  constexpr std::uint64_t kChunk = 128 * 1024;
+  if (size_ - written_back_ < kChunk) return;
+  const std::uint64_t end = size_ - size_ % kChunk;
+  (void)::sync_file_range(fd_.get(), static_cast<off_t>(written_back_),
+                          static_cast<off_t>(end - written_back_), SYNC_FILE_RANGE_WRITE);
+  written_back_ = end;
+}
+
 Status IncomingFile::Write(std::span<const char> bytes) {
   while (!bytes.empty()) {
     const ssize_t written = ::write(fd_.get(), bytes.data(), bytes.size());
@@ -41,6 +57,7 @@ Status IncomingFile::Write(std::span<const char> bytes) {
     bytes = bytes.subspan(static_cast<std::size_t>(written));
     size_ += static_cast<std::uint64_t>(written);
   }
+  StartWriteback();
   return Ok();
 }
 

@@ -33,9 +33,10 @@ enum class IngestStep {
 // process died there (nothing is cleaned up; the call fails with kUnavailable).
 using CrashHook = std::function<bool(IngestStep)>;
 
-// Stores received files durably (Archive::Store). Concurrent calls share one
-// index transaction and its WAL fsync (group commit): the first caller in the
-// queue commits everyone queued behind it, the others wait for its result.
+// Stores received files durably (Archive::Store). Concurrent calls share the
+// directory fsyncs, one index transaction and its WAL fsync (group commit): the
+// first caller in the queue does them for everyone queued behind it, the others
+// wait for its result.
 // Thread-safe.
 class Ingester {
  public:
@@ -59,13 +60,13 @@ class Ingester {
 
  private:
   struct Pending;
-  // Everything after parsing: checks, fsyncs, link, group commit.
+  // Everything after parsing: checks, the file's fsync, group commit.
   Result<StoredInstance> StoreParsed(IncomingFile file, BlobNumber blob,
                                      const dicom::InstanceInfo& info,
                                      std::string_view expected_study_uid);
   // Runs `pending` through a group commit; returns when it is decided.
   void Submit(Pending& pending);
-  // The leader's work for a batch: write every instance's rows, commit.
+  // The leader's work for a batch: directory fsyncs, links, index rows, commit.
   void CommitBatch(std::span<Pending* const> batch);
   // Writes one instance's rows, inside a savepoint.
   Status StoreOne(db::Connection& connection, IndexWriter& writer, Pending& pending);

@@ -1,6 +1,10 @@
 #include "dicomweb/stow_handler.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -16,7 +20,24 @@
 namespace tessera::dicomweb {
 namespace {
 
-constexpr std::size_t kReadBufferBytes = 256 * 1024;
+// Bodies are read in pieces of at most 256 KiB. A small body gets a buffer of
+// its own size, left uninitialised: a 2.5 KB instance should not pay for mapping
+// and zeroing 256 KiB (that was ~7 % of the CPU of small STOW requests).
+class ReadBuffer {
+ public:
+  explicit ReadBuffer(const http::BodyReader& body)
+      : size_(static_cast<std::size_t>(
+            std::clamp<std::uint64_t>(body.content_length().value_or(kMax), kMin, kMax))),
+        bytes_(new char[size_]) {}
+  std::span<char> span() { return {bytes_.get(), size_}; }
+  const char* data() const { return bytes_.get(); }
+
+ private:
+  static constexpr std::uint64_t kMin = 16 * 1024;
+  static constexpr std::uint64_t kMax = 256 * 1024;
+  std::size_t size_;
+  std::unique_ptr<char[]> bytes_;
+};
 
 bool IsDicomMediaType(std::string_view text) {
   auto type = http::ParseMediaType(text);
@@ -182,9 +203,9 @@ http::Awaitable<http::Response> StowHandler::Store(http::Request& request) {
 
   StowPartSink sink(context_.archive);
   http::MultipartParser parser(std::move(*boundary));
-  std::vector<char> buffer(kReadBufferBytes);
+  ReadBuffer buffer(request.body());
   while (true) {
-    auto read = co_await request.body().Read(buffer);
+    auto read = co_await request.body().Read(buffer.span());
     if (!read) co_return http::ErrorResponse(read.error());
     if (*read == 0) break;
     if (auto status = parser.Feed({buffer.data(), *read}, sink); !status) {
@@ -222,11 +243,11 @@ http::Awaitable<http::Response> StowHandler::Upload(http::Request& request) {
 
   auto incoming = context_.archive.NewIncomingFile();
   if (!incoming) co_return http::ErrorResponse(incoming.error());
-  std::vector<char> buffer(kReadBufferBytes);
+  ReadBuffer buffer(request.body());
   bool is_zip = false;
   bool first = true;
   while (true) {
-    auto read = co_await request.body().Read(buffer);
+    auto read = co_await request.body().Read(buffer.span());
     if (!read) co_return http::ErrorResponse(read.error());
     if (*read == 0) break;
     if (first) is_zip = LooksLikeZip({buffer.data(), *read});

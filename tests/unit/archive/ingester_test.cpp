@@ -87,6 +87,29 @@ TEST_F(IngesterTest, StoreKeepsTheFileByteForByteAndCleansIncoming) {
   EXPECT_EQ(FilesUnder(blobs()).size(), 1u);
 }
 
+TEST_F(IngesterTest, FileWrittenInOddPiecesPastTheWritebackChunkIsStoredByteForByte) {
+  TempDir scratch;
+  const auto source = scratch.path() / "ecg.dcm";
+  TestInstance instance;
+  instance.source = "waveform_ecg.dcm";  // 291 KB: more than two 128 KiB writeback chunks
+  testing::WriteInstance(source, instance);
+  const std::string bytes = ReadAll(source);
+  ASSERT_GT(bytes.size(), 256u * 1024);
+  auto file = archive_->NewIncomingFile();
+  ASSERT_TRUE(file);
+  for (std::size_t at = 0; at < bytes.size(); at += 7777) {
+    const std::size_t piece = std::min<std::size_t>(7777, bytes.size() - at);
+    ASSERT_TRUE(file->Write({bytes.data() + at, piece}));
+  }
+  EXPECT_EQ(file->size(), bytes.size());
+  auto stored = archive_->Store(std::move(*file), "");
+  ASSERT_TRUE(stored) << stored.error().message;
+  auto refs = archive_->Instances(Scope{instance.study_uid, "", ""});
+  ASSERT_TRUE(refs);
+  ASSERT_EQ(refs->size(), 1u);
+  EXPECT_EQ(ReadAll((*refs)[0].path), bytes);
+}
+
 TEST_F(IngesterTest, StoreRejectsNonDicomAndLeavesNothingBehind) {
   auto file = archive_->NewIncomingFile();
   ASSERT_TRUE(file);
@@ -234,6 +257,48 @@ TEST_F(IngesterTest, ConcurrentStoresFromFourThreadsAreAllStoredAndCounted) {
   EXPECT_EQ(IntOf(patients->matches[0], "00201202"), kThreads);
   EXPECT_EQ(IntOf(patients->matches[0], "00201204"), kThreads * kPerThread);
   EXPECT_EQ(FilesUnder(blobs()).size(), static_cast<std::size_t>(kThreads * kPerThread));
+  EXPECT_TRUE(FilesUnder(incoming()).empty());
+}
+
+TEST_F(IngesterTest, ConcurrentDuplicatesUnderKeepLeaveOneBlobEach) {
+  // Four threads send the same instances at once, so that one group commit
+  // often holds several copies: the first is stored, the others are kept out
+  // and their blob names undone.
+  options_.duplicates = DuplicatePolicy::kKeep;
+  Reopen();
+  constexpr int kThreads = 4;
+  constexpr int kInstances = 30;
+  TempDir scratch;
+  std::vector<std::filesystem::path> files;
+  for (int i = 0; i < kInstances; ++i) {
+    TestInstance instance;
+    instance.sop_uid = "1.2.3.1.1." + std::to_string(i + 1);
+    instance.instance_number = std::to_string(i + 1);
+    files.push_back(scratch.path() / (std::to_string(i) + ".dcm"));
+    testing::WriteInstance(files.back(), instance);
+  }
+  std::atomic<int> failures{0};
+  std::atomic<int> stored{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (const auto& path : files) {
+        auto result = archive_->Store(Receive(*archive_, path), "");
+        if (!result) {
+          ++failures;
+        } else if (result->outcome == StoreOutcome::kStored) {
+          ++stored;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(stored.load(), kInstances);
+  auto instances = archive_->Find(testing::AtLevel(QueryLevel::kInstance));
+  ASSERT_TRUE(instances);
+  EXPECT_EQ(instances->matches.size(), static_cast<std::size_t>(kInstances));
+  EXPECT_EQ(FilesUnder(blobs()).size(), static_cast<std::size_t>(kInstances));
   EXPECT_TRUE(FilesUnder(incoming()).empty());
 }
 
