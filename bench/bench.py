@@ -158,7 +158,7 @@ class Bench:
         finally:
             null.send_signal(signal.SIGTERM)
             null.wait()
-        shutil.rmtree(scratch, ignore_errors=True)
+        servers.discard(scratch)
         for key, value in measured.items():
             limits.setdefault(key + "_runs", []).append(value)
             limits[key] = max(limits.get(key, 0), value)
@@ -427,6 +427,8 @@ class Bench:
 
     def run(self):
         os.makedirs(self.work, exist_ok=True)
+        servers.TRASH = os.path.join(self.work, "trash")
+        servers.empty_trash()  # what an interrupted run left
         self.plugin = servers.find_orthanc_plugin()
         self.results["versions"] = versions(self.args.tessera)
         self.results["load_before"] = os.getloadavg()
@@ -445,6 +447,7 @@ class Bench:
                 s.stop()
             self.results["load_after"] = os.getloadavg()
             self.save()
+            servers.empty_trash()
         table = render_table(self.results)
         with open(os.path.join(self.work, "table.md"), "w") as f:
             f.write(table)
@@ -452,6 +455,7 @@ class Bench:
         if not self.args.keep:
             for s in [*getattr(self, "filled", {}).values(), *getattr(self, "variant_servers", [])]:
                 s.wipe()
+        servers.empty_trash()
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -546,7 +550,7 @@ def disk_fsync_bandwidth(folder, total_mb, file_bytes, writers):
     os.fsync(dfd)
     os.close(dfd)
     elapsed = time.monotonic() - start
-    shutil.rmtree(folder)
+    servers.discard(folder)
     return count * file_bytes / 1e6 / elapsed
 
 
@@ -562,7 +566,7 @@ def disk_fsync_rate(folder, count):
         os.fsync(fd)
         os.close(fd)
     elapsed = time.monotonic() - start
-    shutil.rmtree(folder)
+    servers.discard(folder)
     return count / elapsed
 
 
