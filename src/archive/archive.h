@@ -28,8 +28,8 @@ struct ArchiveOptions {
 
 // A file being received into <data>/incoming/. Write the bytes as they arrive
 // (no fsync; the kernel starts writing full chunks back early), then hand it to
-// Archive::Store. If it is never stored, the
-// destructor deletes it. Move-only; not thread-safe.
+// Archive::Store. If it is never stored, the destructor deletes it. Move-only;
+// not thread-safe.
 class IncomingFile {
  public:
   IncomingFile(std::filesystem::path path, UniqueFd fd)
