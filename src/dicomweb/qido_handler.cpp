@@ -15,8 +15,8 @@ namespace tessera::dicomweb {
 namespace {
 
 constexpr archive::Tag kStudyUidTag = 0x0020000D;
-constexpr std::size_t kTrimAfterMatches = 10000;
 constexpr archive::Tag kSeriesUidTag = 0x0020000E;
+constexpr std::size_t kTrimAfterMatches = 10000;
 
 std::string RetrieveUrl(const archive::MatchText& match, archive::QueryLevel level,
                         std::string_view root) {
