@@ -128,12 +128,19 @@ class Archive {
   // A new empty file in incoming/. Errors: kIo.
   virtual Result<IncomingFile> NewIncomingFile() = 0;
 
-  // Parses `file`, fsyncs it, moves it into the blob store and commits its index
-  // rows; returns only once the instance survives a crash. If
-  // `expected_study_uid` is not empty the instance must belong to that study.
-  // Errors: kInvalidArgument (not DICOM, truncated, missing/invalid UIDs),
-  // kConflict (study UID differs from `expected_study_uid`), kIo.
-  virtual StoreAttempt TryStore(IncomingFile file, std::string_view expected_study_uid) = 0;
+  // Parses each file, fsyncs it, moves it into the blob store and commits its
+  // index rows; returns only once the stored instances survive a crash. The
+  // files share one group commit (and with it the flushes), so a request's
+  // instances should come in one call. If `expected_study_uid` is not empty the
+  // instances must belong to that study. One attempt per file, in order; errors:
+  // kInvalidArgument (not DICOM, truncated, missing/invalid UIDs), kConflict
+  // (study UID differs from `expected_study_uid`), kIo.
+  virtual std::vector<StoreAttempt> TryStoreAll(std::span<IncomingFile> files,
+                                                std::string_view expected_study_uid) = 0;
+  // TryStoreAll for one file.
+  StoreAttempt TryStore(IncomingFile file, std::string_view expected_study_uid) {
+    return std::move(TryStoreAll(std::span<IncomingFile>(&file, 1), expected_study_uid)[0]);
+  }
   // TryStore's result alone.
   Result<StoredInstance> Store(IncomingFile file, std::string_view expected_study_uid) {
     return TryStore(std::move(file), expected_study_uid).result;

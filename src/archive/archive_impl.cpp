@@ -46,8 +46,9 @@ Result<std::unique_ptr<ArchiveImpl>> ArchiveImpl::Open(const ArchiveOptions& opt
 
 Result<IncomingFile> ArchiveImpl::NewIncomingFile() { return blobs_->NewIncoming(); }
 
-StoreAttempt ArchiveImpl::TryStore(IncomingFile file, std::string_view expected_study_uid) {
-  return ingester_->TryStore(std::move(file), expected_study_uid);
+std::vector<StoreAttempt> ArchiveImpl::TryStoreAll(std::span<IncomingFile> files,
+                                                   std::string_view expected_study_uid) {
+  return ingester_->TryStoreAll(files, expected_study_uid);
 }
 
 Result<QueryResult> ArchiveImpl::Find(const Query& query) const { return queries_->Find(query); }

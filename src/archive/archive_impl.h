@@ -31,7 +31,8 @@ class ArchiveImpl final : public Archive {
   ArchiveImpl& operator=(const ArchiveImpl&) = delete;
 
   Result<IncomingFile> NewIncomingFile() override;
-  StoreAttempt TryStore(IncomingFile file, std::string_view expected_study_uid) override;
+  std::vector<StoreAttempt> TryStoreAll(std::span<IncomingFile> files,
+                                        std::string_view expected_study_uid) override;
   Result<QueryResult> Find(const Query& query) const override;
   Result<QueryTextResult> FindText(const Query& query) const override;
   Result<std::vector<InstanceRef>> Instances(const Scope& scope) const override;
@@ -42,6 +43,9 @@ class ArchiveImpl final : public Archive {
   db::Database& database() { return *db_; }
   const BlobStore& blobs() const { return *blobs_; }
   const WriterSql& writer_sql() const { return sql_; }
+  // Waits until the instances acknowledged so far have their blob names durable
+  // and their incoming names gone (the settler otherwise does it within 50 ms).
+  void Settle() { ingester_->Settle(); }
 
  private:
   explicit ArchiveImpl(ArchiveHooks hooks) : hooks_(std::move(hooks)) {}

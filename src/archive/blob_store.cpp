@@ -90,10 +90,22 @@ Result<IncomingFile> BlobStore::NewIncoming() {
 }
 
 Status BlobStore::LinkIncoming(BlobNumber number, DirectorySyncSet& dirs) const {
+  return Link(number, dirs, false);
+}
+
+Status BlobStore::RestoreLink(BlobNumber number, DirectorySyncSet& dirs) const {
+  return Link(number, dirs, true);
+}
+
+Status BlobStore::Link(BlobNumber number, DirectorySyncSet& dirs, bool existing_is_fine) const {
   const auto source = IncomingPath(number);
   const auto target = BlobPath(number);
   const auto folder = target.parent_path();
   if (::link(source.c_str(), target.c_str()) != 0) {
+    if (errno == EEXIST && existing_is_fine) {
+      dirs.Add(folder);
+      return Ok();
+    }
     if (errno != ENOENT) return IoError("link", target, errno);
     // The folder is new: create it (and its parent), then link again.
     for (const auto& dir : {folder.parent_path(), folder}) {

@@ -24,6 +24,7 @@ using BlobNumber = std::int64_t;
 class DirectorySyncSet {
  public:
   void Add(std::filesystem::path dir) { dirs_.insert(std::move(dir)); }
+  void Add(const DirectorySyncSet& other) { dirs_.insert(other.dirs_.begin(), other.dirs_.end()); }
   bool empty() const { return dirs_.empty(); }
   // fsyncs every directory, children before parents. Errors: kIo.
   Status Sync() const;
@@ -66,6 +67,11 @@ class BlobStore {
   // folders as needed. Adds the folders that changed to `dirs`. Errors: kIo.
   Status LinkIncoming(BlobNumber number, DirectorySyncSet& dirs) const;
 
+  // LinkIncoming for start-up recovery: a blob name that already exists is the
+  // one sought (numbers are never reused); its folder is added all the same,
+  // since the link may not be durable yet. Errors: kIo.
+  Status RestoreLink(BlobNumber number, DirectorySyncSet& dirs) const;
+
   // fsyncs incoming/, making every incoming name created so far durable.
   Status SyncIncomingDir() const;
 
@@ -74,6 +80,7 @@ class BlobStore {
 
  private:
   BlobStore() = default;
+  Status Link(BlobNumber number, DirectorySyncSet& dirs, bool existing_is_fine) const;
 
   std::filesystem::path blobs_dir_;
   std::filesystem::path incoming_dir_;

@@ -2,30 +2,35 @@
 //
 // Every instance gets a number N when its incoming file is created; N names the
 // incoming file (incoming/<N>.part), the blob (blobs/.../<N>.dcm) and the index
-// row (instances.id = N). Store, in the caller's thread:
-//   1. parses the file and fsyncs it (callers run these in parallel);
-// then, for a batch of concurrent callers at once (group commit, see Submit),
-// each step once for the whole batch:
+// row (instances.id = N). TryStoreAll, in the caller's thread:
+//   1. parses each file and fsyncs it (callers run these in parallel);
+// then, for a batch of queued instances at once (group commit, see Submit): all
+// of the caller's own, and whatever other callers queued meanwhile, each step
+// once for the whole batch:
 //   2. fsyncs incoming/, so that every incoming name is durable before any blob
-//      name it vouches for;
-//   3. links each incoming/<N>.part to its blob name (a second hard link) and
-//      fsyncs the blob folders that changed (usually one: consecutive numbers
-//      share it), with the parents of a new folder;
+//      name it vouches for, and before the commit that relies on it;
+//   3. links each incoming/<N>.part to its blob name (a second hard link);
 //   4. writes the index rows in one transaction and commits it
 //      (synchronous=FULL: durable on return), one WAL fsync for the batch;
-// and back in the caller:
-//   5. unlinks incoming/<N>.part and returns; a replaced instance's old blob is
-//      unlinked after that through the garbage table (garbage.h).
-// Batching steps 2-4 is what makes many small instances cheap: a batch of k
-// pays three flushes, where storing them one by one would pay 3k.
-// A crash leaves, for each instance in flight, its incoming name, so start-up
-// (recovery.cpp) looks at incoming/ only: if the index has row N the commit
-// happened and only the incoming name is left to unlink; otherwise the blob name
-// (if any) and the incoming name are unlinked, in that order. Either way the
-// instance is fully stored and indexed or absent, and the work is proportional to
-// what was in flight. Links rather than renames keep the incoming name alive
-// until the commit has decided. A blob name that ends up unused (kKeep, a failed
-// insert) is unlinked durably before its incoming name, for the same reason.
+// and the callers acknowledge. After that, off the acknowledgement's path:
+//   5. the settler (settler.h) fsyncs the blob folders that changed, for all the
+//      batches of its last 50 ms at once, and then unlinks their incoming names;
+//      a replaced instance's old blob is unlinked by its caller through the
+//      garbage table (garbage.h).
+// So an acknowledged instance has its data and its incoming name on disk and its
+// row committed; its blob name may be lost in a crash until step 5, and the
+// incoming name is what brings it back. Batching steps 2-4 is what makes many
+// small instances cheap: a batch of k pays two flushes where storing them one by
+// one would pay 2k, and a STOW request's parts all go in one batch.
+// A crash leaves, for each instance in flight or unsettled, its incoming name, so
+// start-up (recovery.cpp) looks at incoming/ only: if the index has row N the
+// commit happened, and the blob name is linked again if it is missing;
+// otherwise the blob name (if any) is unlinked. The blob names' folders are
+// fsynced, and then the incoming names unlinked. Either way the instance is fully
+// stored and indexed or absent, and the work is proportional to what was in
+// flight. Links rather than renames keep the incoming name alive until the blob
+// name is durable. A blob name that ends up unused (kKeep, a failed insert) is
+// unlinked durably before its incoming name, for the same reason.
 
 #include "archive/ingester.h"
 
@@ -49,7 +54,7 @@ Error SimulatedCrash(IngestStep step) {
 
 struct Ingester::Pending {
   BlobNumber blob = 0;
-  const InstanceRecord* record = nullptr;
+  InstanceRecord record;
   // Decided by the leader:
   Status status;
   StoreOutcome outcome = StoreOutcome::kStored;
@@ -61,95 +66,138 @@ struct Ingester::Pending {
   bool done = false;
 };
 
-StoreAttempt Ingester::TryStore(IncomingFile file, std::string_view expected_study_uid) {
-  StoreAttempt attempt;
+// A parsed and fsynced file on its way through a group commit.
+struct Ingester::Candidate {
+  std::size_t index = 0;  // in TryStoreAll's files
+  IncomingFile file;
+  Pending pending;
+};
+
+std::vector<StoreAttempt> Ingester::TryStoreAll(std::span<IncomingFile> files,
+                                                std::string_view expected_study_uid) {
+  std::vector<StoreAttempt> attempts(files.size());
+  std::deque<Candidate> candidates;  // a deque: the queue points into it
+  std::vector<Pending*> pendings;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    auto candidate = Prepare(std::move(files[i]), expected_study_uid, attempts[i]);
+    if (!candidate) continue;
+    candidate->index = i;
+    pendings.push_back(&candidates.emplace_back(std::move(*candidate)).pending);
+  }
+  Submit(pendings);
+
+  std::vector<BlobNumber> replaced;
+  for (Candidate& candidate : candidates) {
+    attempts[candidate.index].result = Finish(candidate, replaced);
+  }
+  if (replaced.empty()) return attempts;
+  if (CrashAt(IngestStep::kHandedOver)) {
+    for (const Candidate& candidate : candidates) {
+      if (candidate.pending.replaced) {
+        attempts[candidate.index].result = SimulatedCrash(IngestStep::kHandedOver);
+      }
+    }
+    return attempts;
+  }
+  // A failure leaves the garbage rows; the next start-up unlinks the blobs.
+  (void)garbage_.Dispose(replaced);
+  return attempts;
+}
+
+std::optional<Ingester::Candidate> Ingester::Prepare(IncomingFile file,
+                                                     std::string_view expected_study_uid,
+                                                     StoreAttempt& attempt) {
   const auto blob = blobs_.IncomingNumber(file.path());
   if (!blob || file.fd() < 0) {
     attempt.result = Fail(ErrorCode::kInvalidArgument, "not an open incoming file of this archive");
-    return attempt;
+    return std::nullopt;
   }
   dicom::ReadOptions options;
   options.bulk_data_uri_prefix = std::string(Archive::kBulkDataMarker);
   auto info = dicom::ReadInstance(file.path(), options);
   if (!info) {
     attempt.result = std::move(info).error();
-    return attempt;
+    return std::nullopt;
   }
   attempt.sop_class_uid = info->sop_class_uid;
   attempt.sop_instance_uid = info->sop_instance_uid;
-  attempt.result = StoreParsed(std::move(file), *blob, *info, expected_study_uid);
-  return attempt;
-}
-
-Result<StoredInstance> Ingester::StoreParsed(IncomingFile file, BlobNumber blob,
-                                             const dicom::InstanceInfo& info,
-                                             std::string_view expected_study_uid) {
-  if (!expected_study_uid.empty() && info.study_uid != expected_study_uid) {
-    return Fail(ErrorCode::kConflict, "Study Instance UID " + info.study_uid + " does not match " +
-                                          std::string(expected_study_uid));
+  if (!expected_study_uid.empty() && info->study_uid != expected_study_uid) {
+    attempt.result =
+        Fail(ErrorCode::kConflict, "Study Instance UID " + info->study_uid + " does not match " +
+                                       std::string(expected_study_uid));
+    return std::nullopt;
   }
-  const StoredInstance kept{StoreOutcome::kKept, info.study_uid, info.series_uid,
-                            info.sop_instance_uid, info.sop_class_uid};
   if (duplicates_ == DuplicatePolicy::kKeep) {
     // Spares the fsyncs when the instance is known; the commit checks again.
     auto known = db_.Read([&](db::Connection& connection) {
-      return IndexWriter(connection, sql_).Find(info.sop_instance_uid);
+      return IndexWriter(connection, sql_).Find(info->sop_instance_uid);
     });
-    if (known && *known) return kept;
+    if (known && *known) {
+      attempt.result = StoredInstance{StoreOutcome::kKept, info->study_uid, info->series_uid,
+                                      info->sop_instance_uid, info->sop_class_uid};
+      return std::nullopt;
+    }
   }
   struct stat file_stat {};
-  if (::fstat(file.fd(), &file_stat) != 0) return IoError("stat", file.path(), errno);
+  if (::fstat(file.fd(), &file_stat) != 0) {
+    attempt.result = IoError("stat", file.path(), errno);
+    return std::nullopt;
+  }
+  if (auto status = SyncFd(file.fd(), file.path()); !status) {
+    attempt.result = std::move(status).error();
+    return std::nullopt;
+  }
   const auto now =
       std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now().time_since_epoch());
-  const InstanceRecord record =
-      MakeInstanceRecord(info, static_cast<std::uint64_t>(file_stat.st_size), now.count());
-  if (auto status = SyncFd(file.fd(), file.path()); !status) return std::move(status).error();
+  Candidate candidate{0, std::move(file), Pending{}};
+  candidate.pending.blob = *blob;
+  candidate.pending.record =
+      MakeInstanceRecord(*info, static_cast<std::uint64_t>(file_stat.st_size), now.count());
+  return candidate;
+}
 
-  Pending pending;
-  pending.blob = blob;
-  pending.record = &record;
-  Submit(pending);
+Result<StoredInstance> Ingester::Finish(Candidate& candidate, std::vector<BlobNumber>& replaced) {
+  Pending& pending = candidate.pending;
+  IncomingFile& file = candidate.file;
   if (pending.undecided) {
     file.Release();  // the start-up recovery will know
-    return std::move(pending.status).error();
+    return pending.status.error();
   }
+  const InstanceRecord& record = pending.record;
   const StoredInstance stored{pending.outcome, record.study_uid, record.series_uid,
                               record.sop_instance_uid, record.sop_class_uid};
   if (!pending.status || pending.outcome == StoreOutcome::kKept) {
     // Nothing refers to the blob name. It goes first, so that the incoming name
-    // (unlinked by the destructor) outlives it; if it cannot go, both stay for
-    // the start-up recovery.
+    // (unlinked by the file's destructor) outlives it; if it cannot go, both
+    // stay for the start-up recovery.
     if (pending.linked) {
-      if (auto undone = UndoLink(blob); !undone) file.Release();
+      if (auto undone = UndoLink(pending.blob); !undone) file.Release();
     }
-    if (!pending.status) return std::move(pending.status).error();
+    if (!pending.status) return pending.status.error();
     return stored;
   }
-  if (CrashAt(IngestStep::kCommitted)) {
-    file.Release();
-    return SimulatedCrash(IngestStep::kCommitted);
-  }
-
-  // Committed: the incoming name has done its job. If this unlink is lost,
-  // start-up finds row N and unlinks it then.
-  const auto incoming = file.path();
-  file.Release();
-  (void)RemoveFile(incoming);
-  if (pending.replaced) {
-    if (CrashAt(IngestStep::kIncomingRemoved)) return SimulatedCrash(IngestStep::kIncomingRemoved);
-    // A failure leaves the garbage row; the next start-up unlinks the blob.
-    (void)garbage_.Dispose(std::span<const BlobNumber>(&*pending.replaced, 1));
-  }
+  file.Release();  // committed: the incoming name is the settler's now
+  if (pending.replaced) replaced.push_back(*pending.replaced);
   return stored;
 }
 
-void Ingester::Submit(Pending& pending) {
+void Ingester::Submit(std::span<Pending* const> mine) {
+  if (mine.empty()) return;
   std::unique_lock lock(mutex_);
-  queue_.push_back(&pending);
-  decided_.wait(lock, [&] { return pending.done || queue_.front() == &pending; });
-  if (pending.done) return;
+  queue_.insert(queue_.end(), mine.begin(), mine.end());
+  // Batches pop the queue from the front, so `mine` is decided in order.
+  std::size_t next = 0;  // mine[0, next) are decided
+  for (;;) {
+    decided_.wait(lock, [&] {
+      while (next < mine.size() && mine[next]->done) ++next;
+      return next == mine.size() || queue_.front() == mine[next];
+    });
+    if (next == mine.size()) return;
+    LeadBatch(lock);
+  }
+}
 
-  // This caller leads: it commits everything queued so far, itself included.
+void Ingester::LeadBatch(std::unique_lock<std::mutex>& lock) {
   const std::size_t size = std::min(queue_.size(), kMaxBatch);
   const std::vector<Pending*> batch(queue_.begin(),
                                     queue_.begin() + static_cast<std::ptrdiff_t>(size));
@@ -173,7 +221,7 @@ Status Ingester::UndoLink(BlobNumber blob) const {
 }
 
 Status Ingester::StoreOne(db::Connection& connection, IndexWriter& writer, Pending& pending) {
-  const InstanceRecord& record = *pending.record;
+  const InstanceRecord& record = pending.record;
   auto existing = writer.Find(record.sop_instance_uid);
   if (!existing) return std::move(existing).error();
   if (*existing && duplicates_ == DuplicatePolicy::kKeep) {
@@ -216,9 +264,8 @@ void Ingester::CommitBatch(std::span<Pending* const> batch) {
     p->linked = static_cast<bool>(p->status);
   }
   if (crash_at(IngestStep::kLinked)) return;
-  if (auto status = dirs.Sync(); !status) return fail_all(status.error(), false);
-  if (crash_at(IngestStep::kDirectoriesSynced)) return;
 
+  bool committed = false;
   db_.Write([&](db::Connection& connection) {
     db::Transaction transaction(connection);
     if (auto status = transaction.Begin(); !status) return fail_all(status.error(), false);
@@ -230,7 +277,15 @@ void Ingester::CommitBatch(std::span<Pending* const> batch) {
     // A failed COMMIT may or may not have reached the disk: leave everything
     // for the start-up recovery, which can tell.
     if (auto status = transaction.Commit(); !status) return fail_all(status.error(), true);
+    committed = true;
   });
+  if (!committed || crash_at(IngestStep::kCommitted)) return;
+
+  std::vector<BlobNumber> stored;
+  for (const Pending* p : batch) {
+    if (p->status && p->outcome != StoreOutcome::kKept) stored.push_back(p->blob);
+  }
+  settler_.Add(dirs, stored);
 }
 
 }  // namespace tessera::archive

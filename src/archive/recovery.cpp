@@ -29,6 +29,7 @@ static Result<BlobNumber> RecoverIncoming(db::Database& db, const BlobStore& blo
 
   BlobNumber highest = 0;
   std::vector<std::filesystem::path> done;  // incoming names to unlink last
+  std::vector<BlobNumber> committed;
   std::vector<BlobNumber> uncommitted;
   for (const auto& path : leftovers) {
     const auto number = BlobStore::ParseIncomingName(path.filename().native());
@@ -40,12 +41,17 @@ static Result<BlobNumber> RecoverIncoming(db::Database& db, const BlobStore& blo
     auto stored = db.Write(
         [&](db::Connection& connection) { return IndexWriter(connection, sql).IsStored(*number); });
     if (!stored) return std::move(stored).error();
-    if (!*stored) uncommitted.push_back(*number);
+    (*stored ? committed : uncommitted).push_back(*number);
     done.push_back(path);
   }
-  // The blob names of uncommitted instances go first, durably, so that if this
-  // is interrupted the incoming names are still there to say what to undo.
+  // A committed instance's blob name may not have reached the disk (its folder
+  // is fsynced after the acknowledgement): it is linked again from the incoming
+  // name. The blob names of uncommitted instances go. Both durably, before any
+  // incoming name goes, so that an interrupted recovery can start over.
   DirectorySyncSet dirs;
+  for (const BlobNumber number : committed) {
+    if (auto status = blobs.RestoreLink(number, dirs); !status) return std::move(status).error();
+  }
   if (auto status = blobs.RemoveBlobs(uncommitted, dirs); !status) return std::move(status).error();
   if (auto status = dirs.Sync(); !status) return std::move(status).error();
   for (const auto& path : done) {

@@ -89,9 +89,16 @@ class StowPartSink final : public http::PartSink {
   std::vector<ReceivedPart> parts_;
 };
 
-// Stores every received file in order; blocks (run it on the pool).
+// Stores every received file, all in one group commit; blocks (run it on the
+// pool). One outcome per part, in order.
 std::vector<StoreOutcome> StoreAll(archive::Archive& archive, std::vector<ReceivedPart>& parts,
                                    std::string_view expected_study) {
+  std::vector<archive::IncomingFile> files;
+  for (auto& part : parts) {
+    if (!part.refused) files.push_back(std::move(*part.file));
+  }
+  auto attempts = archive.TryStoreAll(files, expected_study);
+  auto attempt = attempts.begin();
   std::vector<StoreOutcome> outcomes;
   outcomes.reserve(parts.size());
   for (auto& part : parts) {
@@ -99,10 +106,10 @@ std::vector<StoreOutcome> StoreAll(archive::Archive& archive, std::vector<Receiv
     if (part.refused) {
       outcome.result = *part.refused;
     } else {
-      auto attempt = archive.TryStore(std::move(*part.file), expected_study);
-      outcome.result = std::move(attempt.result);
-      outcome.sop_class_uid = std::move(attempt.sop_class_uid);
-      outcome.sop_instance_uid = std::move(attempt.sop_instance_uid);
+      outcome.result = std::move(attempt->result);
+      outcome.sop_class_uid = std::move(attempt->sop_class_uid);
+      outcome.sop_instance_uid = std::move(attempt->sop_instance_uid);
+      ++attempt;
     }
     outcomes.push_back(std::move(outcome));
   }

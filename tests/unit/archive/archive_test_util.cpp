@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -79,6 +80,11 @@ Result<StoredInstance> StoreInstance(Archive& archive, const TestInstance& insta
   const auto path = scratch.path() / "instance.dcm";
   WriteInstance(path, instance);
   return archive.Store(Receive(archive, path), expected_study_uid);
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 std::vector<std::filesystem::path> FilesUnder(const std::filesystem::path& dir) {

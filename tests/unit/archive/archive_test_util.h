@@ -68,6 +68,9 @@ IncomingFile Receive(Archive& archive, const std::filesystem::path& file);
 Result<StoredInstance> StoreInstance(Archive& archive, const TestInstance& instance,
                                      std::string_view expected_study_uid = {});
 
+// The whole content of `path` ("" when unreadable).
+std::string ReadFile(const std::filesystem::path& path);
+
 // The files under `dir`, recursively (regular files only).
 std::vector<std::filesystem::path> FilesUnder(const std::filesystem::path& dir);
 

@@ -17,16 +17,12 @@ namespace {
 
 using testing::FilesUnder;
 using testing::IntOf;
+using testing::ReadFile;
 using testing::Receive;
 using testing::StoreInstance;
 using testing::TempDir;
 using testing::TestInstance;
 using testing::TextOf;
-
-std::string ReadAll(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 class IngesterTest : public ::testing::Test {
  protected:
@@ -40,6 +36,11 @@ class IngesterTest : public ::testing::Test {
   }
 
   std::filesystem::path incoming() const { return dir_.path() / "incoming"; }
+  // What is left in incoming/ once the settler has caught up.
+  std::vector<std::filesystem::path> IncomingLeft() {
+    archive_->Settle();
+    return FilesUnder(incoming());
+  }
   std::filesystem::path blobs() const { return dir_.path() / "blobs"; }
 
   nlohmann::json FindInstance(const std::string& sop_uid) {
@@ -78,12 +79,12 @@ TEST_F(IngesterTest, StoreKeepsTheFileByteForByteAndCleansIncoming) {
   ASSERT_TRUE(refs) << refs.error().message;
   ASSERT_EQ(refs->size(), 1u);
   const InstanceRef& ref = (*refs)[0];
-  EXPECT_EQ(ReadAll(ref.path), ReadAll(source));
+  EXPECT_EQ(ReadFile(ref.path), ReadFile(source));
   EXPECT_EQ(ref.size, std::filesystem::file_size(source));
   EXPECT_EQ(ref.number_of_frames, 1u);
   EXPECT_EQ(ref.transfer_syntax_uid, "1.2.840.10008.1.2.1");
   EXPECT_EQ(ref.sop_class_uid, "1.2.840.10008.5.1.4.1.1.2");
-  EXPECT_TRUE(FilesUnder(incoming()).empty());
+  EXPECT_TRUE(IncomingLeft().empty());
   EXPECT_EQ(FilesUnder(blobs()).size(), 1u);
 }
 
@@ -93,7 +94,7 @@ TEST_F(IngesterTest, FileWrittenInOddPiecesPastTheWritebackChunkIsStoredByteForB
   TestInstance instance;
   instance.source = "waveform_ecg.dcm";  // 291 KB: more than two 128 KiB writeback chunks
   testing::WriteInstance(source, instance);
-  const std::string bytes = ReadAll(source);
+  const std::string bytes = ReadFile(source);
   ASSERT_GT(bytes.size(), 256u * 1024);
   auto file = archive_->NewIncomingFile();
   ASSERT_TRUE(file);
@@ -107,7 +108,7 @@ TEST_F(IngesterTest, FileWrittenInOddPiecesPastTheWritebackChunkIsStoredByteForB
   auto refs = archive_->Instances(Scope{instance.study_uid, "", ""});
   ASSERT_TRUE(refs);
   ASSERT_EQ(refs->size(), 1u);
-  EXPECT_EQ(ReadAll((*refs)[0].path), bytes);
+  EXPECT_EQ(ReadFile((*refs)[0].path), bytes);
 }
 
 TEST_F(IngesterTest, StoreRejectsNonDicomAndLeavesNothingBehind) {
@@ -118,7 +119,7 @@ TEST_F(IngesterTest, StoreRejectsNonDicomAndLeavesNothingBehind) {
   auto stored = archive_->Store(std::move(*file), "");
   ASSERT_FALSE(stored);
   EXPECT_EQ(stored.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_TRUE(FilesUnder(incoming()).empty());
+  EXPECT_TRUE(IncomingLeft().empty());
   EXPECT_TRUE(FilesUnder(blobs()).empty());
 }
 
@@ -126,7 +127,7 @@ TEST_F(IngesterTest, StoreRejectsTruncatedFileAndLeavesNothingBehind) {
   auto stored = archive_->Store(Receive(*archive_, testing::PydicomFile("MR_truncated.dcm")), "");
   ASSERT_FALSE(stored);
   EXPECT_EQ(stored.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_TRUE(FilesUnder(incoming()).empty());
+  EXPECT_TRUE(IncomingLeft().empty());
   EXPECT_TRUE(FilesUnder(blobs()).empty());
 }
 
@@ -146,7 +147,7 @@ TEST_F(IngesterTest, StoreReportsConflictWhenStudyDiffersFromExpected) {
   EXPECT_NE(stored.error().message.find("Study Instance UID 1.2.3.1 does not match 1.2.3.999"),
             std::string::npos)
       << stored.error().message;
-  EXPECT_TRUE(FilesUnder(incoming()).empty());
+  EXPECT_TRUE(IncomingLeft().empty());
   EXPECT_TRUE(FilesUnder(blobs()).empty());
   EXPECT_TRUE(StoreInstance(*archive_, TestInstance{}, "1.2.3.1"));
 }
@@ -173,7 +174,58 @@ TEST_F(IngesterTest, ResentInstanceReplacesTheOldOneAndItsBlob) {
   ASSERT_EQ(study->matches.size(), 1u);
   EXPECT_EQ(IntOf(study->matches[0], "00201206"), 1);
   EXPECT_EQ(IntOf(study->matches[0], "00201208"), 1);
-  EXPECT_TRUE(FilesUnder(incoming()).empty());
+  EXPECT_TRUE(IncomingLeft().empty());
+}
+
+// A STOW request's parts go in together: each gets its own outcome, in order,
+// and a bad part does not stop the good ones around it.
+TEST_F(IngesterTest, StoreAllDecidesEachFileOnItsOwn) {
+  TempDir scratch;
+  const auto write = [&](const std::string& name, const TestInstance& instance) {
+    testing::WriteInstance(scratch.path() / name, instance);
+    return Receive(*archive_, scratch.path() / name);
+  };
+  TestInstance first;
+  first.instance_number = "1";
+  TestInstance other_study;
+  other_study.study_uid = "1.2.3.9";
+  other_study.series_uid = "1.2.3.9.1";
+  other_study.sop_uid = "1.2.3.9.1.1";
+  TestInstance resent = first;
+  resent.instance_number = "2";
+  TestInstance last;
+  last.sop_uid = "1.2.3.1.1.3";
+  last.instance_number = "3";
+
+  std::vector<IncomingFile> files;
+  files.push_back(write("first", first));
+  auto junk = archive_->NewIncomingFile();
+  ASSERT_TRUE(junk);
+  ASSERT_TRUE(junk->Write(std::string(4096, 'x')));
+  files.push_back(std::move(*junk));
+  files.push_back(write("other", other_study));
+  files.push_back(write("resent", resent));
+  files.push_back(write("last", last));
+
+  auto attempts = archive_->TryStoreAll(files, "1.2.3.1");
+  ASSERT_EQ(attempts.size(), 5u);
+  ASSERT_TRUE(attempts[0].result) << attempts[0].result.error().message;
+  EXPECT_EQ(attempts[0].result->outcome, StoreOutcome::kStored);
+  ASSERT_FALSE(attempts[1].result);
+  EXPECT_EQ(attempts[1].result.error().code, ErrorCode::kInvalidArgument);
+  ASSERT_FALSE(attempts[2].result);
+  EXPECT_EQ(attempts[2].result.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(attempts[2].sop_instance_uid, "1.2.3.9.1.1");
+  ASSERT_TRUE(attempts[3].result) << attempts[3].result.error().message;
+  EXPECT_EQ(attempts[3].result->outcome, StoreOutcome::kReplaced);
+  ASSERT_TRUE(attempts[4].result) << attempts[4].result.error().message;
+  EXPECT_EQ(attempts[4].result->sop_instance_uid, "1.2.3.1.1.3");
+
+  // The resent copy replaced the first within the same commit.
+  EXPECT_EQ(IntOf(FindInstance("1.2.3.1.1.1"), "00200013"), 2);
+  EXPECT_EQ(IntOf(FindInstance("1.2.3.1.1.3"), "00200013"), 3);
+  EXPECT_EQ(FilesUnder(blobs()).size(), 2u);
+  EXPECT_TRUE(IncomingLeft().empty());
 }
 
 TEST_F(IngesterTest, KeepPolicyAcknowledgesDuplicatesWithoutStoringThem) {
@@ -189,7 +241,7 @@ TEST_F(IngesterTest, KeepPolicyAcknowledgesDuplicatesWithoutStoringThem) {
   EXPECT_EQ(stored->outcome, StoreOutcome::kKept);
   EXPECT_EQ(IntOf(FindInstance("1.2.3.1.1.1"), "00200013"), 7);
   EXPECT_EQ(FilesUnder(blobs()).size(), 1u);
-  EXPECT_TRUE(FilesUnder(incoming()).empty());
+  EXPECT_TRUE(IncomingLeft().empty());
 }
 
 TEST_F(IngesterTest, UnstoredIncomingFileIsDeletedWithItsObject) {
@@ -257,7 +309,7 @@ TEST_F(IngesterTest, ConcurrentStoresFromFourThreadsAreAllStoredAndCounted) {
   EXPECT_EQ(IntOf(patients->matches[0], "00201202"), kThreads);
   EXPECT_EQ(IntOf(patients->matches[0], "00201204"), kThreads * kPerThread);
   EXPECT_EQ(FilesUnder(blobs()).size(), static_cast<std::size_t>(kThreads * kPerThread));
-  EXPECT_TRUE(FilesUnder(incoming()).empty());
+  EXPECT_TRUE(IncomingLeft().empty());
 }
 
 TEST_F(IngesterTest, ConcurrentDuplicatesUnderKeepLeaveOneBlobEach) {
@@ -299,7 +351,7 @@ TEST_F(IngesterTest, ConcurrentDuplicatesUnderKeepLeaveOneBlobEach) {
   ASSERT_TRUE(instances);
   EXPECT_EQ(instances->matches.size(), static_cast<std::size_t>(kInstances));
   EXPECT_EQ(FilesUnder(blobs()).size(), static_cast<std::size_t>(kInstances));
-  EXPECT_TRUE(FilesUnder(incoming()).empty());
+  EXPECT_TRUE(IncomingLeft().empty());
 }
 
 }  // namespace
