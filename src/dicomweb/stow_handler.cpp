@@ -146,46 +146,57 @@ nlohmann::json UploadEntry(const StoreOutcome& outcome, std::string_view root) {
   return entry;
 }
 
-// Extracts each zip entry into an incoming file and stores it.
+// Extracts each zip entry into an incoming file and stores them kBatch at a
+// time, in one group commit each: a zipped study pays a few commits, and only a
+// bounded number of extracted files wait, open, for theirs.
 class ZipStoreSink final : public ZipEntrySink {
  public:
   explicit ZipStoreSink(archive::Archive& archive) : archive_(archive) {}
 
   bool Begin(std::string_view name, std::uint64_t) override {
-    current_.emplace();
-    current_->label = std::string(name);
+    ReceivedPart part;
+    part.label = std::string(name);
     auto file = archive_.NewIncomingFile();
     if (!file) {
-      current_->refused = std::move(file).error();
+      part.refused = std::move(file).error();
     } else {
-      current_->file = std::move(*file);
+      part.file = std::move(*file);
     }
+    batch_.push_back(std::move(part));
     return true;
   }
 
   Status Data(std::span<const char> bytes) override {
-    if (!current_->file) return Ok();
-    return current_->file->Write(bytes);
+    auto& part = batch_.back();
+    if (!part.file) return Ok();
+    return part.file->Write(bytes);
   }
 
   void End(Status status) override {
-    StoreOutcome outcome(current_->label);
-    if (current_->refused) {
-      outcome.result = *current_->refused;
-    } else if (!status) {
-      outcome.result = std::move(status).error();
-    } else {
-      outcome.result = archive_.Store(std::move(*current_->file), "");
+    auto& part = batch_.back();
+    if (!status && !part.refused) {
+      part.refused = std::move(status).error();
+      part.file.reset();  // deletes the partial file
     }
-    outcomes_.push_back(std::move(outcome));
-    current_.reset();
+    if (batch_.size() >= kBatch) StoreBatch();
   }
+
+  // Stores the entries still waiting. Blocks.
+  void Finish() { StoreBatch(); }
 
   std::vector<StoreOutcome>& outcomes() { return outcomes_; }
 
  private:
+  static constexpr std::size_t kBatch = 64;
+
+  void StoreBatch() {
+    if (batch_.empty()) return;
+    for (auto& outcome : StoreAll(archive_, batch_, "")) outcomes_.push_back(std::move(outcome));
+    batch_.clear();
+  }
+
   archive::Archive& archive_;
-  std::optional<ReceivedPart> current_;
+  std::vector<ReceivedPart> batch_;
   std::vector<StoreOutcome> outcomes_;
 };
 
@@ -279,7 +290,11 @@ http::Awaitable<http::Response> StowHandler::Upload(http::Request& request) {
   // A zip: read it from the incoming file (which is then discarded), storing each entry.
   ZipStoreSink sink(context_.archive);
   const ZipLimits limits{context_.options.max_zip_expanded_bytes, 1'000'000};
-  auto status = co_await context_.pool.Run([&] { return ReadZip(incoming->path(), limits, sink); });
+  auto status = co_await context_.pool.Run([&] {
+    auto read = ReadZip(incoming->path(), limits, sink);
+    sink.Finish();
+    return read;
+  });
   if (!status) co_return http::ErrorResponse(status.error());
   if (sink.outcomes().empty()) {
     co_return http::Response::Error(http::HttpStatus::bad_request,

@@ -342,6 +342,24 @@ def test_upload_zip_with_a_bad_entry_answers_202_naming_it(server, client):
     assert len(query_instances(client, server, ds.StudyInstanceUID)) == 1
 
 
+def test_upload_zip_larger_than_one_store_batch_answers_every_entry_in_order(server, client):
+    # The server stores a zip's entries 64 at a time: 130 entries span three
+    # batches, with a bad one inside the second.
+    study = factory.uid()
+    made = [make_instance(study_uid=study, instance_number=i, seed=i) for i in range(1, 130)]
+    named = [(f"{i:03}.dcm", data) for i, (_, data) in enumerate(made)]
+    named.insert(100, ("100-notes.txt", b"not dicom"))
+    r = upload(client, server, zip_of(named), content_type="application/zip")
+    assert r.status_code == 202, r.text
+    entries = r.json()
+    assert [e["File"] for e in entries] == [name for name, _ in named]
+    assert [e["Status"] for e in entries] == ["Failure" if "notes" in name else "Success"
+                                              for name, _ in named]
+    assert [e.get("SOPInstanceUID") for e in entries if e["Status"] == "Success"] == [
+        ds.SOPInstanceUID for ds, _ in made]
+    assert len(query_instances(client, server, study)) == len(made)
+
+
 @pytest.mark.parametrize("data,content_type,status", [
     (b"", "application/dicom", 400),
     (b"plain text, not DICOM" * 10, "application/dicom", 400),
