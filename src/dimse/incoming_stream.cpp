@@ -10,8 +10,12 @@
 namespace tessera::dimse {
 namespace {
 
-// Writes reach the disk in pieces of this size, whatever the PDU size.
-constexpr std::size_t kBufferBytes = 256 * 1024;
+// Pieces this large (a PDV's data: up to the PDU size) go to the file as they
+// are; copying them into the buffer first cost ~9 % of a C-STORE's CPU. Smaller
+// ones (the File Meta's elements, the tail of a data set) are gathered into
+// writes of up to kBufferBytes.
+constexpr std::size_t kDirectBytes = 16 * 1024;
+constexpr std::size_t kBufferBytes = 64 * 1024;
 
 }  // namespace
 
@@ -33,9 +37,9 @@ offile_off_t IncomingFileConsumer::write(const void* buf, offile_off_t buflen) {
   if (!good() || buflen <= 0) return 0;
   const auto* bytes = static_cast<const char*>(buf);
   const auto length = static_cast<std::size_t>(buflen);
-  if (buffer_.size() + length > kBufferBytes) flush();
+  if (length >= kDirectBytes || buffer_.size() + length > kBufferBytes) flush();
   if (!good()) return 0;
-  if (length >= kBufferBytes) {
+  if (length >= kDirectBytes) {
     if (auto written = file_.Write(std::span<const char>(bytes, length)); !written) {
       error_ = written.error().message;
       return 0;

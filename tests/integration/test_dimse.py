@@ -20,7 +20,7 @@ import pydicom
 import pytest
 
 from dicom_factory import make_instance, multipart_related, uid
-from tessera_harness import PYDICOM_FILES, TesseraServer, free_port
+from tessera_harness import PYDICOM_FILES, TesseraServer, free_port, instance_url, retrieve
 
 AE = "TESSERA"
 VIEWER = "VIEWER"
@@ -223,6 +223,22 @@ def test_storescu_of_every_pydicom_file_then_qido_sees_them(dimse_server, sessio
         assert len(found) == 1, name
     # The service is still up.
     assert run("echoscu", "-aec", AE, *peer(dimse_server))[0] == 0
+
+
+def test_storescu_of_a_data_set_spanning_many_pdus_is_stored_byte_for_byte(dimse_server, session,
+                                                                           tmp_path):
+    # 512 x 512 x 16 bit: the pixel data arrives in several PDVs, which the archive writes
+    # straight to the file, around small pieces that it gathers first.
+    ds, data = make_instance(rows=512, columns=512, seed=11, patient_name="Large^Pixel",
+                             study_date="20190101")
+    path = tmp_path / "large.dcm"
+    path.write_bytes(data)
+    code, output = run("storescu", "-v", "-aec", AE, *peer(dimse_server), str(path))
+    assert code == 0 and "(Success)" in output, output
+    url = instance_url(dimse_server, ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
+    stored = retrieve(session, url)[1][0][1]
+    assert len(data_set_bytes(data)) > 4 * 116794
+    assert data_set_bytes(stored) == data_set_bytes(data)
 
 
 def test_stow_then_findscu_sees_it(dimse_server, tmp_path, studies):
