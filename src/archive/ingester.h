@@ -24,11 +24,11 @@ namespace tessera::archive {
 
 // The boundaries of the ingest protocol (see ingester.cpp), for crash tests.
 enum class IngestStep {
-  kFileSynced,        // the received file and its name are on disk
-  kLinked,            // the blob name exists; the index is not written
-  kCommitted,         // the index is committed; the settler does not have it yet
-  kHandedOver,        // the settler has it; a replaced instance's old blob remains
-  kDeleteCommitted,   // Delete: rows removed and committed; files still there
+  kFileSynced,       // the received file and its name are on disk
+  kLinked,           // the blob name exists; the index is not written
+  kCommitted,        // the index is committed; the settler does not have it yet
+  kHandedOver,       // the settler has it; a replaced instance's old blob remains
+  kDeleteCommitted,  // Delete: rows removed and committed; files still there
 };
 
 // Test hook: returning true makes the archive stop right after `step` as if the

@@ -67,8 +67,7 @@ class RecoveryTest : public ::testing::Test {
 };
 
 TEST_F(RecoveryTest, CrashBeforeTheCommitLeavesNothingAfterRestart) {
-  for (const IngestStep step :
-       {IngestStep::kFileSynced, IngestStep::kLinked}) {
+  for (const IngestStep step : {IngestStep::kFileSynced, IngestStep::kLinked}) {
     SCOPED_TRACE(static_cast<int>(step));
     Open(step);
     TestInstance instance;

@@ -1,15 +1,14 @@
 #include "dimse/incoming_stream.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace tessera::dimse {
 namespace {
@@ -21,12 +20,12 @@ TEST(IncomingFileConsumerTest, KeepsTheOrderOfGatheredAndDirectPieces) {
                     ("tessera-incoming-stream-" + std::to_string(::getpid()));
   std::string expected;
   {
-    archive::IncomingFile file(path, UniqueFd(::open(path.c_str(), O_CREAT | O_TRUNC | O_RDWR,
-                                                     0600)));
+    archive::IncomingFile file(path,
+                               UniqueFd(::open(path.c_str(), O_CREAT | O_TRUNC | O_RDWR, 0600)));
     ASSERT_GE(file.fd(), 0);
     IncomingFileConsumer consumer(file);
-    const std::vector<std::size_t> sizes = {100, 20'000, 10, 70'000, 5, 30'000, 40'000,
-                                            65'000, 3, 116'794, 1, 1};
+    const std::vector<std::size_t> sizes = {100,    20'000, 10, 70'000,  5, 30'000,
+                                            40'000, 65'000, 3,  116'794, 1, 1};
     char next = 'a';
     for (const std::size_t size : sizes) {
       const std::string piece(size, next);
