@@ -285,7 +285,9 @@ void Ingester::CommitBatch(std::span<Pending* const> batch) {
   for (const Pending* p : batch) {
     if (p->status && p->outcome != StoreOutcome::kKept) stored.push_back(p->blob);
   }
-  settler_.Add(dirs, stored);
+  // A batch of only kept or failed instances leaves no blob name to settle:
+  // their callers undo the links themselves.
+  if (!stored.empty()) settler_.Add(dirs, stored);
 }
 
 }  // namespace tessera::archive
