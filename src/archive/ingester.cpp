@@ -229,12 +229,13 @@ Status Ingester::StoreOne(db::Connection& connection, IndexWriter& writer, Pendi
     return Ok();
   }
   // A savepoint per instance: its failure leaves the others in the batch alone.
-  if (auto status = connection.Exec("SAVEPOINT store_one"); !status) return status;
+  if (auto status = connection.ExecCached("SAVEPOINT store_one"); !status) return status;
   if (auto status = writer.Insert(record, pending.blob, *existing); !status) {
-    (void)connection.Exec("ROLLBACK TO store_one; RELEASE store_one");
+    (void)connection.ExecCached("ROLLBACK TO store_one");
+    (void)connection.ExecCached("RELEASE store_one");
     return status;
   }
-  if (auto status = connection.Exec("RELEASE store_one"); !status) return status;
+  if (auto status = connection.ExecCached("RELEASE store_one"); !status) return status;
   pending.outcome = *existing ? StoreOutcome::kReplaced : StoreOutcome::kStored;
   if (*existing) pending.replaced = (*existing)->blob;
   return Ok();

@@ -135,13 +135,13 @@ Result<QueryTextResult> QueryRunner::FindText(const Query& query) const {
     if (auto status = functions_.Ensure(connection); !status) return std::move(status).error();
     // Matches and total must come from the same snapshot.
     if (query.count_total) {
-      if (auto status = connection.Exec("BEGIN"); !status) return std::move(status).error();
+      if (auto status = connection.ExecCached("BEGIN"); !status) return std::move(status).error();
     }
     struct EndRead {
       db::Connection& connection;
       bool open;
       ~EndRead() {
-        if (open) (void)connection.Exec("COMMIT");
+        if (open) (void)connection.ExecCached("COMMIT");
       }
     } end_read{connection, query.count_total};
 

@@ -71,22 +71,28 @@ Result<Statement*> Connection::Cached(const std::string& sql) {
   return statement;
 }
 
+Status Connection::ExecCached(const std::string& sql) {
+  auto statement = Cached(sql);
+  if (!statement) return std::move(statement).error();
+  return (*statement)->Run();
+}
+
 std::int64_t Connection::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 
 int Connection::Changes() const { return sqlite3_changes(db_); }
 
 Transaction::~Transaction() {
-  if (open_) (void)connection_.Exec("ROLLBACK");
+  if (open_) (void)connection_.ExecCached("ROLLBACK");
 }
 
 Status Transaction::Begin() {
-  if (auto status = connection_.Exec("BEGIN IMMEDIATE"); !status) return status;
+  if (auto status = connection_.ExecCached("BEGIN IMMEDIATE"); !status) return status;
   open_ = true;
   return Ok();
 }
 
 Status Transaction::Commit() {
-  if (auto status = connection_.Exec("COMMIT"); !status) return status;
+  if (auto status = connection_.ExecCached("COMMIT"); !status) return status;
   open_ = false;
   return Ok();
 }

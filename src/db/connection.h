@@ -37,6 +37,10 @@ class Connection {
 
   // Runs one or more statements that return no rows.
   Status Exec(std::string_view sql);
+  // Runs one statement that returns no rows, prepared once and cached: for the
+  // ones run at every write (BEGIN, COMMIT, SAVEPOINT), which Exec would parse
+  // each time.
+  Status ExecCached(const std::string& sql);
   // Prepares a fresh statement owned by the caller.
   Result<Statement> Prepare(std::string_view sql);
   // A statement prepared once per connection and reused: reset and unbound on
