@@ -50,6 +50,9 @@ class Builder {
   Status MatchJson(Tag tag, std::string_view vr, const Condition& condition);
   // Adds the clause for `condition` on `expression` (when it constrains anything).
   Status Match(const std::string& expression, const Condition& condition, MatchShape shape);
+  // Adds the equality on the name's first characters that studies_by_name_start
+  // serves, when `condition` is a long enough patient name prefix. Returns whether it did.
+  bool MatchNameStart(const std::string& column, const Condition& condition);
   // Remembers the first wildcard prefix on a studies column (see SqlQuery).
   void NotePrefix(const std::string& column, const Condition& condition, MatchShape shape);
   // The default order, or an explicit one led by StudyDate descending (what
@@ -218,6 +221,7 @@ Status Builder::MatchIndexed(const IndexedAttribute& a, const Condition& conditi
       if (!fuzzy) {
         if (clause->empty()) return Ok();
         where_.push_back(std::move(*clause));
+        if (fold && MatchNameStart(Column(a, "_folded"), condition)) return Ok();
         NotePrefix(Column(a, fold ? "_folded" : ""), condition, {"PN", fold});
         return Ok();
       }
@@ -246,6 +250,18 @@ Status Builder::MatchIndexed(const IndexedAttribute& a, const Condition& conditi
     }
   }
   return Ok();
+}
+
+bool Builder::MatchNameStart(const std::string& column, const Condition& condition) {
+  if (column != "st.patient_name_folded") return false;
+  const auto range = WildcardPrefixRange(condition, {"PN", true});
+  if (!range) return false;
+  const auto start = LeadingCharacters(range->low, kNameStartCharacters);
+  if (!start) return false;
+  // The same expression as the index's, so that SQLite can use it.
+  where_.push_back("substr(" + column + ", 1, " + std::to_string(kNameStartCharacters) +
+                   ") = " + Param(std::string(*start)));
+  return true;
 }
 
 void Builder::NotePrefix(const std::string& column, const Condition& condition, MatchShape shape) {

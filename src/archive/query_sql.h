@@ -39,7 +39,8 @@ struct SqlQuery {
   // studies). `probe_sql` counts the prefix's rows up to `probe_cap` (its
   // parameters: `probe_binds`); when the cap is reached, `ordered_sql` (same
   // parameters as `sql`, the prefix kept out of any index) runs instead: it reads
-  // studies newest first and stops at the page's end.
+  // studies newest first and stops at the page's end. (A patient name prefix of
+  // kNameStartCharacters or more needs none of this: see below.)
   std::string probe_sql;
   std::vector<SqlValue> probe_binds;
   std::string ordered_sql;
@@ -47,6 +48,13 @@ struct SqlQuery {
 
 // Where a study list page stops probing and reads in date order (see SqlQuery).
 inline constexpr std::int64_t kProbeCap = 5000;
+
+// How many leading characters of the folded patient name studies_by_name_start
+// keys on (schema.cpp). A name prefix at least this long finds its studies there
+// already in the study list's order, so that a page of "smi*" reads about one
+// page of index entries however many studies match; no probe is needed. Three
+// characters are what a user types before a search is worth sending.
+inline constexpr std::size_t kNameStartCharacters = 3;
 
 struct QueryOptions {
   bool case_insensitive_names = true;

@@ -130,7 +130,17 @@ DROP INDEX studies_by_date_time;
 CREATE INDEX studies_by_date_time ON studies(study_date, study_time_norm, patient_name_folded);
 )sql";
 
-static constexpr db::Migration kMigrations[] = {{1, kSchemaV1}, {2, kSchemaV2}};
+// A patient name prefix's studies in the study list's order (newest first when
+// read backwards), keyed on the name's first kNameStartCharacters (query_sql.h)
+// characters: a page of "smi*" reads about a page of entries, not every "smi"
+// (2.1 -> 0.x ms in a million studies, where "smi" matches ten thousand).
+static constexpr const char* kSchemaV3 = R"sql(
+CREATE INDEX studies_by_name_start ON studies(
+  substr(patient_name_folded, 1, 3), study_date, study_time_norm, patient_name_folded);
+)sql";
+
+static constexpr db::Migration kMigrations[] = {
+    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}};
 
 std::span<const db::Migration> IndexMigrations() { return kMigrations; }
 

@@ -214,4 +214,15 @@ std::string FoldCaseUtf8(std::string_view s) {
   return out;
 }
 
+std::optional<std::string_view> LeadingCharacters(std::string_view s, std::size_t count) {
+  std::size_t end = 0;
+  for (std::size_t seen = 0; seen < count; ++seen) {
+    if (end == s.size()) return std::nullopt;
+    const auto lead = static_cast<unsigned char>(s[end++]);
+    if (lead < 0xC0) continue;
+    while (end < s.size() && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) ++end;
+  }
+  return s.substr(0, end);
+}
+
 }  // namespace tessera

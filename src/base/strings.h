@@ -37,4 +37,9 @@ bool IsValidUtf8(std::string_view s);
 // case-insensitive person-name matching DICOM archives are asked for.
 std::string FoldCaseUtf8(std::string_view s);
 
+// The first `count` characters of `s` as SQLite's substr() counts them in text
+// (a byte of 0xC0 or more starts a character that takes the 0x80-0xBF bytes
+// after it; any other byte is one character); nullopt when `s` has fewer.
+std::optional<std::string_view> LeadingCharacters(std::string_view s, std::size_t count);
+
 }  // namespace tessera

@@ -10,6 +10,7 @@
 
 #include "archive/index_writer.h"
 #include "archive/sql_helpers.h"
+#include "base/strings.h"
 #include "archive_test_util.h"
 
 namespace tessera::archive {
@@ -31,7 +32,9 @@ TEST(QuerySqlTest, StatementTextDependsOnTheShapeNotTheValues) {
   // The prefix range is bound: "o'bri" .. "o'brj".
   EXPECT_EQ(std::get<std::string>(sql_a->binds[0]), "o'bri");
   EXPECT_EQ(std::get<std::string>(sql_a->binds[1]), "o'brj");
-  EXPECT_EQ(sql_a->where_binds, 3u);
+  // The name's first three characters, for studies_by_name_start.
+  EXPECT_EQ(std::get<std::string>(sql_a->binds[3]), "o'b");
+  EXPECT_EQ(sql_a->where_binds, 4u);
 }
 
 // Synthetic studies inserted through the real IndexWriter in one transaction
@@ -185,7 +188,18 @@ TEST_F(QueryScaleTest, CommonStudyQueriesUseIndexes) {
 
   const std::string by_name =
       Plan(Limited(QueryWith(QueryLevel::kStudy, 0x00100010, MatchType::kWildcard, {"gar*"}), 100));
-  EXPECT_NE(by_name.find("studies_by_patient_name_folded"), std::string::npos) << by_name;
+  EXPECT_NE(by_name.find("studies_by_name_start"), std::string::npos) << by_name;
+  EXPECT_EQ(by_name.find("TEMP B-TREE"), std::string::npos) << by_name;
+
+  const std::string by_name_exact =
+      Plan(QueryWith(QueryLevel::kStudy, 0x00100010, MatchType::kSingleValue, {"Garcia^Ben^7"}));
+  EXPECT_NE(by_name_exact.find("studies_by_patient_name_folded"), std::string::npos)
+      << by_name_exact;
+
+  const std::string by_short_name =
+      Plan(Limited(QueryWith(QueryLevel::kStudy, 0x00100010, MatchType::kWildcard, {"ga*"}), 100));
+  EXPECT_NE(by_short_name.find("studies_by_patient_name_folded"), std::string::npos)
+      << by_short_name;
 
   const std::string by_date =
       Plan(QueryWith(QueryLevel::kStudy, 0x00080020, MatchType::kRange, {"20200101", "20200131"}));
@@ -218,8 +232,15 @@ TEST_F(QueryScaleTest, CommonStudyQueriesUseIndexes) {
 // prefix must take the same date-ordered path as with the default order.
 TEST_F(QueryScaleTest, AnExplicitNewestFirstOrderAlsoReadsInDateOrder) {
   Query query =
-      Limited(QueryWith(QueryLevel::kStudy, 0x00100010, MatchType::kWildcard, {"Doe*"}), 50);
+      Limited(QueryWith(QueryLevel::kStudy, 0x00100010, MatchType::kWildcard, {"Smi*"}), 50);
   query.order_by = {OrderBy{0x00080020, /*descending=*/true}};
+  const std::string plan = Plan(query);
+  EXPECT_NE(plan.find("studies_by_name_start"), std::string::npos) << plan;
+  // Only studies of the same date are sorted (by the stable key), so the page still stops early.
+  EXPECT_EQ(plan.find("TEMP B-TREE FOR ORDER BY"), std::string::npos) << plan;
+
+  // Shorter than studies_by_name_start's key: the probe decides.
+  query.conditions[0].values = {"Sm*"};
   auto sql = BuildQuerySql(query, {});
   ASSERT_TRUE(sql);
   ASSERT_FALSE(sql->ordered_sql.empty());
@@ -268,6 +289,34 @@ TEST_F(QueryScaleTest, CommonPrefixesReadTheStudyListInDateOrder) {
   EXPECT_EQ(few->matches.size(), std::min<std::size_t>(100, 11 * StudyCount() / 300));
   for (const auto& match : few->matches) {
     EXPECT_EQ(testing::TextOf(match, "00081030").rfind("Study 29", 0), 0u);
+  }
+}
+
+// Every way a name prefix can be served (studies_by_name_start for three
+// characters or more, the probe and the name index below that) gives the
+// unfiltered study list's order, filtered: checked against that list.
+TEST_F(QueryScaleTest, NamePrefixPagesAreTheStudyListFiltered) {
+  auto all = archive_->Find(Query{});
+  ASSERT_TRUE(all);
+  for (const std::string prefix : {"smi", "SMITH^A", "M\xC3\xBCl", "m\xC3\xBCller^chlo", "Sm",
+                                   "S", "Tanaka^Hugo^1", "Xyz"}) {
+    std::vector<std::string> expected;
+    for (const auto& match : all->matches) {
+      const std::string name = FoldCaseUtf8(testing::TextOf(match, "00100010"));
+      if (name.starts_with(FoldCaseUtf8(prefix))) {
+        expected.push_back(testing::TextOf(match, "0020000D"));
+      }
+    }
+    for (const std::size_t offset : {std::size_t{0}, std::size_t{100}}) {
+      Query page = Limited(
+          QueryWith(QueryLevel::kStudy, 0x00100010, MatchType::kWildcard, {prefix + "*"}), 100);
+      page.offset = offset;
+      const auto uids = testing::FindTexts(*archive_, page, "0020000D");
+      const auto begin = expected.begin() + std::min(offset, expected.size());
+      const std::vector<std::string> want(begin, begin + std::min<std::size_t>(
+                                                             100, expected.end() - begin));
+      EXPECT_EQ(uids, want) << prefix << " offset " << offset;
+    }
   }
 }
 

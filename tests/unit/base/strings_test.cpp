@@ -60,5 +60,15 @@ TEST(StringsTest, FoldCaseHandlesLatinGreekAndCyrillic) {
   EXPECT_EQ(FoldCaseUtf8("\xE5\xB1\xB1\xE7\x94\xB0"), "\xE5\xB1\xB1\xE7\x94\xB0");  // 山田 unchanged
 }
 
+TEST(StringsTest, LeadingCharactersCountAsSqliteSubstrDoes) {
+  EXPECT_EQ(LeadingCharacters("smith", 3), "smi");
+  EXPECT_EQ(LeadingCharacters("m\xC3\xBCller", 3), "m\xC3\xBCl");            // ü is one character
+  EXPECT_EQ(LeadingCharacters("\xE5\xB1\xB1\xE7\x94\xB0x", 2), "\xE5\xB1\xB1\xE7\x94\xB0");  // 山田
+  EXPECT_EQ(LeadingCharacters("a\x80\x80" "b", 3), "a\x80\x80");  // stray continuation bytes
+  EXPECT_EQ(LeadingCharacters("ab", 3), std::nullopt);
+  EXPECT_EQ(LeadingCharacters("a\xC3\xBC", 3), std::nullopt);
+  EXPECT_EQ(LeadingCharacters("", 0), "");
+}
+
 }  // namespace
 }  // namespace tessera
