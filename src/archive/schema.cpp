@@ -139,8 +139,7 @@ CREATE INDEX studies_by_name_start ON studies(
   substr(patient_name_folded, 1, 3), study_date, study_time_norm, patient_name_folded);
 )sql";
 
-static constexpr db::Migration kMigrations[] = {
-    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}};
+static constexpr db::Migration kMigrations[] = {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}};
 
 std::span<const db::Migration> IndexMigrations() { return kMigrations; }
 

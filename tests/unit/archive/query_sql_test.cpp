@@ -10,8 +10,8 @@
 
 #include "archive/index_writer.h"
 #include "archive/sql_helpers.h"
-#include "base/strings.h"
 #include "archive_test_util.h"
+#include "base/strings.h"
 
 namespace tessera::archive {
 namespace {
@@ -298,8 +298,8 @@ TEST_F(QueryScaleTest, CommonPrefixesReadTheStudyListInDateOrder) {
 TEST_F(QueryScaleTest, NamePrefixPagesAreTheStudyListFiltered) {
   auto all = archive_->Find(Query{});
   ASSERT_TRUE(all);
-  for (const std::string prefix : {"smi", "SMITH^A", "M\xC3\xBCl", "m\xC3\xBCller^chlo", "Sm",
-                                   "S", "Tanaka^Hugo^1", "Xyz"}) {
+  for (const std::string prefix :
+       {"smi", "SMITH^A", "M\xC3\xBCl", "m\xC3\xBCller^chlo", "Sm", "S", "Tanaka^Hugo^1", "Xyz"}) {
     std::vector<std::string> expected;
     for (const auto& match : all->matches) {
       const std::string name = FoldCaseUtf8(testing::TextOf(match, "00100010"));
@@ -313,8 +313,8 @@ TEST_F(QueryScaleTest, NamePrefixPagesAreTheStudyListFiltered) {
       page.offset = offset;
       const auto uids = testing::FindTexts(*archive_, page, "0020000D");
       const auto begin = expected.begin() + std::min(offset, expected.size());
-      const std::vector<std::string> want(begin, begin + std::min<std::size_t>(
-                                                             100, expected.end() - begin));
+      const std::vector<std::string> want(
+          begin, begin + std::min<std::size_t>(100, expected.end() - begin));
       EXPECT_EQ(uids, want) << prefix << " offset " << offset;
     }
   }
