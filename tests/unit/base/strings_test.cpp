@@ -64,10 +64,8 @@ TEST(StringsTest, LeadingCharactersCountAsSqliteSubstrDoes) {
   EXPECT_EQ(LeadingCharacters("smith", 3), "smi");
   EXPECT_EQ(LeadingCharacters("m\xC3\xBCller", 3), "m\xC3\xBCl");  // ü is one character
   EXPECT_EQ(LeadingCharacters("\xE5\xB1\xB1\xE7\x94\xB0x", 2), "\xE5\xB1\xB1\xE7\x94\xB0");  // 山田
-  EXPECT_EQ(LeadingCharacters("a\x80\x80"
-                              "b",
-                              3),
-            "a\x80\x80");  // stray continuation bytes
+  const std::string stray = std::string("a\x80\x80") + "b";  // lone continuation bytes
+  EXPECT_EQ(LeadingCharacters(stray, 3), "a\x80\x80");
   EXPECT_EQ(LeadingCharacters("ab", 3), std::nullopt);
   EXPECT_EQ(LeadingCharacters("a\xC3\xBC", 3), std::nullopt);
   EXPECT_EQ(LeadingCharacters("", 0), "");
