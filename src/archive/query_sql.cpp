@@ -445,7 +445,9 @@ Result<SqlQuery> Builder::Build() {
                From(needs_patients_, needs_metadata_ || where_needs_metadata_) + where +
                " ORDER BY " + order + " LIMIT " + limit_param + " OFFSET " + offset_param;
   result.count_sql =
-      "SELECT count(*) FROM " + From(where_needs_patients_, where_needs_metadata_) + where;
+      query_.level == QueryLevel::kStudy && where_.empty()
+          ? "SELECT studies FROM study_total"  // kept by triggers (schema.cpp)
+          : "SELECT count(*) FROM " + From(where_needs_patients_, where_needs_metadata_) + where;
   if (probe_ && query_.limit && ListsNewestFirst()) {
     // The same clause with "+column": a value, not something an index can serve.
     std::vector<std::string> unindexed = where_;

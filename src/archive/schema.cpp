@@ -139,7 +139,21 @@ CREATE INDEX studies_by_name_start ON studies(
   substr(patient_name_folded, 1, 3), study_date, study_time_norm, patient_name_folded);
 )sql";
 
-static constexpr db::Migration kMigrations[] = {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}};
+// The number of studies, kept by triggers in the transactions that add and
+// remove them: the study list's unfiltered total is then one row, not a walk of
+// an index over every study (that walk made the explorer's first page 2.5x
+// slower in a million studies than in ten thousand).
+static constexpr const char* kSchemaV4 = R"sql(
+CREATE TABLE study_total (studies INTEGER NOT NULL);
+INSERT INTO study_total SELECT count(*) FROM studies;
+CREATE TRIGGER study_total_added AFTER INSERT ON studies
+  BEGIN UPDATE study_total SET studies = studies + 1; END;
+CREATE TRIGGER study_total_removed AFTER DELETE ON studies
+  BEGIN UPDATE study_total SET studies = studies - 1; END;
+)sql";
+
+static constexpr db::Migration kMigrations[] = {
+    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}};
 
 std::span<const db::Migration> IndexMigrations() { return kMigrations; }
 

@@ -296,6 +296,33 @@ TEST_F(QueryRunnerTest, OrderOffsetLimitAndTotal) {
   EXPECT_EQ(Studies(query), (Strings{"1.2", "1.1", "1.3", "1.4"}));
 }
 
+// The unfiltered total is kept by triggers, not counted: it must follow every
+// study added and removed, and nothing else.
+TEST_F(QueryRunnerTest, TheUnfilteredStudyTotalFollowsStoresAndDeletes) {
+  Query query;
+  query.limit = 1;
+  query.count_total = true;
+  const auto total = [&]() -> std::uint64_t {
+    auto result = archive_->Find(query);
+    EXPECT_TRUE(result) << result.error().message;
+    return result && result->total ? *result->total : 0;
+  };
+  EXPECT_EQ(total(), 4u);
+  Add("1.5", "1.5.1", "1.5.1.1", [](TestInstance&) {});
+  Add("1.5", "1.5.1", "1.5.1.2", [](TestInstance&) {});  // same study: not counted again
+  EXPECT_EQ(total(), 5u);
+  ASSERT_TRUE(archive_->Delete(Scope{"1.1", "1.1.2", ""}));  // a series: the study stays
+  EXPECT_EQ(total(), 5u);
+  ASSERT_TRUE(archive_->Delete(Scope{"1.1", "", ""}));
+  ASSERT_TRUE(archive_->Delete(Scope{"1.5", "1.5.1", "1.5.1.1"}));
+  EXPECT_EQ(total(), 4u);
+  ASSERT_TRUE(archive_->Delete(Scope{"1.5", "1.5.1", "1.5.1.2"}));  // its last instance
+  EXPECT_EQ(total(), 3u);
+  Open(true);  // the total is stored, not held in memory
+  EXPECT_EQ(total(), 3u);
+  EXPECT_EQ(Studies(Query{}).size(), 3u);
+}
+
 TEST_F(QueryRunnerTest, AttributesWithoutAColumnMatchThroughTheStoredMetadata) {
   EXPECT_EQ(Studies(kInstitution, MatchType::kSingleValue, {"City Clinic"}), (Strings{"1.2"}));
   EXPECT_EQ(Studies(kInstitution, MatchType::kWildcard, {"*Hospital"}), (Strings{"1.1"}));
