@@ -193,7 +193,9 @@ Result<QueryTextResult> QueryRunner::FindText(const Query& query) const {
     if (!count) return std::move(count).error();
     db::Statement& c = **count;
     StatementReset count_reset(c);
-    for (std::size_t i = 0; i < sql->where_binds; ++i) {
+    // The count may leave out the last condition's parameter (SqlQuery::count_sql).
+    const auto counted = std::min(sql->where_binds, static_cast<std::size_t>(c.ParameterCount()));
+    for (std::size_t i = 0; i < counted; ++i) {
       BindValue(c, static_cast<int>(i + 1), sql->binds[i]);
     }
     auto row = c.Step();

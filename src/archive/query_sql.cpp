@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 
 #include "archive/match_sql.h"
 #include "base/strings.h"
@@ -55,6 +56,11 @@ class Builder {
   bool MatchNameStart(const std::string& column, const Condition& condition);
   // Remembers the first wildcard prefix on a studies column (see SqlQuery).
   void NotePrefix(const std::string& column, const Condition& condition, MatchShape shape);
+  // The order is StudyDate alone, which the default order refines (see Build).
+  bool OrdersByStudyDateAlone() const {
+    return query_.level == QueryLevel::kStudy && query_.order_by.size() == 1 &&
+           query_.order_by.front().tag == kStudyDateTag;
+  }
   // The default order, or an explicit one led by StudyDate descending (what
   // the explorer asks for): both read studies_by_date_time backwards.
   bool ListsNewestFirst() const {
@@ -81,6 +87,8 @@ class Builder {
   bool needs_patients_ = false;
   bool needs_metadata_ = false;
   std::optional<Probe> probe_;
+  // The clause MatchNameStart added: it orders a page, and counting does better without it.
+  std::optional<std::size_t> name_start_clause_;
 };
 
 std::string Builder::Alias(const IndexedAttribute& a) {
@@ -259,6 +267,7 @@ bool Builder::MatchNameStart(const std::string& column, const Condition& conditi
   const auto start = LeadingCharacters(range->low, kNameStartCharacters);
   if (!start) return false;
   // The same expression as the index's, so that SQLite can use it.
+  name_start_clause_ = where_.size();
   where_.push_back("substr(" + column + ", 1, " + std::to_string(kNameStartCharacters) +
                    ") = " + Param(std::string(*start)));
   return true;
@@ -386,7 +395,14 @@ Result<SqlQuery> Builder::Build() {
                          : query_.level == QueryLevel::kStudy  ? "st.id"
                          : query_.level == QueryLevel::kSeries ? "se.id"
                                                                : "i.id";
-  for (const auto& key : query_.order_by) {
+  // StudyDate alone ("-StudyDate" is the explorer's default) takes the default
+  // order's tie-breaks in the same direction: studies of one day come by time,
+  // and studies_by_date_time serves it whole instead of sorting each day's studies.
+  const bool by_date_alone = OrdersByStudyDateAlone();
+  const char* direction = by_date_alone && !query_.order_by.front().descending ? "" : " DESC";
+  const std::span<const OrderBy> order_by =
+      by_date_alone ? std::span<const OrderBy>() : std::span<const OrderBy>(query_.order_by);
+  for (const auto& key : order_by) {
     std::string expression;
     if (const auto* a = FindIndexedAttribute(key.tag)) {
       if (a->level > query_.level) {
@@ -412,10 +428,13 @@ Result<SqlQuery> Builder::Build() {
         order = "p.patient_name_folded, p.id";
         break;
       case QueryLevel::kStudy:
-        // Matches studies_by_date_time read backwards: no sort for the study list.
-        order =
-            "st.study_date DESC, st.study_time_norm DESC, st.patient_name_folded DESC, "
-            "st.id DESC";
+        // Matches studies_by_date_time (read backwards when descending): no sort for
+        // the study list.
+        for (const char* column :
+             {"st.study_date", "st.study_time_norm", "st.patient_name_folded", "st.id"}) {
+          if (!order.empty()) order += ", ";
+          order += std::string(column) + direction;
+        }
         break;
       case QueryLevel::kSeries:
         order = "se.series_number IS NULL, se.series_number, se.id";
@@ -444,10 +463,13 @@ Result<SqlQuery> Builder::Build() {
   result.sql = "SELECT " + select + " FROM " +
                From(needs_patients_, needs_metadata_ || where_needs_metadata_) + where +
                " ORDER BY " + order + " LIMIT " + limit_param + " OFFSET " + offset_param;
-  result.count_sql =
-      query_.level == QueryLevel::kStudy && where_.empty()
-          ? "SELECT studies FROM study_total"  // kept by triggers (schema.cpp)
-          : "SELECT count(*) FROM " + From(where_needs_patients_, where_needs_metadata_) + where;
+  std::vector<std::string> counted = where_;
+  if (name_start_clause_) counted.erase(counted.begin() + *name_start_clause_);
+  result.count_sql = query_.level == QueryLevel::kStudy && where_.empty()
+                         ? "SELECT studies FROM study_total"  // kept by triggers (schema.cpp)
+                         : "SELECT count(*) FROM " +
+                               From(where_needs_patients_, where_needs_metadata_) +
+                               where_clause(counted);
   if (probe_ && query_.limit && ListsNewestFirst()) {
     // The same clause with "+column": a value, not something an index can serve.
     std::vector<std::string> unindexed = where_;

@@ -26,6 +26,8 @@ struct ResultField {
 // A Query translated to SQL. Parameters are numbered: the WHERE clause uses
 // ?1..?N (`where_binds`), so that `count_sql` shares them, and the select list,
 // ORDER BY and LIMIT/OFFSET use the ones after (`binds` holds them all).
+// `count_sql` may leave some of ?1..?N out (a clause that only orders a page),
+// so bind no more of them than it has.
 struct SqlQuery {
   std::string sql;
   std::string count_sql;

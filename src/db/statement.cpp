@@ -83,6 +83,8 @@ void Statement::Reset() {
   bind_error_ = SQLITE_OK;
 }
 
+int Statement::ParameterCount() const { return sqlite3_bind_parameter_count(stmt_.get()); }
+
 int Statement::ColumnCount() const { return sqlite3_column_count(stmt_.get()); }
 
 bool Statement::IsNull(int column) const {

@@ -44,6 +44,8 @@ class Statement {
   // Resets for reuse and clears bindings.
   void Reset();
 
+  // The highest parameter number the statement uses.
+  int ParameterCount() const;
   int ColumnCount() const;
   bool IsNull(int column) const;
   std::int64_t ColumnInt(int column) const;

@@ -32,9 +32,18 @@ TEST(QuerySqlTest, StatementTextDependsOnTheShapeNotTheValues) {
   // The prefix range is bound: "o'bri" .. "o'brj".
   EXPECT_EQ(std::get<std::string>(sql_a->binds[0]), "o'bri");
   EXPECT_EQ(std::get<std::string>(sql_a->binds[1]), "o'brj");
+  // A literal prefix and '*' is its range, with no GLOB to test.
+  EXPECT_EQ(sql_a->sql.find("GLOB"), std::string::npos);
   // The name's first three characters, for studies_by_name_start.
-  EXPECT_EQ(std::get<std::string>(sql_a->binds[3]), "o'b");
-  EXPECT_EQ(sql_a->where_binds, 4u);
+  EXPECT_EQ(std::get<std::string>(sql_a->binds[2]), "o'b");
+  EXPECT_EQ(sql_a->where_binds, 3u);
+  // The count leaves the name's start out: the name index's range counts faster.
+  EXPECT_EQ(sql_a->count_sql.find("substr"), std::string::npos);
+
+  const Query c = QueryWith(QueryLevel::kStudy, 0x00100010, MatchType::kWildcard, {"smi*th"});
+  auto sql_c = BuildQuerySql(c, {});
+  ASSERT_TRUE(sql_c);
+  EXPECT_NE(sql_c->sql.find("GLOB"), std::string::npos);
 }
 
 // Synthetic studies inserted through the real IndexWriter in one transaction
@@ -236,8 +245,24 @@ TEST_F(QueryScaleTest, AnExplicitNewestFirstOrderAlsoReadsInDateOrder) {
   query.order_by = {OrderBy{0x00080020, /*descending=*/true}};
   const std::string plan = Plan(query);
   EXPECT_NE(plan.find("studies_by_name_start"), std::string::npos) << plan;
-  // Only studies of the same date are sorted (by the stable key), so the page still stops early.
-  EXPECT_EQ(plan.find("TEMP B-TREE FOR ORDER BY"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+
+  // StudyDate alone, either way, is the default order in that direction.
+  Query by_date = Limited(Query{}, 100);
+  by_date.order_by = {OrderBy{0x00080020, /*descending=*/true}};
+  auto newest = archive_->Find(by_date);
+  auto unordered = archive_->Find(Limited(Query{}, 100));
+  ASSERT_TRUE(newest && unordered);
+  EXPECT_EQ(newest->matches, unordered->matches);
+  EXPECT_EQ(Plan(by_date).find("TEMP B-TREE"), std::string::npos) << Plan(by_date);
+  by_date.order_by.front().descending = false;
+  auto oldest = archive_->Find(by_date);
+  auto all = archive_->Find(Query{});
+  ASSERT_TRUE(oldest && all);
+  ASSERT_EQ(oldest->matches.size(), 100u);
+  for (std::size_t i = 0; i < 100; ++i) {
+    EXPECT_EQ(oldest->matches[i], all->matches[all->matches.size() - 1 - i]) << i;
+  }
 
   // Shorter than studies_by_name_start's key: the probe decides.
   query.conditions[0].values = {"Sm*"};
@@ -311,7 +336,11 @@ TEST_F(QueryScaleTest, NamePrefixPagesAreTheStudyListFiltered) {
       Query page = Limited(
           QueryWith(QueryLevel::kStudy, 0x00100010, MatchType::kWildcard, {prefix + "*"}), 100);
       page.offset = offset;
+      page.count_total = true;
       const auto uids = testing::FindTexts(*archive_, page, "0020000D");
+      auto counted = archive_->Find(page);
+      ASSERT_TRUE(counted) << counted.error().message;
+      EXPECT_EQ(counted->total, expected.size()) << prefix;
       const auto begin = expected.begin() + std::min(offset, expected.size());
       const std::vector<std::string> want(
           begin, begin + std::min<std::size_t>(100, expected.end() - begin));
