@@ -193,7 +193,7 @@ Result<QueryTextResult> QueryRunner::FindText(const Query& query) const {
     if (!count) return std::move(count).error();
     db::Statement& c = **count;
     StatementReset count_reset(c);
-    // The count may leave out the last condition's parameter (SqlQuery::count_sql).
+    // The count may not use every WHERE parameter (SqlQuery); binding past its last fails.
     const auto counted = std::min(sql->where_binds, static_cast<std::size_t>(c.ParameterCount()));
     for (std::size_t i = 0; i < counted; ++i) {
       BindValue(c, static_cast<int>(i + 1), sql->binds[i]);
