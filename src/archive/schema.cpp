@@ -133,7 +133,7 @@ CREATE INDEX studies_by_date_time ON studies(study_date, study_time_norm, patien
 // A patient name prefix's studies in the study list's order (newest first when
 // read backwards), keyed on the name's first kNameStartCharacters (query_sql.h)
 // characters: a page of "smi*" reads about a page of entries, not every "smi"
-// (2.1 -> 0.x ms in a million studies, where "smi" matches ten thousand).
+// (2.2 -> 0.7 ms in a million studies, where "smi" matches ten thousand).
 static constexpr const char* kSchemaV3 = R"sql(
 CREATE INDEX studies_by_name_start ON studies(
   substr(patient_name_folded, 1, 3), study_date, study_time_norm, patient_name_folded);
@@ -141,8 +141,8 @@ CREATE INDEX studies_by_name_start ON studies(
 
 // The number of studies, kept by triggers in the transactions that add and
 // remove them: the study list's unfiltered total is then one row, not a walk of
-// an index over every study (that walk made the explorer's first page 2.5x
-// slower in a million studies than in ten thousand).
+// an index over every study (that walk made the explorer's first page take
+// 0.96 ms in a million studies against 0.41 in ten thousand).
 static constexpr const char* kSchemaV4 = R"sql(
 CREATE TABLE study_total (studies INTEGER NOT NULL);
 INSERT INTO study_total SELECT count(*) FROM studies;
