@@ -265,7 +265,9 @@ bool Builder::MatchNameStart(const std::string& column, const Condition& conditi
   const auto range = WildcardPrefixRange(condition, {"PN", true});
   if (!range) return false;
   const auto start = LeadingCharacters(range->low, kNameStartCharacters);
-  if (!start) return false;
+  // Only a whole UTF-8 character ends the start where a stored name's would (names
+  // are stored as UTF-8); a C-FIND value may not be.
+  if (!start || !IsValidUtf8(*start)) return false;
   // The same expression as the index's, so that SQLite can use it.
   name_start_clause_ = where_.size();
   where_.push_back("substr(" + column + ", 1, " + std::to_string(kNameStartCharacters) +

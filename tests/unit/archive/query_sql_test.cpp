@@ -44,6 +44,12 @@ TEST(QuerySqlTest, StatementTextDependsOnTheShapeNotTheValues) {
   auto sql_c = BuildQuerySql(c, {});
   ASSERT_TRUE(sql_c);
   EXPECT_NE(sql_c->sql.find("GLOB"), std::string::npos);
+
+  // A start that is not whole UTF-8 characters is not used: the range alone decides.
+  const Query d = QueryWith(QueryLevel::kStudy, 0x00100010, MatchType::kWildcard, {"ab\xC3*"});
+  auto sql_d = BuildQuerySql(d, {});
+  ASSERT_TRUE(sql_d);
+  EXPECT_EQ(sql_d->sql.find("substr"), std::string::npos);
 }
 
 // Synthetic studies inserted through the real IndexWriter in one transaction
