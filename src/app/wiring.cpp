@@ -63,6 +63,7 @@ archive::ArchiveOptions ArchiveOptionsFrom(const config::Config& config) {
   options.duplicates = config.archive.duplicates == "keep" ? archive::DuplicatePolicy::kKeep
                                                            : archive::DuplicatePolicy::kReplace;
   options.case_insensitive_names = config.archive.case_insensitive_names;
+  options.max_query_results = static_cast<std::size_t>(config.archive.max_query_results);
   options.db_readers = std::max<std::size_t>(4, BlockingThreads(config));
   return options;
 }

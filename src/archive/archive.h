@@ -23,6 +23,10 @@ struct ArchiveOptions {
   std::filesystem::path data_dir;  // holds index.db, blobs/, incoming/
   DuplicatePolicy duplicates = DuplicatePolicy::kReplace;
   bool case_insensitive_names = true;  // PN matching
+  // The most matches one query answer holds (a query asking for more gets the
+  // first ones, and is told); 0: no maximum. Bounds the memory an unpaged query
+  // of a large archive takes.
+  std::size_t max_query_results = 0;
   std::size_t db_readers = 4;
 };
 

@@ -38,8 +38,9 @@ Result<std::unique_ptr<ArchiveImpl>> ArchiveImpl::Open(const ArchiveOptions& opt
   archive->ingester_ =
       std::make_unique<Ingester>(*archive->db_, *archive->blobs_, *archive->garbage_, archive->sql_,
                                  options.duplicates, clock, archive->hooks_.crash);
-  archive->queries_ = std::make_unique<QueryRunner>(*archive->db_, archive->functions_,
-                                                    QueryOptions{options.case_insensitive_names});
+  archive->queries_ = std::make_unique<QueryRunner>(
+      *archive->db_, archive->functions_,
+      QueryOptions{options.case_insensitive_names, options.max_query_results});
   archive->scopes_ = std::make_unique<ScopeReader>(*archive->db_, *archive->blobs_);
   return archive;
 }

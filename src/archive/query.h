@@ -61,6 +61,9 @@ struct QueryResult {
   // One DICOM JSON object per match, in order; UTF-8, SpecificCharacterSet not included.
   std::vector<nlohmann::json> matches;
   std::optional<std::uint64_t> total;  // set when Query::count_total
+  // More matched than one answer may hold (ArchiveOptions::max_query_results)
+  // and the query's limit asked for: `matches` are the first of them.
+  bool truncated = false;
 };
 
 // A match as the text of its DICOM JSON object, for answers that pass it on
@@ -76,6 +79,7 @@ struct MatchText {
 struct QueryTextResult {
   std::vector<MatchText> matches;      // in order; the same objects Find returns
   std::optional<std::uint64_t> total;  // set when Query::count_total
+  bool truncated = false;              // as QueryResult::truncated
 };
 
 }  // namespace tessera::archive

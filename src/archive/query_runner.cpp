@@ -117,6 +117,7 @@ Result<QueryResult> QueryRunner::Find(const Query& query) const {
   if (!text) return std::move(text).error();
   QueryResult result;
   result.total = text->total;
+  result.truncated = text->truncated;
   result.matches.reserve(text->matches.size());
   for (const MatchText& match : text->matches) {
     auto object = nlohmann::json::parse(match.json, nullptr, /*allow_exceptions=*/false);
@@ -129,6 +130,20 @@ Result<QueryResult> QueryRunner::Find(const Query& query) const {
 }
 
 Result<QueryTextResult> QueryRunner::FindText(const Query& query) const {
+  const std::size_t max = options_.max_results;
+  if (max == 0 || (query.limit && *query.limit <= max)) return Run(query);
+  // One match past the maximum tells a cut answer from one that just fits.
+  Query capped = query;
+  capped.limit = max + 1;
+  auto result = Run(capped);
+  if (!result || result->matches.size() <= max) return result;
+  result->matches.erase(result->matches.begin() + static_cast<std::ptrdiff_t>(max),
+                        result->matches.end());
+  result->truncated = true;
+  return result;
+}
+
+Result<QueryTextResult> QueryRunner::Run(const Query& query) const {
   auto sql = BuildQuerySql(query, options_);
   if (!sql) return std::move(sql).error();
   return db_.Read([&](db::Connection& connection) -> Result<QueryTextResult> {

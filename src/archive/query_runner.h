@@ -20,6 +20,9 @@ class QueryRunner {
   Result<QueryTextResult> FindText(const Query& query) const;
 
  private:
+  // FindText without the maximum.
+  Result<QueryTextResult> Run(const Query& query) const;
+
   db::Database& db_;
   SqlFunctions& functions_;
   const QueryOptions options_;

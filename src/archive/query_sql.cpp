@@ -472,7 +472,9 @@ Result<SqlQuery> Builder::Build() {
                          : "SELECT count(*) FROM " +
                                From(where_needs_patients_, where_needs_metadata_) +
                                where_clause(counted);
-  if (probe_ && query_.limit && ListsNewestFirst()) {
+  // Reading newest first pays off when the page ends well before the prefix's
+  // matches do; the probe can only tell that for pages shorter than its cap.
+  if (probe_ && query_.limit && *query_.limit + query_.offset < kProbeCap && ListsNewestFirst()) {
     // The same clause with "+column": a value, not something an index can serve.
     std::vector<std::string> unindexed = where_;
     std::string& clause = unindexed[probe_->clause];

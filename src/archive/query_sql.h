@@ -60,6 +60,8 @@ inline constexpr std::size_t kNameStartCharacters = 3;
 
 struct QueryOptions {
   bool case_insensitive_names = true;
+  // The most matches one answer holds; 0: no maximum. See QueryResult::truncated.
+  std::size_t max_results = 0;
 };
 
 // Validates `query` and builds its SQL. The statement text depends only on the

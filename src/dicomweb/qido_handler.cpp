@@ -17,6 +17,10 @@ namespace {
 constexpr archive::Tag kStudyUidTag = 0x0020000D;
 constexpr archive::Tag kSeriesUidTag = 0x0020000E;
 constexpr std::size_t kTrimAfterMatches = 10000;
+// PS3.18 8.3.4.4: the text for an answer cut at the server's maximum.
+constexpr std::string_view kTruncatedWarning =
+    "299 tessera \"The number of results exceeded the maximum supported by the server. "
+    "Additional results can be requested.\"";
 
 std::string RetrieveUrl(const archive::MatchText& match, archive::QueryLevel level,
                         std::string_view root) {
@@ -67,6 +71,7 @@ http::Awaitable<http::Response> QidoHandler::Search(http::Request& request,
   // The body is written on the pool too: for thousands of matches it is real work.
   const std::string root = DicomwebRoot(context_.options, request);
   std::optional<std::uint64_t> total;
+  bool truncated = false;
   auto body = co_await context_.pool.Run([&]() -> Result<std::string> {
     std::string text;
     std::size_t matches = 0;
@@ -74,6 +79,7 @@ http::Awaitable<http::Response> QidoHandler::Search(http::Request& request,
       auto result = context_.archive.FindText(query);
       if (!result) return std::move(result).error();
       total = result->total;
+      truncated = result->truncated;
       matches = result->matches.size();
       std::size_t size = 2;
       for (const auto& match : result->matches) size += match.json.size() + 160;
@@ -99,6 +105,7 @@ http::Awaitable<http::Response> QidoHandler::Search(http::Request& request,
   for (const auto& warning : parsed->warnings) {
     response.headers.insert("Warning", "299 tessera \"" + warning + "\"");
   }
+  if (truncated) response.headers.insert("Warning", kTruncatedWarning);
   co_return response;
 }
 

@@ -297,6 +297,50 @@ def test_findscu_from_an_unknown_ae_is_refused(dimse_server, tmp_path):
     assert found == []
 
 
+@pytest.fixture(scope="module")
+def capped_server(destination_port):
+    """A server whose answers hold at most two matches, holding three studies."""
+    s = TesseraServer(extra_env={"TESSERA_ARCHIVE_MAX_QUERY_RESULTS": "2"}).init()
+    write_modalities(s, destination_port)
+    s.start()
+    session = s.session("editor")
+    for n in range(3):
+        _, data = make_instance(patient_name=f"Capped^{n}", study_date=f"2024010{n + 1}")
+        stow(session, s, [data])
+    yield s
+    s.cleanup()
+
+
+def test_answers_past_the_maximum_are_cut_with_a_warning_or_refused(capped_server, tmp_path):
+    session = capped_server.session("editor")
+
+    def studies(**params):
+        r = session.get(capped_server.pacs + "/studies", params=params,
+                        headers={"Accept": "application/dicom+json"})
+        assert r.status_code == 200, r.text
+        return [m["00100010"]["Value"][0]["Alphabetic"] for m in r.json()], \
+            r.headers.get("Warning", "")
+
+    names, warning = studies()
+    assert names == ["Capped^2", "Capped^1"]
+    assert "The number of results exceeded the maximum supported by the server" in warning
+    names, warning = studies(limit=5, offset=1, count="true")
+    assert names == ["Capped^1", "Capped^0"] and warning == ""
+    names, warning = studies(limit=2)
+    assert names == ["Capped^2", "Capped^1"] and warning == ""
+
+    # C-FIND cannot say "only the first ones": the query is refused, and a narrower one answered.
+    code, output = run("findscu", "-d", "-aet", VIEWER, "-aec", AE, STUDY_ROOT,
+                       "-k", "QueryRetrieveLevel=STUDY", "-k", "PatientName", *peer(capped_server))
+    assert "0xa700: Refused: Out of resources" in output, output
+    assert "too many matches; narrow the query" in output, output
+    assert "(Pending)" not in output, output
+    code, output, found = findscu(capped_server, tmp_path, "one", "QueryRetrieveLevel=STUDY",
+                                  "PatientName=Capped^1")
+    assert code == 0, output
+    assert [str(r.PatientName) for r in found] == ["Capped^1"]
+
+
 def test_movescu_to_storescp_byte_for_byte(dimse_server, destination_port, tmp_path, studies):
     storescp = StoreScp(destination_port, str(tmp_path))
     try:

@@ -36,10 +36,11 @@ class QueryRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(true); }
 
-  void Open(bool case_insensitive) {
+  void Open(bool case_insensitive, std::size_t max_results = 0) {
     archive_.reset();
     ArchiveOptions options{dir_.path()};
     options.case_insensitive_names = case_insensitive;
+    options.max_query_results = max_results;
     auto archive = ArchiveImpl::Open(options);
     ASSERT_TRUE(archive) << archive.error().message;
     archive_ = std::move(*archive);
@@ -298,6 +299,51 @@ TEST_F(QueryRunnerTest, OrderOffsetLimitAndTotal) {
 
 // The unfiltered total is kept by triggers, not counted: it must follow every
 // study added and removed, and nothing else.
+TEST_F(QueryRunnerTest, AnswersStopAtTheMaximumAndSaySo) {
+  Open(true, 2);
+  const auto truncated = [&](const Query& query) {
+    auto text = archive_->FindText(query);
+    auto tree = archive_->Find(query);
+    EXPECT_TRUE(text && tree);
+    if (!text || !tree) return false;
+    EXPECT_EQ(text->truncated, tree->truncated);
+    EXPECT_EQ(text->matches.size(), tree->matches.size());
+    return text->truncated;
+  };
+  // Unpaged: the first two of the default order.
+  EXPECT_EQ(Studies(Query{}), (Strings{"1.3", "1.2"}));
+  EXPECT_TRUE(truncated(Query{}));
+
+  // A page within the maximum is what was asked for, more matches or not.
+  Query page;
+  page.limit = 2;
+  EXPECT_EQ(Studies(page), (Strings{"1.3", "1.2"}));
+  EXPECT_FALSE(truncated(page));
+
+  // A longer page is cut at the maximum, after its offset.
+  page.limit = 10;
+  page.offset = 1;
+  EXPECT_EQ(Studies(page), (Strings{"1.2", "1.1"}));
+  EXPECT_TRUE(truncated(page));
+  page.offset = 2;  // two left: they fit
+  EXPECT_EQ(Studies(page), (Strings{"1.1", "1.4"}));
+  EXPECT_FALSE(truncated(page));
+
+  // Exactly the maximum matches: complete.
+  const Query mullers = QueryWith(QueryLevel::kStudy, kPatientName, MatchType::kWildcard, {"m*"});
+  EXPECT_EQ(Studies(mullers), (Strings{"1.2", "1.1"}));
+  EXPECT_FALSE(truncated(mullers));
+
+  // The total still counts every match.
+  Query counted;
+  counted.count_total = true;
+  auto result = archive_->FindText(counted);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(result->matches.size(), 2u);
+  EXPECT_EQ(result->total, 4u);
+  EXPECT_TRUE(result->truncated);
+}
+
 TEST_F(QueryRunnerTest, TheUnfilteredStudyTotalFollowsStoresAndDeletes) {
   Query query;
   query.limit = 1;

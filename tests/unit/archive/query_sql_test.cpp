@@ -281,6 +281,19 @@ TEST_F(QueryScaleTest, AnExplicitNewestFirstOrderAlsoReadsInDateOrder) {
   sql = BuildQuerySql(query, {});
   ASSERT_TRUE(sql);
   EXPECT_TRUE(sql->ordered_sql.empty());  // oldest first: the name index serves better
+
+  // A page that ends past the probe's cap may need most of the prefix's matches:
+  // reading newest first could read every study to find them.
+  query.order_by.clear();
+  query.limit = static_cast<std::size_t>(kProbeCap) - 10;
+  query.offset = 10;
+  sql = BuildQuerySql(query, {});
+  ASSERT_TRUE(sql);
+  EXPECT_TRUE(sql->ordered_sql.empty());
+  query.offset = 9;
+  sql = BuildQuerySql(query, {});
+  ASSERT_TRUE(sql);
+  EXPECT_FALSE(sql->ordered_sql.empty());
 }
 
 TEST_F(QueryScaleTest, CommonPrefixesReadTheStudyListInDateOrder) {
