@@ -217,6 +217,9 @@ class TesseraServer(Server):
         env = dict(os.environ)
         # A 2 GB STOW body must fit the upload limit (default 2000 MiB).
         env["TESSERA_HTTP_MAX_UPLOAD_MIB"] = "4096"
+        # "All studies" returns every match at 100,000 and 1,000,000 studies too, as Orthanc
+        # does (the default answer holds at most 100,000).
+        env["TESSERA_ARCHIVE_MAX_QUERY_RESULTS"] = "0"
         if self.variant == "noauth":
             env["TESSERA_AUTH_ENABLED"] = "false"
         args = [self.binary, "serve", "--data", self.data_dir,
