@@ -1,5 +1,6 @@
 #include "archive/query_runner.h"
 
+#include <limits>
 #include <string_view>
 
 #include "archive/sql_helpers.h"
@@ -131,7 +132,8 @@ Result<QueryResult> QueryRunner::Find(const Query& query) const {
 
 Result<QueryTextResult> QueryRunner::FindText(const Query& query) const {
   const std::size_t max = options_.max_results;
-  if (max == 0 || (query.limit && *query.limit <= max)) return Run(query);
+  const bool no_maximum = max == 0 || max == std::numeric_limits<std::size_t>::max();
+  if (no_maximum || (query.limit && *query.limit <= max)) return Run(query);
   // One match past the maximum tells a cut answer from one that just fits.
   Query capped = query;
   capped.limit = max + 1;

@@ -41,7 +41,7 @@ struct PathsConfig {
 struct ArchiveConfig {
   std::string duplicates = "replace";  // "replace" or "keep"
   bool case_insensitive_names = true;
-  // The most matches one QIDO-RS or C-FIND answer holds; 0: no maximum. A
+  // The most matches one QIDO-RS, C-FIND, C-MOVE or C-GET query holds; 0: no maximum. A
   // million studies' JSON is gigabytes, built in memory before it is sent.
   std::uint64_t max_query_results = 100000;
 };

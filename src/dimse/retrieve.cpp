@@ -47,6 +47,11 @@ Result<std::vector<archive::InstanceRef>> FindInstances(const archive::Archive& 
                                                         const archive::Query& query) {
   auto found = archive.Find(query);
   if (!found) return std::move(found).error();
+  // A retrieval must not send part of what was asked for as if it were all.
+  if (found->truncated) {
+    return Fail(ErrorCode::kTooLarge,
+                "too many matches; narrow the query (archive.max_query_results)");
+  }
 
   // Scopes in match order; instance-level matches grouped by their series.
   std::vector<archive::Scope> scopes;

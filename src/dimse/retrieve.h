@@ -19,8 +19,9 @@ namespace tessera::dimse {
 
 // The stored instances matching a retrieve query (see
 // RetrieveQueryFromIdentifier), each once, study by study in the archive's order.
-// Errors: those of Archive::Find and Archive::Instances (an entity deleted
-// meanwhile is skipped, not an error).
+// Errors: kTooLarge when more match than one query answer holds
+// (ArchiveOptions::max_query_results); those of Archive::Find and
+// Archive::Instances (an entity deleted meanwhile is skipped, not an error).
 Result<std::vector<archive::InstanceRef>> FindInstances(const archive::Archive& archive,
                                                         const archive::Query& query);
 

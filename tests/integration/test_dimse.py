@@ -304,9 +304,11 @@ def capped_server(destination_port):
     write_modalities(s, destination_port)
     s.start()
     session = s.session("editor")
+    s.study_uids = []
     for n in range(3):
-        _, data = make_instance(patient_name=f"Capped^{n}", study_date=f"2024010{n + 1}")
+        ds, data = make_instance(patient_name=f"Capped^{n}", study_date=f"2024010{n + 1}")
         stow(session, s, [data])
+        s.study_uids.append(str(ds.StudyInstanceUID))
     yield s
     s.cleanup()
 
@@ -339,6 +341,20 @@ def test_answers_past_the_maximum_are_cut_with_a_warning_or_refused(capped_serve
                                   "PatientName=Capped^1")
     assert code == 0, output
     assert [str(r.PatientName) for r in found] == ["Capped^1"]
+
+    # Nor may a retrieval send only some of what was asked for.
+    def get(uids, folder):
+        folder.mkdir()
+        return run("getscu", "-d", "-aet", VIEWER, "-aec", AE, STUDY_ROOT, "-od", str(folder),
+                   "-k", "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID=" + "\\".join(uids),
+                   *peer(capped_server))
+
+    code, output = get(capped_server.study_uids, tmp_path / "all-three")
+    assert "0xa702" in output.lower() and "too many matches" in output, output
+    assert list((tmp_path / "all-three").iterdir()) == []
+    code, output = get(capped_server.study_uids[:2], tmp_path / "two")
+    assert code == 0, output
+    assert len(list((tmp_path / "two").iterdir())) == 2
 
 
 def test_movescu_to_storescp_byte_for_byte(dimse_server, destination_port, tmp_path, studies):
