@@ -90,8 +90,8 @@ const std::vector<Field>& Fields() {
                     "Match person names (PatientName, ...) case-insensitively.", bool,
                     archive.case_insensitive_names),
       TESSERA_FIELD("archive.max_query_results",
-                    "The most matches one QIDO-RS or C-FIND answer holds (0: no maximum). QIDO-RS "
-                    "returns the first ones with a Warning; C-FIND, C-MOVE and C-GET refuse the query.",
+                    "The most matches one query answer holds (0: no maximum). QIDO-RS returns "
+                    "the first ones with a Warning; C-FIND, C-MOVE and C-GET refuse the query.",
                     std::uint64_t, archive.max_query_results),
 
       TESSERA_FIELD("auth.enabled", "false lets every request through (only behind another guard).",
