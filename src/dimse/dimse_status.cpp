@@ -1,5 +1,7 @@
 #include "dimse/dimse_status.h"
 
+#include "base/result.h"
+
 namespace tessera::dimse {
 namespace {
 
@@ -45,6 +47,12 @@ std::uint16_t QueryStatus(Service service, ErrorCode code) {
 }
 
 }  // namespace
+
+Error TooManyMatches() {
+  // An Error Comment holds 64 characters.
+  return Fail(ErrorCode::kTooLarge,
+              "too many matches; narrow the query (archive.max_query_results)");
+}
 
 std::uint16_t ToDimseStatus(Service service, ErrorCode code) {
   if (service == Service::kStore) return StoreStatus(code);

@@ -32,6 +32,11 @@ enum class Service { kStore, kFind, kRetrieve };
 // resources"; everything else is a processing failure / unable to process.
 std::uint16_t ToDimseStatus(Service service, ErrorCode code);
 
+// The refusal of a query whose answer the archive cut at its maximum
+// (QueryResult::truncated): DIMSE has no way to say "only the first ones", so
+// C-FIND, C-MOVE and C-GET refuse rather than answer in part. kTooLarge.
+Error TooManyMatches();
+
 // True for statuses that end an operation successfully or with a warning.
 inline bool IsSuccessOrWarning(std::uint16_t code) {
   return code == status::kSuccess || (code & 0xF000) == 0xB000 || code == 0x0107 || code == 0x0116;

@@ -51,14 +51,7 @@ Status ServeFind(ServiceContext& context, const T_DIMSE_C_FindRQ& request,
   if (!find) return RespondFailure(context, request, context_id, find.error());
   auto result = context.archive.Find(find->query);
   if (!result) return RespondFailure(context, request, context_id, result.error());
-  // C-FIND has no way to say "these are only the first": refusing is safer than
-  // a list the user would take for complete.
-  if (result->truncated) {
-    return RespondFailure(context, request, context_id,
-                          Fail(ErrorCode::kTooLarge,
-                               // An Error Comment holds 64 characters.
-                               "too many matches; narrow the query (archive.max_query_results)"));
-  }
+  if (result->truncated) return RespondFailure(context, request, context_id, TooManyMatches());
 
   for (const nlohmann::json& match : result->matches) {
     if (CancelRequested(context, context_id, request)) {

@@ -47,11 +47,7 @@ Result<std::vector<archive::InstanceRef>> FindInstances(const archive::Archive& 
                                                         const archive::Query& query) {
   auto found = archive.Find(query);
   if (!found) return std::move(found).error();
-  // A retrieval must not send part of what was asked for as if it were all.
-  if (found->truncated) {
-    return Fail(ErrorCode::kTooLarge,
-                "too many matches; narrow the query (archive.max_query_results)");
-  }
+  if (found->truncated) return TooManyMatches();
 
   // Scopes in match order; instance-level matches grouped by their series.
   std::vector<archive::Scope> scopes;
