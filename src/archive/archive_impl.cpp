@@ -28,7 +28,7 @@ Result<std::unique_ptr<ArchiveImpl>> ArchiveImpl::Open(const ArchiveOptions& opt
   if (!db) return std::move(db).error();
   archive->db_ = std::move(*db);
 
-  auto next = Recover(*archive->db_, *archive->blobs_, archive->sql_);
+  auto next = Recover(*archive->db_, *archive->blobs_, archive->sql_, options.duplicates);
   if (!next) return std::move(next).error();
   archive->blobs_->SetNextNumber(*next);
 
@@ -52,21 +52,30 @@ std::vector<StoreAttempt> ArchiveImpl::TryStoreAll(std::span<IncomingFile> files
   return ingester_->TryStoreAll(files, expected_study_uid);
 }
 
-Result<QueryResult> ArchiveImpl::Find(const Query& query) const { return queries_->Find(query); }
+// Every read and delete first waits for the index to hold what was acknowledged.
+
+Result<QueryResult> ArchiveImpl::Find(const Query& query) const {
+  if (auto status = ingester_->AwaitMerged(); !status) return std::move(status).error();
+  return queries_->Find(query);
+}
 
 Result<QueryTextResult> ArchiveImpl::FindText(const Query& query) const {
+  if (auto status = ingester_->AwaitMerged(); !status) return std::move(status).error();
   return queries_->FindText(query);
 }
 
 Result<std::vector<InstanceRef>> ArchiveImpl::Instances(const Scope& scope) const {
+  if (auto status = ingester_->AwaitMerged(); !status) return std::move(status).error();
   return scopes_->Instances(scope);
 }
 
 Result<MetadataDocument> ArchiveImpl::Metadata(const Scope& scope) const {
+  if (auto status = ingester_->AwaitMerged(); !status) return std::move(status).error();
   return scopes_->Metadata(scope);
 }
 
 Status ArchiveImpl::Delete(const Scope& scope) {
+  if (auto status = ingester_->AwaitMerged(); !status) return status;
   auto blobs = db_->Write([&](db::Connection& connection) -> Result<std::vector<BlobNumber>> {
     db::Transaction transaction(connection);
     if (auto status = transaction.Begin(); !status) return std::move(status).error();

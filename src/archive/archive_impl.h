@@ -43,8 +43,8 @@ class ArchiveImpl final : public Archive {
   db::Database& database() { return *db_; }
   const BlobStore& blobs() const { return *blobs_; }
   const WriterSql& writer_sql() const { return sql_; }
-  // Waits until the instances acknowledged so far have their blob names durable
-  // and their incoming names gone (the settler otherwise does it within 50 ms).
+  // Waits until the instances acknowledged so far are indexed, have their blob
+  // names durable and their incoming names gone (otherwise done within 150 ms).
   void Settle() { ingester_->Settle(); }
 
  private:

@@ -14,6 +14,7 @@
 namespace tessera::archive {
 
 static constexpr std::string_view kIncomingSuffix = ".part";
+static constexpr std::string_view kAcceptedSuffix = ".accepted";
 
 Status DirectorySyncSet::Sync() const {
   // Deeper paths sort after their parents; syncing in reverse makes a new
@@ -58,27 +59,45 @@ std::filesystem::path BlobStore::BlobPath(BlobNumber number) const {
   return blobs_dir_ / top / middle / name;
 }
 
-std::filesystem::path BlobStore::IncomingPath(BlobNumber number) const {
+static std::string HexName(BlobNumber number, std::string_view suffix) {
   char name[32];
   std::snprintf(name, sizeof name, "%llx", static_cast<unsigned long long>(number));
   std::string file(name);
-  file += kIncomingSuffix;
-  return incoming_dir_ / file;
+  file += suffix;
+  return file;
 }
 
-std::optional<BlobNumber> BlobStore::ParseIncomingName(std::string_view file_name) {
-  if (!file_name.ends_with(kIncomingSuffix)) return std::nullopt;
-  const auto digits = file_name.substr(0, file_name.size() - kIncomingSuffix.size());
+std::filesystem::path BlobStore::IncomingPath(BlobNumber number) const {
+  return incoming_dir_ / HexName(number, kIncomingSuffix);
+}
+
+std::filesystem::path BlobStore::AcceptedPath(BlobNumber number) const {
+  return incoming_dir_ / HexName(number, kAcceptedSuffix);
+}
+
+auto BlobStore::ParseIncomingName(std::string_view file_name) -> std::optional<IncomingName> {
+  IncomingName parsed;
+  std::string_view digits;
+  if (file_name.ends_with(kIncomingSuffix)) {
+    digits = file_name.substr(0, file_name.size() - kIncomingSuffix.size());
+  } else if (file_name.ends_with(kAcceptedSuffix)) {
+    digits = file_name.substr(0, file_name.size() - kAcceptedSuffix.size());
+    parsed.accepted = true;
+  }
   if (digits.empty() || digits.size() > 15) return std::nullopt;
-  BlobNumber number = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), number, 16);
-  if (ec != std::errc() || end != digits.data() + digits.size() || number <= 0) return std::nullopt;
-  return number;
+  const auto [end, ec] =
+      std::from_chars(digits.data(), digits.data() + digits.size(), parsed.number, 16);
+  if (ec != std::errc() || end != digits.data() + digits.size() || parsed.number <= 0) {
+    return std::nullopt;
+  }
+  return parsed;
 }
 
 std::optional<BlobNumber> BlobStore::IncomingNumber(const std::filesystem::path& path) const {
   if (path.parent_path() != incoming_dir_) return std::nullopt;
-  return ParseIncomingName(path.filename().native());
+  const auto parsed = ParseIncomingName(path.filename().native());
+  if (!parsed || parsed->accepted) return std::nullopt;
+  return parsed->number;
 }
 
 Result<IncomingFile> BlobStore::NewIncoming() {
@@ -89,16 +108,25 @@ Result<IncomingFile> BlobStore::NewIncoming() {
   return IncomingFile(std::move(path), UniqueFd(fd));
 }
 
-Status BlobStore::LinkIncoming(BlobNumber number, DirectorySyncSet& dirs) const {
-  return Link(number, dirs, false);
+Status BlobStore::Accept(BlobNumber number) const {
+  const auto target = AcceptedPath(number);
+  if (::rename(IncomingPath(number).c_str(), target.c_str()) != 0) {
+    return IoError("rename", target, errno);
+  }
+  return Ok();
 }
 
-Status BlobStore::RestoreLink(BlobNumber number, DirectorySyncSet& dirs) const {
-  return Link(number, dirs, true);
+Status BlobStore::LinkAccepted(BlobNumber number, DirectorySyncSet& dirs) const {
+  return Link(AcceptedPath(number), number, dirs, false);
 }
 
-Status BlobStore::Link(BlobNumber number, DirectorySyncSet& dirs, bool existing_is_fine) const {
-  const auto source = IncomingPath(number);
+Status BlobStore::RestoreLink(BlobNumber number, const std::filesystem::path& source,
+                              DirectorySyncSet& dirs) const {
+  return Link(source, number, dirs, true);
+}
+
+Status BlobStore::Link(const std::filesystem::path& source, BlobNumber number,
+                       DirectorySyncSet& dirs, bool existing_is_fine) const {
   const auto target = BlobPath(number);
   const auto folder = target.parent_path();
   if (::link(source.c_str(), target.c_str()) != 0) {

@@ -34,11 +34,12 @@ class DirectorySyncSet {
 };
 
 // The files of the archive: <data>/incoming/<n>.part while an instance is being
-// received and <data>/blobs/<n >> 24>/<(n >> 12) & 0xfff>/<n>.dcm once stored
-// (numbers in hex). Consecutive numbers share a folder, so a folder holds at most
-// 4096 files and most batches touch a single folder. Holds an exclusive flock on
-// incoming/ so that a second process cannot open (and "recover") the same data
-// folder. Thread-safe.
+// received, <data>/incoming/<n>.accepted once the archive has taken it (until
+// its index rows are committed and its blob name is durable), and
+// <data>/blobs/<n >> 24>/<(n >> 12) & 0xfff>/<n>.dcm once stored (numbers in hex). Consecutive
+// numbers share a folder, so a folder holds at most 4096 files and most batches touch a single
+// folder. Holds an exclusive flock on incoming/ so that a second process cannot open (and
+// "recover") the same data folder. Thread-safe.
 class BlobStore {
  public:
   // Creates data_dir, blobs/ and incoming/ when missing and locks the data folder.
@@ -52,9 +53,15 @@ class BlobStore {
 
   std::filesystem::path BlobPath(BlobNumber number) const;
   std::filesystem::path IncomingPath(BlobNumber number) const;
-  // The number an incoming file name stands for; nullopt for a foreign name.
-  static std::optional<BlobNumber> ParseIncomingName(std::string_view file_name);
-  // The number of `path` when it is one of this store's incoming files.
+  std::filesystem::path AcceptedPath(BlobNumber number) const;
+
+  // What a name in incoming/ stands for; nullopt for a foreign name.
+  struct IncomingName {
+    BlobNumber number = 0;
+    bool accepted = false;  // <n>.accepted rather than <n>.part
+  };
+  static std::optional<IncomingName> ParseIncomingName(std::string_view file_name);
+  // The number of `path` when it is one of this store's files being received.
   std::optional<BlobNumber> IncomingNumber(const std::filesystem::path& path) const;
 
   // Numbers below `next` are taken. REQUIRES: called before NewIncoming.
@@ -63,14 +70,19 @@ class BlobStore {
   // Creates an empty incoming file under a fresh number. Errors: kIo.
   Result<IncomingFile> NewIncoming();
 
-  // Gives the incoming file its final name (a second hard link), creating the
-  // folders as needed. Adds the folders that changed to `dirs`. Errors: kIo.
-  Status LinkIncoming(BlobNumber number, DirectorySyncSet& dirs) const;
+  // Renames the received file <n>.part to <n>.accepted; SyncIncomingDir makes
+  // that durable. Errors: kIo.
+  Status Accept(BlobNumber number) const;
 
-  // LinkIncoming for start-up recovery: a blob name that already exists is the
-  // one sought (numbers are never reused); its folder is added all the same,
-  // since the link may not be durable yet. Errors: kIo.
-  Status RestoreLink(BlobNumber number, DirectorySyncSet& dirs) const;
+  // Gives the accepted file its final name (a second hard link), creating the
+  // folders as needed. Adds the folders that changed to `dirs`. Errors: kIo.
+  Status LinkAccepted(BlobNumber number, DirectorySyncSet& dirs) const;
+
+  // Linking for start-up recovery, from the incoming name `source`: a blob name
+  // that already exists is the one sought (numbers are never reused); its folder
+  // is added all the same, since the link may not be durable yet. Errors: kIo.
+  Status RestoreLink(BlobNumber number, const std::filesystem::path& source,
+                     DirectorySyncSet& dirs) const;
 
   // fsyncs incoming/, making every incoming name created so far durable.
   Status SyncIncomingDir() const;
@@ -80,7 +92,8 @@ class BlobStore {
 
  private:
   BlobStore() = default;
-  Status Link(BlobNumber number, DirectorySyncSet& dirs, bool existing_is_fine) const;
+  Status Link(const std::filesystem::path& source, BlobNumber number, DirectorySyncSet& dirs,
+              bool existing_is_fine) const;
 
   std::filesystem::path blobs_dir_;
   std::filesystem::path incoming_dir_;

@@ -1,36 +1,39 @@
 // Durable ingest.
 //
 // Every instance gets a number N when its incoming file is created; N names the
-// incoming file (incoming/<N>.part), the blob (blobs/.../<N>.dcm) and the index
-// row (instances.id = N). TryStoreAll, in the caller's thread:
+// incoming file (incoming/<N>.part, then <N>.accepted), the blob
+// (blobs/.../<N>.dcm) and the index row (instances.id = N). TryStoreAll, in the
+// caller's thread:
 //   1. parses each file and fsyncs it (callers run these in parallel);
 // then, for a batch of queued instances at once (group commit, see Submit): all
-// of the caller's own, and whatever other callers queued meanwhile, each step
-// once for the whole batch:
-//   2. fsyncs incoming/, so that every incoming name is durable before any blob
-//      name it vouches for, and before the commit that relies on it;
-//   3. links each incoming/<N>.part to its blob name (a second hard link);
-//   4. writes the index rows in one transaction and commits it
-//      (synchronous=FULL: durable on return), one WAL fsync for the batch;
+// of the caller's own, and whatever other callers queued meanwhile:
+//   2. decides each one's outcome against the index and the merger's queue
+//      (stored, replacing, or kept out by DuplicatePolicy::kKeep);
+//   3. accepts the ones to store: renames <N>.part to <N>.accepted;
+//   4. fsyncs incoming/, once for the batch: from here on the instances are
+//      stored, whatever happens;
+//   5. links each accepted file to its blob name (a second hard link) and hands
+//      it to the merger;
 // and the callers acknowledge. After that, off the acknowledgement's path:
-//   5. the settler (settler.h) fsyncs the blob folders that changed, for all the
-//      batches of its last 50 ms at once, and then unlinks their incoming names;
-//      a replaced instance's old blob is unlinked by its caller through the
-//      garbage table (garbage.h).
-// So an acknowledged instance has its data and its incoming name on disk and its
-// row committed; its blob name may be lost in a crash until step 5, and the
-// incoming name is what brings it back. Batching steps 2-4 is what makes many
-// small instances cheap: a batch of k pays two flushes where storing them one by
-// one would pay 2k, and a STOW request's parts all go in one batch.
+//   6. the merger (merger.h) writes the index rows of everything accepted in its
+//      last 100 ms in one transaction (synchronous=FULL) and disposes of the
+//      blobs that were replaced; readers wait for it (AwaitMerged);
+//   7. the settler (settler.h) fsyncs the blob folders that changed, for all the
+//      merges of its last 50 ms at once, and then unlinks the accepted names.
+// So an acknowledged instance has its data and its accepted name on disk; its
+// rows and its blob name may be lost in a crash until steps 6 and 7, and the
+// accepted name is what brings them back. A step 4 costs one fsync per batch and
+// step 6 one commit per few hundred instances: per instance, what is left is
+// the file's own fsync.
 // A crash leaves, for each instance in flight or unsettled, its incoming name, so
-// start-up (recovery.cpp) looks at incoming/ only: if the index has row N the
-// commit happened, and the blob name is linked again if it is missing;
-// otherwise the blob name (if any) is unlinked. The blob names' folders are
-// fsynced, and then the incoming names unlinked. Either way the instance is fully
-// stored and indexed or absent, and the work is proportional to what was in
-// flight. Links rather than renames keep the incoming name alive until the blob
-// name is durable. A blob name that ends up unused (kKeep, a failed insert) is
-// unlinked durably before its incoming name, for the same reason.
+// start-up (recovery.cpp) looks at incoming/ only. An accepted name without its
+// row (and without a garbage row: a merged instance replaced or deleted since)
+// is parsed and indexed again; a <N>.part was never accepted and goes with its
+// blob name, if any. Blob names are linked again where missing and their
+// folders fsynced before any incoming name goes. Either way the instance is
+// fully stored and indexed or absent, and the work is proportional to what was
+// in flight. Links rather than renames keep the incoming name alive until the
+// blob name is durable.
 
 #include "archive/ingester.h"
 
@@ -38,6 +41,8 @@
 #include <cerrno>
 #include <chrono>
 #include <optional>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include <fcntl.h>
@@ -59,10 +64,9 @@ struct Ingester::Pending {
   // Decided by the leader:
   Status status;
   StoreOutcome outcome = StoreOutcome::kStored;
-  std::optional<BlobNumber> replaced;
-  bool linked = false;  // the blob name may exist
-  // The outcome is unknown (commit failed, or a simulated crash): the files must
-  // stay for the start-up recovery to settle.
+  bool accepted = false;  // renamed to <N>.accepted: the start-up recovery stores it
+  // The outcome is unknown (a simulated crash): the files must stay for the
+  // start-up recovery to settle.
   bool undecided = false;
   bool done = false;
 };
@@ -86,22 +90,9 @@ std::vector<StoreAttempt> Ingester::TryStoreAll(std::span<IncomingFile> files,
     pendings.push_back(&candidates.emplace_back(std::move(*candidate)).pending);
   }
   Submit(pendings);
-
-  std::vector<BlobNumber> replaced;
   for (Candidate& candidate : candidates) {
-    attempts[candidate.index].result = Finish(candidate, replaced);
+    attempts[candidate.index].result = Finish(candidate);
   }
-  if (replaced.empty()) return attempts;
-  if (CrashAt(IngestStep::kHandedOver)) {
-    for (const Candidate& candidate : candidates) {
-      if (candidate.pending.replaced) {
-        attempts[candidate.index].result = SimulatedCrash(IngestStep::kHandedOver);
-      }
-    }
-    return attempts;
-  }
-  // A failure leaves the garbage rows; the next start-up unlinks the blobs.
-  (void)garbage_.Dispose(replaced);
   return attempts;
 }
 
@@ -129,10 +120,8 @@ std::optional<Ingester::Candidate> Ingester::Prepare(IncomingFile file,
     return std::nullopt;
   }
   if (duplicates_ == DuplicatePolicy::kKeep) {
-    // Spares the fsyncs when the instance is known; the commit checks again.
-    auto known = db_.Read([&](db::Connection& connection) {
-      return IndexWriter(connection, sql_).Find(info->sop_instance_uid);
-    });
+    // Spares the fsyncs when the instance is known; its batch checks again.
+    auto known = merger_.Known(info->sop_instance_uid);
     if (known && *known) {
       attempt.result = StoredInstance{StoreOutcome::kKept, info->study_uid, info->series_uid,
                                       info->sop_instance_uid, info->sop_class_uid};
@@ -163,29 +152,14 @@ std::optional<Ingester::Candidate> Ingester::Prepare(IncomingFile file,
   return candidate;
 }
 
-Result<StoredInstance> Ingester::Finish(Candidate& candidate, std::vector<BlobNumber>& replaced) {
-  Pending& pending = candidate.pending;
-  IncomingFile& file = candidate.file;
-  if (pending.undecided) {
-    file.Release();  // the start-up recovery will know
-    return pending.status.error();
-  }
+Result<StoredInstance> Ingester::Finish(Candidate& candidate) {
+  const Pending& pending = candidate.pending;
+  // Otherwise the IncomingFile unlinks <N>.part: nothing else refers to it.
+  if (pending.accepted || pending.undecided) candidate.file.Release();
+  if (!pending.status) return pending.status.error();
   const InstanceRecord& record = pending.record;
-  const StoredInstance stored{pending.outcome, record.study_uid, record.series_uid,
-                              record.sop_instance_uid, record.sop_class_uid};
-  if (!pending.status || pending.outcome == StoreOutcome::kKept) {
-    // Nothing refers to the blob name. It goes first, so that the incoming name
-    // (unlinked by the file's destructor) outlives it; if it cannot go, both
-    // stay for the start-up recovery.
-    if (pending.linked) {
-      if (auto undone = UndoLink(pending.blob); !undone) file.Release();
-    }
-    if (!pending.status) return pending.status.error();
-    return stored;
-  }
-  file.Release();  // committed: the incoming name is the settler's now
-  if (pending.replaced) replaced.push_back(*pending.replaced);
-  return stored;
+  return StoredInstance{pending.outcome, record.study_uid, record.series_uid,
+                        record.sop_instance_uid, record.sop_class_uid};
 }
 
 void Ingester::Submit(std::span<Pending* const> mine) {
@@ -219,83 +193,76 @@ void Ingester::LeadBatch(std::unique_lock<std::mutex>& lock) {
   decided_.notify_all();
 }
 
-Status Ingester::UndoLink(BlobNumber blob) const {
-  DirectorySyncSet dirs;
-  if (auto status = blobs_.RemoveBlobs(std::span<const BlobNumber>(&blob, 1), dirs); !status) {
-    return status;
+void Ingester::DecideOutcomes(std::span<Pending* const> batch) {
+  // Only the leader adds to the merger, so what Known answers holds until Add.
+  std::unordered_set<std::string_view> in_batch;
+  for (Pending* p : batch) {
+    if (!p->status) continue;
+    const std::string& uid = p->record.sop_instance_uid;
+    bool known = in_batch.contains(uid);
+    if (!known) {
+      auto found = merger_.Known(uid);
+      if (!found) {
+        p->status = std::move(found).error();
+        continue;
+      }
+      known = *found;
+    }
+    if (known && duplicates_ == DuplicatePolicy::kKeep) {
+      p->outcome = StoreOutcome::kKept;
+      continue;
+    }
+    p->outcome = known ? StoreOutcome::kReplaced : StoreOutcome::kStored;
+    in_batch.insert(uid);
   }
-  return dirs.Sync();
-}
-
-Status Ingester::StoreOne(db::Connection& connection, IndexWriter& writer, Pending& pending) {
-  const InstanceRecord& record = pending.record;
-  auto existing = writer.Find(record.sop_instance_uid);
-  if (!existing) return std::move(existing).error();
-  if (*existing && duplicates_ == DuplicatePolicy::kKeep) {
-    pending.outcome = StoreOutcome::kKept;
-    return Ok();
-  }
-  // A savepoint per instance: its failure leaves the others in the batch alone.
-  if (auto status = connection.ExecCached("SAVEPOINT store_one"); !status) return status;
-  if (auto status = writer.Insert(record, pending.blob, *existing); !status) {
-    (void)connection.ExecCached("ROLLBACK TO store_one");
-    (void)connection.ExecCached("RELEASE store_one");
-    return status;
-  }
-  if (auto status = connection.ExecCached("RELEASE store_one"); !status) return status;
-  pending.outcome = *existing ? StoreOutcome::kReplaced : StoreOutcome::kStored;
-  if (*existing) pending.replaced = (*existing)->blob;
-  return Ok();
 }
 
 void Ingester::CommitBatch(std::span<Pending* const> batch) {
-  // Failures and simulated crashes before the commit decide every member that
-  // has not failed on its own.
-  const auto fail_all = [&](const Error& error, bool undecided) {
-    for (Pending* p : batch) {
-      if (!p->status) continue;  // its own failure, already decided
-      p->status = error;
-      p->undecided = undecided;
-    }
-  };
+  // A simulated crash decides every member that has not failed on its own, and
+  // leaves its files.
   const auto crash_at = [&](IngestStep step) {
     if (!CrashAt(step)) return false;
-    fail_all(SimulatedCrash(step), true);
+    for (Pending* p : batch) {
+      if (!p->status) continue;
+      p->status = SimulatedCrash(step);
+      p->undecided = true;
+    }
     return true;
   };
+  const auto to_store = [](const Pending* p) {
+    return p->status && p->outcome != StoreOutcome::kKept;
+  };
 
-  if (auto status = blobs_.SyncIncomingDir(); !status) return fail_all(status.error(), false);
+  DecideOutcomes(batch);
   if (crash_at(IngestStep::kFileSynced)) return;
-  DirectorySyncSet dirs;
   for (Pending* p : batch) {
-    p->status = blobs_.LinkIncoming(p->blob, dirs);
-    p->linked = static_cast<bool>(p->status);
+    if (!to_store(p)) continue;
+    p->status = blobs_.Accept(p->blob);
+    p->accepted = static_cast<bool>(p->status);
   }
-  if (crash_at(IngestStep::kLinked)) return;
-
-  bool committed = false;
-  db_.Write([&](db::Connection& connection) {
-    db::Transaction transaction(connection);
-    if (auto status = transaction.Begin(); !status) return fail_all(status.error(), false);
-    IndexWriter writer(connection, sql_);
-    (void)garbage_.ForgetDisposed(writer);  // best effort; see Garbage
+  // The acceptances may or may not be durable after a failed fsync: the start-up
+  // recovery will store them, so the callers cannot be told either way.
+  if (auto status = blobs_.SyncIncomingDir(); !status) {
     for (Pending* p : batch) {
-      if (p->status) p->status = StoreOne(connection, writer, *p);
+      if (p->accepted) p->status = status.error();
     }
-    // A failed COMMIT may or may not have reached the disk: leave everything
-    // for the start-up recovery, which can tell.
-    if (auto status = transaction.Commit(); !status) return fail_all(status.error(), true);
-    committed = true;
-  });
-  if (!committed || crash_at(IngestStep::kCommitted)) return;
-
-  std::vector<BlobNumber> stored;
-  for (const Pending* p : batch) {
-    if (p->status && p->outcome != StoreOutcome::kKept) stored.push_back(p->blob);
+    return;
   }
-  // A batch of only kept or failed instances leaves no blob name to settle:
-  // their callers undo the links themselves.
-  if (!stored.empty()) settler_.Add(dirs, stored);
+  if (crash_at(IngestStep::kAccepted)) return;
+
+  DirectorySyncSet folders;
+  std::vector<Merger::Entry> entries;
+  for (Pending* p : batch) {
+    if (!p->accepted) continue;
+    // Without its blob name the instance could not be read: the start-up
+    // recovery links it (accepted, it is stored either way).
+    if (auto status = blobs_.LinkAccepted(p->blob, folders); !status) {
+      p->status = std::move(status).error();
+      continue;
+    }
+    entries.push_back(Merger::Entry{p->blob, p->record});
+  }
+  merger_.Add(std::move(entries), folders);
 }
 
 }  // namespace tessera::archive

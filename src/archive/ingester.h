@@ -14,7 +14,7 @@
 #include "archive/blob_store.h"
 #include "archive/garbage.h"
 #include "archive/index_writer.h"
-#include "archive/settler.h"
+#include "archive/merger.h"
 #include "base/clock.h"
 #include "base/result.h"
 #include "db/database.h"
@@ -24,33 +24,34 @@ namespace tessera::archive {
 
 // The boundaries of the ingest protocol (see ingester.cpp), for crash tests.
 enum class IngestStep {
-  kFileSynced,       // the received file and its name are on disk
-  kLinked,           // the blob name exists; the index is not written
-  kCommitted,        // the index is committed; the settler does not have it yet
-  kHandedOver,       // the settler has it; a replaced instance's old blob remains
+  kFileSynced,       // the received file is on disk; it is not accepted
+  kAccepted,         // the acceptance is durable: stored from here on; not acknowledged
+  kMerging,          // acknowledged; the merger has not written the rows
+  kCommitted,        // the merger committed the rows; the settler does not have them
+  kHandedOver,       // the settler has them; a replaced instance's old blob remains
   kDeleteCommitted,  // Delete: rows removed and committed; files still there
 };
 
 // Test hook: returning true makes the archive stop right after `step` as if the
-// process died there (nothing is cleaned up; the call fails with kUnavailable).
+// process died there: nothing is cleaned up; a store stopped on its way fails
+// with kUnavailable, and a stopped merger merges nothing more.
 using CrashHook = std::function<bool(IngestStep)>;
 
 // Stores received files durably (Archive::TryStoreAll). Concurrent calls share
-// the incoming/ fsync, one index transaction and its WAL fsync (group commit):
-// the first caller in the queue does them for everyone queued behind it, the
-// others wait for its result. Thread-safe.
+// the incoming/ fsync that makes their acceptance durable (group commit): the
+// first caller in the queue does it for everyone queued behind it, the others
+// wait for its result. The index rows follow in the merger's batches.
+// Thread-safe.
 class Ingester {
  public:
   Ingester(db::Database& db, const BlobStore& blobs, Garbage& garbage, const WriterSql& sql,
            DuplicatePolicy duplicates, const Clock& clock, CrashHook crash_hook)
-      : db_(db),
-        blobs_(blobs),
-        garbage_(garbage),
-        sql_(sql),
+      : blobs_(blobs),
         duplicates_(duplicates),
         clock_(clock),
         crash_hook_(std::move(crash_hook)),
-        settler_(blobs) {}
+        merger_(db, blobs, garbage, sql, duplicates,
+                [this](IngestStep step) { return CrashAt(step); }) {}
   Ingester(const Ingester&) = delete;
   Ingester& operator=(const Ingester&) = delete;
 
@@ -58,8 +59,12 @@ class Ingester {
   std::vector<StoreAttempt> TryStoreAll(std::span<IncomingFile> files,
                                         std::string_view expected_study_uid);
 
-  // Returns once the instances acknowledged so far are settled (Settler).
-  void Settle() { settler_.SettleNow(); }
+  // Returns once the instances acknowledged so far are in the index. Readers
+  // call it first. Errors: see Merger::AwaitMerged.
+  Status AwaitMerged() { return merger_.AwaitMerged(); }
+
+  // Returns once the instances acknowledged so far are in the index and settled.
+  void Settle() { merger_.Settle(); }
 
   // True when the hook asks to stop after `step`.
   bool CrashAt(IngestStep step) const { return crash_hook_ && crash_hook_(step); }
@@ -71,27 +76,22 @@ class Ingester {
   // already (`attempt.result` says how); fills in what was learnt either way.
   std::optional<Candidate> Prepare(IncomingFile file, std::string_view expected_study_uid,
                                    StoreAttempt& attempt);
-  // What a candidate's group commit decided, with the files tidied accordingly;
-  // adds the blob an instance replaced to `replaced`.
-  Result<StoredInstance> Finish(Candidate& candidate, std::vector<BlobNumber>& replaced);
+  // What a candidate's group commit decided; the files are the merger's, the
+  // recovery's, or go with the IncomingFile.
+  static Result<StoredInstance> Finish(Candidate& candidate);
   // Runs `mine` through group commits; returns when all of them are decided.
   void Submit(std::span<Pending* const> mine);
   // Commits the front of the queue. REQUIRES: `lock` holds mutex_ and the front
   // belongs to this caller.
   void LeadBatch(std::unique_lock<std::mutex>& lock);
-  // The leader's work for a batch: incoming/ fsync, links, index rows, commit.
+  // The leader's work for a batch: outcomes, acceptance, its fsync, links.
   void CommitBatch(std::span<Pending* const> batch);
-  // Writes one instance's rows, inside a savepoint.
-  Status StoreOne(db::Connection& connection, IndexWriter& writer, Pending& pending);
-  // Durably removes the blob name of an instance that is not stored after all.
-  Status UndoLink(BlobNumber blob) const;
+  // Decides whether each instance is stored, replaces one or is kept out.
+  void DecideOutcomes(std::span<Pending* const> batch);
 
   static constexpr std::size_t kMaxBatch = 256;
 
-  db::Database& db_;
   const BlobStore& blobs_;
-  Garbage& garbage_;
-  const WriterSql& sql_;
   const DuplicatePolicy duplicates_;
   const Clock& clock_;
   const CrashHook crash_hook_;
@@ -99,7 +99,7 @@ class Ingester {
   std::mutex mutex_;
   std::condition_variable decided_;
   std::deque<Pending*> queue_;  // the front one leads
-  Settler settler_;
+  Merger merger_;
 };
 
 // The error a simulated crash reports.

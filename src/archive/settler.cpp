@@ -55,7 +55,7 @@ void Settler::Run() {
     // After a failed fsync the names may not be durable: the incoming names
     // stay, and the next start-up recovery relinks from them.
     if (folders.Sync()) {
-      for (const BlobNumber number : numbers) (void)RemoveFile(blobs_.IncomingPath(number));
+      for (const BlobNumber number : numbers) (void)RemoveFile(blobs_.AcceptedPath(number));
     }
     lock.lock();
     settled_count_ = taken;

@@ -1,6 +1,7 @@
 #include "archive/blob_store.h"
 
 #include <fstream>
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -21,12 +22,23 @@ TEST(BlobStoreTest, NamesFanOutByNumber) {
   EXPECT_EQ((*store)->BlobPath(0xfff), blobs / "0000" / "000" / "fff.dcm");
   EXPECT_EQ((*store)->BlobPath(0x1000), blobs / "0000" / "001" / "1000.dcm");
   EXPECT_EQ((*store)->IncomingPath(0x2a), dir.path() / "incoming" / "2a.part");
+  EXPECT_EQ((*store)->AcceptedPath(0x2a), dir.path() / "incoming" / "2a.accepted");
 }
 
 TEST(BlobStoreTest, ParsesOnlyItsOwnIncomingNames) {
-  EXPECT_EQ(BlobStore::ParseIncomingName("2a.part"), 42);
-  EXPECT_EQ(BlobStore::ParseIncomingName("2A.part"), 42);
+  const auto number = [](std::string_view name) -> std::optional<BlobNumber> {
+    const auto parsed = BlobStore::ParseIncomingName(name);
+    if (!parsed || parsed->accepted) return std::nullopt;
+    return parsed->number;
+  };
+  EXPECT_EQ(number("2a.part"), 42);
+  EXPECT_EQ(number("2A.part"), 42);
+  const auto accepted = BlobStore::ParseIncomingName("2a.accepted");
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->number, 42);
+  EXPECT_TRUE(accepted->accepted);
   EXPECT_FALSE(BlobStore::ParseIncomingName("2a.dcm"));
+  EXPECT_FALSE(BlobStore::ParseIncomingName(".accepted"));
   EXPECT_FALSE(BlobStore::ParseIncomingName(".part"));
   EXPECT_FALSE(BlobStore::ParseIncomingName("0.part"));
   EXPECT_FALSE(BlobStore::ParseIncomingName("xyz.part"));
@@ -43,9 +55,14 @@ TEST(BlobStoreTest, LinksIncomingFilesIntoNewFoldersAndRemovesThem) {
   auto second = (*store)->NewIncoming();
   ASSERT_TRUE(first && second);
   ASSERT_TRUE(first->Write(std::string_view("one")));
+  ASSERT_TRUE((*store)->Accept(0x1fff));
+  ASSERT_TRUE((*store)->Accept(0x2000));
+  EXPECT_FALSE(std::filesystem::exists(first->path()));
+  first->Release();
+  second->Release();
   DirectorySyncSet dirs;
-  ASSERT_TRUE((*store)->LinkIncoming(0x1fff, dirs));
-  ASSERT_TRUE((*store)->LinkIncoming(0x2000, dirs));  // a new folder
+  ASSERT_TRUE((*store)->LinkAccepted(0x1fff, dirs));
+  ASSERT_TRUE((*store)->LinkAccepted(0x2000, dirs));  // a new folder
   EXPECT_TRUE(dirs.Sync());
   EXPECT_TRUE(std::filesystem::exists((*store)->BlobPath(0x1fff)));
   EXPECT_TRUE(std::filesystem::exists((*store)->BlobPath(0x2000)));
@@ -58,7 +75,8 @@ TEST(BlobStoreTest, LinksIncomingFilesIntoNewFoldersAndRemovesThem) {
   EXPECT_TRUE(removed.Sync());
   EXPECT_FALSE(std::filesystem::exists((*store)->BlobPath(0x1fff)));
   EXPECT_FALSE(std::filesystem::exists((*store)->BlobPath(0x2000)));
-  EXPECT_TRUE(std::filesystem::exists(first->path())) << "incoming names are separate links";
+  EXPECT_TRUE(std::filesystem::exists((*store)->AcceptedPath(0x1fff)))
+      << "incoming names are separate links";
 }
 
 TEST(BlobStoreTest, ASecondStoreOnTheSameFolderIsRefused) {

@@ -165,6 +165,7 @@ TEST_F(IngesterTest, ResentInstanceReplacesTheOldOneAndItsBlob) {
   ASSERT_TRUE(stored) << stored.error().message;
   EXPECT_EQ(stored->outcome, StoreOutcome::kReplaced);
 
+  archive_->Settle();  // the old blob goes with the merge
   const auto blob_files = FilesUnder(blobs());
   ASSERT_EQ(blob_files.size(), 1u);
   EXPECT_NE(blob_files[0], old_blob[0]);

@@ -3,8 +3,11 @@
 #include <chrono>
 #include <fstream>
 #include <random>
+#include <set>
+#include <string>
 #include <thread>
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -52,6 +55,7 @@ class RecoveryTest : public ::testing::Test {
   }
 
   std::int64_t GarbageRows() {
+    archive_->Settle();  // the merger's transactions drop disposed rows
     auto count = archive_->database().Write(
         [](db::Connection& c) { return QueryInt(c, "SELECT count(*) FROM garbage"); });
     EXPECT_TRUE(count);
@@ -66,30 +70,76 @@ class RecoveryTest : public ::testing::Test {
   std::unique_ptr<ArchiveImpl> archive_;
 };
 
-TEST_F(RecoveryTest, CrashBeforeTheCommitLeavesNothingAfterRestart) {
-  for (const IngestStep step : {IngestStep::kFileSynced, IngestStep::kLinked}) {
-    SCOPED_TRACE(static_cast<int>(step));
-    Open(step);
-    TestInstance instance;
-    auto stored = Store(instance);
-    ASSERT_FALSE(stored);
-    EXPECT_EQ(stored.error().code, ErrorCode::kUnavailable);
-    EXPECT_EQ(Incoming().size(), 1u);  // what a dead process leaves
-    EXPECT_EQ(Blobs().size(), step == IngestStep::kFileSynced ? 0u : 1u);
+TEST_F(RecoveryTest, CrashBeforeTheAcceptanceLeavesNothingAfterRestart) {
+  Open(IngestStep::kFileSynced);
+  TestInstance instance;
+  auto stored = Store(instance);
+  ASSERT_FALSE(stored);
+  EXPECT_EQ(stored.error().code, ErrorCode::kUnavailable);
+  ASSERT_EQ(Incoming().size(), 1u);  // what a dead process leaves
+  EXPECT_EQ(Incoming()[0].extension(), ".part");
+  EXPECT_TRUE(Blobs().empty());
 
-    Open();
-    EXPECT_EQ(InstanceCount(), 0u);
-    EXPECT_TRUE(Incoming().empty());
-    EXPECT_TRUE(Blobs().empty());
-    ASSERT_TRUE(Store(instance));  // and the same instance can come again
-    EXPECT_EQ(InstanceCount(), 1u);
-    ASSERT_TRUE(archive_->Delete(Scope{instance.study_uid, "", ""}));
-  }
+  Open();
+  EXPECT_EQ(InstanceCount(), 0u);
+  EXPECT_TRUE(Incoming().empty());
+  EXPECT_TRUE(Blobs().empty());
+  ASSERT_TRUE(Store(instance));  // and the same instance can come again
+  EXPECT_EQ(InstanceCount(), 1u);
+}
+
+// Once its acceptance is durable the instance is stored, even if the process
+// dies before it can say so.
+TEST_F(RecoveryTest, CrashAfterTheAcceptanceKeepsTheInstance) {
+  Open(IngestStep::kAccepted);
+  auto stored = Store(TestInstance{});
+  ASSERT_FALSE(stored);
+  EXPECT_EQ(stored.error().code, ErrorCode::kUnavailable);
+  ASSERT_EQ(Incoming().size(), 1u);
+  EXPECT_EQ(Incoming()[0].extension(), ".accepted");
+  EXPECT_TRUE(Blobs().empty());
+
+  Open();
+  EXPECT_EQ(InstanceCount(), 1u);
+  EXPECT_TRUE(Incoming().empty());
+  EXPECT_EQ(Blobs().size(), 1u);
+}
+
+// Acknowledged, and the merger never wrote the rows: the accepted file is
+// parsed and indexed at the next start, with what the client sent.
+TEST_F(RecoveryTest, AnAcknowledgedInstanceTheMergerDidNotGetToIsIndexedAtRestart) {
+  Open(IngestStep::kMerging);
+  TestInstance instance;
+  instance.instance_number = "7";
+  const auto source = scratch_.path() / "source.dcm";
+  testing::WriteInstance(source, instance);
+  auto stored = archive_->Store(Receive(*archive_, source), "");
+  ASSERT_TRUE(stored) << stored.error().message;
+  EXPECT_EQ(stored->outcome, StoreOutcome::kStored);
+  archive_->Settle();  // lets the merger run into its crash
+  EXPECT_FALSE(archive_->Find(testing::AtLevel(QueryLevel::kInstance)))
+      << "a stopped merger must not let reads miss what was acknowledged";
+  ASSERT_EQ(Incoming().size(), 1u);
+  EXPECT_EQ(Incoming()[0].extension(), ".accepted");
+
+  Open();
+  EXPECT_TRUE(Incoming().empty());
+  auto result = archive_->Find(testing::AtLevel(QueryLevel::kInstance));
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->matches.size(), 1u);
+  EXPECT_EQ(IntOf(result->matches[0], "00200013"), 7);
+  ASSERT_EQ(Blobs().size(), 1u);
+  auto refs = archive_->Instances(Scope{instance.study_uid, "", ""});
+  ASSERT_TRUE(refs);
+  ASSERT_EQ(refs->size(), 1u);
+  EXPECT_EQ((*refs)[0].path, Blobs()[0]);
+  EXPECT_EQ(testing::ReadFile(Blobs()[0]), testing::ReadFile(source));
 }
 
 TEST_F(RecoveryTest, CrashAfterTheCommitKeepsTheInstance) {
   Open(IngestStep::kCommitted);
-  ASSERT_FALSE(Store(TestInstance{}));
+  ASSERT_TRUE(Store(TestInstance{}));
+  archive_->Settle();
   EXPECT_EQ(Incoming().size(), 1u);
   Open();
   EXPECT_EQ(InstanceCount(), 1u);
@@ -107,7 +157,8 @@ TEST_F(RecoveryTest, ABlobNameLostAfterTheCommitIsLinkedAgainAtRestart) {
   const auto source = scratch_.path() / "source.dcm";
   testing::WriteInstance(source, instance);
   Open(IngestStep::kCommitted);
-  ASSERT_FALSE(archive_->Store(Receive(*archive_, source), ""));
+  ASSERT_TRUE(archive_->Store(Receive(*archive_, source), ""));
+  archive_->Settle();
   ASSERT_EQ(Incoming().size(), 1u);
   ASSERT_EQ(Blobs().size(), 1u);
   const auto blob = Blobs()[0];
@@ -131,7 +182,9 @@ TEST_F(RecoveryTest, CrashBeforeTheOldBlobOfAReplacementIsRemovedRemovesItAtRest
   ASSERT_TRUE(Store(instance));
   Open(IngestStep::kHandedOver);
   instance.instance_number = "2";
-  ASSERT_FALSE(Store(instance));
+  auto replaced = Store(instance);
+  ASSERT_TRUE(replaced);
+  EXPECT_EQ(replaced->outcome, StoreOutcome::kReplaced);
   EXPECT_EQ(Blobs().size(), 2u);
   EXPECT_EQ(GarbageRows(), 1);
   Open();
@@ -141,6 +194,39 @@ TEST_F(RecoveryTest, CrashBeforeTheOldBlobOfAReplacementIsRemovedRemovesItAtRest
   ASSERT_TRUE(result);
   ASSERT_EQ(result->matches.size(), 1u);
   EXPECT_EQ(IntOf(result->matches[0], "00200013"), 2);
+}
+
+// A merged instance replaced before the settler unlinked its accepted name:
+// the name must not bring the old instance back.
+TEST_F(RecoveryTest, AnAcceptedNameOfAReplacedInstanceDoesNotComeBack) {
+  TestInstance instance;
+  instance.instance_number = "1";
+  ASSERT_TRUE(Store(instance));
+  const auto first_blob = Blobs();
+  ASSERT_EQ(first_blob.size(), 1u);
+  const auto accepted_name =
+      dir_.path() / "incoming" / first_blob[0].filename().replace_extension(".accepted");
+  instance.instance_number = "2";
+  ASSERT_TRUE(Store(instance));
+  // What a crash just after the old instance's merge could leave: its garbage
+  // row, its blob, and its accepted name.
+  ASSERT_TRUE(archive_->database().Write([&](db::Connection& c) -> Status {
+    return c.Exec("INSERT INTO garbage(blob) VALUES (" +
+                  std::to_string(std::stoll(first_blob[0].stem().string(), nullptr, 16)) + ")");
+  }));
+  archive_->Settle();
+  archive_.reset();
+  std::filesystem::copy_file(scratch_.path() / "1.2.3.1.1.1-1", accepted_name);
+  std::filesystem::create_hard_link(accepted_name, first_blob[0]);
+
+  Open();
+  EXPECT_TRUE(Incoming().empty());
+  EXPECT_EQ(GarbageRows(), 0);
+  auto result = archive_->Find(testing::AtLevel(QueryLevel::kInstance));
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->matches.size(), 1u);
+  EXPECT_EQ(IntOf(result->matches[0], "00200013"), 2);
+  EXPECT_EQ(Blobs().size(), 1u);
 }
 
 TEST_F(RecoveryTest, CrashBetweenDeleteCommitAndUnlinkRemovesFilesAtRestart) {
@@ -181,15 +267,24 @@ TEST_F(RecoveryTest, LeftoversInIncomingAreSettledAtOpen) {
   std::ofstream(incoming / "7f1.part") << "linked";
   const auto blob = dir_.path() / "blobs" / "0000" / "000" / "7f1.dcm";
   std::filesystem::create_hard_link(incoming / "7f1.part", blob);
+  // And an instance accepted (acknowledged) before its rows were written.
+  TestInstance accepted;
+  accepted.study_uid = "1.2.3.2";
+  accepted.series_uid = "1.2.3.2.1";
+  accepted.sop_uid = "1.2.3.2.1.1";
+  testing::WriteInstance(incoming / "7f2.accepted", accepted);
 
   Open();
   EXPECT_TRUE(Incoming().empty());
-  EXPECT_EQ(Blobs(), stored_blob);
-  EXPECT_EQ(InstanceCount(), 1u);
+  const auto blobs = Blobs();
+  EXPECT_EQ(std::set(blobs.begin(), blobs.end()),
+            (std::set<std::filesystem::path>{stored_blob[0],
+                                             dir_.path() / "blobs" / "0000" / "000" / "7f2.dcm"}));
+  EXPECT_EQ(InstanceCount(), 2u);
   // Numbers seen in incoming/ are not handed out again.
   auto next = archive_->NewIncomingFile();
   ASSERT_TRUE(next);
-  EXPECT_EQ(next->path().filename(), "7f2.part");
+  EXPECT_EQ(next->path().filename(), "7f3.part");
 }
 
 TEST_F(RecoveryTest, NumbersAreNeverReusedAfterDeletes) {
@@ -226,19 +321,35 @@ TEST_F(RecoveryTest, KillNineDuringStoresLeavesAConsistentArchive) {
     testing::WriteInstance(files.back(), instance);
   }
   std::mt19937 random(12345);
+  const auto acked_path = scratch_.path() / "acknowledged.txt";
   for (int round = 0; round < 4; ++round) {
     SCOPED_TRACE(round);
+    std::filesystem::remove(acked_path);
     const pid_t child = ::fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
       auto archive = ArchiveImpl::Open(ArchiveOptions{dir_.path()});
       if (!archive) ::_exit(2);
+      // Each acknowledged new UID, written before the next store: SIGKILL keeps
+      // what reached the page cache.
+      const int acked = ::open(acked_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       std::vector<std::thread> threads;
       for (int t = 0; t < 2; ++t) {
         threads.emplace_back([&, t] {
           for (int n = 0;; ++n) {
             const auto& file = files[(n * 2 + t) % kFiles];
             (void)(*archive)->Store(Receive(**archive, file), "");
+            // A UID of its own, so that an older copy cannot hide its loss.
+            TestInstance fresh;
+            fresh.series_uid = "1.2.3.1.9";
+            fresh.sop_uid = "1.2.3.1.9." + std::to_string(round) + "." + std::to_string(t) + "." +
+                            std::to_string(n);
+            const auto path = scratch_.path() / (fresh.sop_uid + ".dcm");
+            testing::WriteInstance(path, fresh);
+            auto stored = (*archive)->Store(Receive(**archive, path), "");
+            if (!stored) continue;
+            const std::string line = stored->sop_instance_uid + "\n";
+            if (::write(acked, line.data(), line.size()) < 0) ::_exit(3);
           }
         });
       }
@@ -269,6 +380,14 @@ TEST_F(RecoveryTest, KillNineDuringStoresLeavesAConsistentArchive) {
     }
     EXPECT_EQ(result->matches.size(), indexed);
     EXPECT_EQ(Blobs().size(), indexed);
+    std::set<std::string> present;
+    for (const auto& match : result->matches) present.insert(testing::TextOf(match, "00080018"));
+    std::ifstream acked_file(acked_path);
+    std::size_t acknowledged = 0;
+    for (std::string uid; std::getline(acked_file, uid); ++acknowledged) {
+      EXPECT_TRUE(present.contains(uid)) << uid << " was acknowledged and is gone";
+    }
+    EXPECT_GT(acknowledged, 0u);
     EXPECT_GT(indexed, 0u) << "the child should have stored something";
     auto study = archive_->Find(testing::AtLevel(QueryLevel::kStudy));
     ASSERT_TRUE(study);

@@ -1,0 +1,182 @@
+#include "archive/merger.h"
+
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
+#include "archive/file_ops.h"
+#include "archive/index_writer.h"
+#include "archive/ingester.h"
+
+namespace tessera::archive {
+
+Merger::Merger(db::Database& db, const BlobStore& blobs, Garbage& garbage, const WriterSql& sql,
+               DuplicatePolicy duplicates, CrashCheck crash)
+    : db_(db),
+      blobs_(blobs),
+      garbage_(garbage),
+      sql_(sql),
+      duplicates_(duplicates),
+      crash_(std::move(crash)),
+      settler_(blobs),
+      thread_([this] { Run(); }) {}
+
+Merger::~Merger() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  work_.notify_one();
+  thread_.join();
+}
+
+Result<bool> Merger::Known(const std::string& sop_instance_uid) {
+  // Under the lock: an entry leaves queued_uids_ only after its commit, so an
+  // instance is always in one place or the other.
+  std::lock_guard lock(mutex_);
+  if (queued_uids_.contains(sop_instance_uid)) return true;
+  auto found = db_.Read([&](db::Connection& connection) {
+    return IndexWriter(connection, sql_).Find(sop_instance_uid);
+  });
+  if (!found) return std::move(found).error();
+  return found->has_value();
+}
+
+void Merger::Add(std::vector<Entry> entries, const DirectorySyncSet& folders) {
+  if (entries.empty()) return;
+  {
+    std::unique_lock lock(mutex_);
+    merged_.wait(lock, [&] { return queue_.size() < kMaxQueued || crashed_ || stopping_; });
+    added_count_ += entries.size();
+    for (Entry& entry : entries) {
+      ++queued_uids_[entry.record.sop_instance_uid];
+      queue_.push_back(std::move(entry));
+    }
+    folders_.Add(folders);
+  }
+  work_.notify_one();
+}
+
+Status Merger::AwaitMerged() {
+  std::unique_lock lock(mutex_);
+  const std::uint64_t target = added_count_;
+  const std::uint64_t failures = failures_;
+  while (merged_count_ < target) {
+    if (crashed_) return Fail(ErrorCode::kUnavailable, "the index merger stopped (a test crash)");
+    if (failures_ != failures) return last_failure_;
+    hurry_ = true;
+    work_.notify_one();
+    merged_.wait(lock);
+  }
+  return Ok();
+}
+
+void Merger::Settle() {
+  (void)AwaitMerged();
+  settler_.SettleNow();
+}
+
+Status Merger::Drop(BlobNumber blob) const {
+  DirectorySyncSet dirs;
+  if (auto status = blobs_.RemoveBlobs(std::span<const BlobNumber>(&blob, 1), dirs); !status) {
+    return status;
+  }
+  if (auto status = dirs.Sync(); !status) return status;
+  if (auto status = RemoveFile(blobs_.AcceptedPath(blob)); !status) return status;
+  return blobs_.SyncIncomingDir();
+}
+
+Status Merger::MergeBatch(const std::vector<Entry>& batch, const DirectorySyncSet& folders) {
+  const auto crash_at = [&](IngestStep step) {
+    if (!crash_ || !crash_(step)) return false;
+    crashed_ = true;
+    return true;
+  };
+  if (crash_at(IngestStep::kMerging)) return SimulatedCrash(IngestStep::kMerging);
+
+  std::vector<BlobNumber> stored;
+  std::vector<BlobNumber> kept;
+  std::vector<BlobNumber> replaced;
+  auto committed = db_.Write([&](db::Connection& connection) -> Status {
+    stored.clear();
+    kept.clear();
+    replaced.clear();
+    db::Transaction transaction(connection);
+    if (auto status = transaction.Begin(); !status) return status;
+    IndexWriter writer(connection, sql_);
+    (void)garbage_.ForgetDisposed(writer);  // best effort; see Garbage
+    for (const Entry& entry : batch) {
+      auto existing = writer.Find(entry.record.sop_instance_uid);
+      if (!existing) return std::move(existing).error();
+      // A retry after a COMMIT whose outcome was unknown finds the entry itself.
+      if (*existing && (*existing)->blob == entry.blob) {
+        stored.push_back(entry.blob);
+        continue;
+      }
+      if (*existing && duplicates_ == DuplicatePolicy::kKeep) {
+        kept.push_back(entry.blob);
+        continue;
+      }
+      if (auto status = writer.Insert(entry.record, entry.blob, *existing); !status) return status;
+      stored.push_back(entry.blob);
+      if (*existing) replaced.push_back((*existing)->blob);
+    }
+    return transaction.Commit();
+  });
+  if (!committed) return committed;
+  if (crash_at(IngestStep::kCommitted)) return SimulatedCrash(IngestStep::kCommitted);
+
+  settler_.Add(folders, stored);
+  // The ingester keeps duplicates out before it acknowledges; this only
+  // happens when the index changed in between. A failure leaves the names to
+  // the start-up recovery.
+  for (const BlobNumber blob : kept) (void)Drop(blob);
+  if (crash_at(IngestStep::kHandedOver)) return SimulatedCrash(IngestStep::kHandedOver);
+  // A failure leaves the garbage rows; the next start-up unlinks the blobs.
+  (void)garbage_.Dispose(replaced);
+  return Ok();
+}
+
+void Merger::Run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    work_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping
+    // Let more acceptances join this transaction, unless a reader waits.
+    work_.wait_for(lock, kDelay, [&] { return stopping_ || hurry_ || queue_.size() >= kBatch; });
+    hurry_ = false;
+    // All of it: folders_ covers the whole queue.
+    std::vector<Entry> batch(std::make_move_iterator(queue_.begin()),
+                             std::make_move_iterator(queue_.end()));
+    queue_.clear();
+    const DirectorySyncSet folders = std::exchange(folders_, {});
+    lock.unlock();
+    Status status = MergeBatch(batch, folders);
+    lock.lock();
+    if (crashed_) {
+      merged_.notify_all();
+      return;
+    }
+    if (!status) {
+      // Tried again until it works; the accepted names keep the instances safe
+      // meanwhile, and the start-up recovery merges whatever is left.
+      ++failures_;
+      last_failure_ = std::move(status);
+      queue_.insert(queue_.begin(), std::make_move_iterator(batch.begin()),
+                    std::make_move_iterator(batch.end()));
+      folders_.Add(folders);
+      merged_.notify_all();
+      work_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
+      if (stopping_) return;
+      continue;
+    }
+    for (const Entry& entry : batch) {
+      const auto it = queued_uids_.find(entry.record.sop_instance_uid);
+      if (--it->second == 0) queued_uids_.erase(it);
+    }
+    merged_count_ += batch.size();
+    merged_.notify_all();
+  }
+}
+
+}  // namespace tessera::archive

@@ -1,0 +1,110 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "archive/archive.h"
+#include "archive/blob_store.h"
+#include "archive/garbage.h"
+#include "archive/instance_record.h"
+#include "archive/settler.h"
+#include "base/result.h"
+#include "db/database.h"
+
+namespace tessera::archive {
+
+enum class IngestStep;
+
+// Writes accepted instances into the index, off the acknowledgement's path
+// (ingester.cpp has the protocol). An instance is acknowledged once its file is
+// durable under its accepted name; a background thread then writes the rows of
+// everything accepted in the last kDelay in one transaction. One commit for
+// hundreds of instances is what makes many small instances cheap: each new
+// study touches a page in each of some forty B-trees, and a commit per request
+// writes all of those pages to the WAL for one instance.
+// Readers see every acknowledged instance because they call AwaitMerged first.
+// Thread-safe.
+class Merger {
+ public:
+  static constexpr std::chrono::milliseconds kDelay{100};
+  // A batch is merged at once when it reaches this size.
+  static constexpr std::size_t kBatch = 1024;
+  // Add waits while this many are queued: the index sets the pace, not memory.
+  static constexpr std::size_t kMaxQueued = 8 * kBatch;
+
+  struct Entry {
+    BlobNumber blob = 0;
+    InstanceRecord record;
+  };
+  // Returning true stops the merger after `step`, as if the process died there.
+  using CrashCheck = std::function<bool(IngestStep)>;
+
+  Merger(db::Database& db, const BlobStore& blobs, Garbage& garbage, const WriterSql& sql,
+         DuplicatePolicy duplicates, CrashCheck crash);
+  // Merges and settles everything queued, then stops the thread.
+  ~Merger();
+  Merger(const Merger&) = delete;
+  Merger& operator=(const Merger&) = delete;
+
+  // Whether an instance with this SOP Instance UID is stored or queued.
+  // Only as current as the last Add: the caller keeps its own batch in mind.
+  Result<bool> Known(const std::string& sop_instance_uid);
+
+  // Queues accepted instances in the order they are to be written; `folders`
+  // holds their blob names' folders. REQUIRES: their accepted names and data are
+  // durable and their blob names linked.
+  void Add(std::vector<Entry> entries, const DirectorySyncSet& folders);
+
+  // Returns once everything added before the call is in the index. Errors: the
+  // last merge's, when it failed while this call waited (the entries stay
+  // queued and are tried again).
+  Status AwaitMerged();
+
+  // AwaitMerged, then waits until the merged instances' blob names are durable
+  // and their accepted names gone.
+  void Settle();
+
+ private:
+  // One transaction for `batch`; hands the stored ones to the settler and
+  // disposes of the blobs they replaced. Sets `crashed_` on a simulated crash.
+  Status MergeBatch(const std::vector<Entry>& batch, const DirectorySyncSet& folders);
+  // An instance kept out by DuplicatePolicy::kKeep after all: its names go.
+  Status Drop(BlobNumber blob) const;
+  void Run();
+
+  db::Database& db_;
+  const BlobStore& blobs_;
+  Garbage& garbage_;
+  const WriterSql& sql_;
+  const DuplicatePolicy duplicates_;
+  const CrashCheck crash_;
+  Settler settler_;
+
+  std::mutex mutex_;
+  std::condition_variable work_;    // queued, hurry, or stop
+  std::condition_variable merged_;  // merged_count_ or failures_ moved, or room in the queue
+  std::deque<Entry> queue_;
+  DirectorySyncSet folders_;  // of the queued entries
+  // SOP Instance UID -> how many queued entries have it.
+  std::unordered_map<std::string, std::size_t> queued_uids_;
+  std::uint64_t added_count_ = 0;   // entries added so far
+  std::uint64_t merged_count_ = 0;  // of which this many are in the index
+  std::uint64_t failures_ = 0;      // failed merges so far
+  Status last_failure_;
+  bool hurry_ = false;
+  bool stopping_ = false;
+  bool crashed_ = false;
+  std::thread thread_;  // last: starts once everything above exists
+};
+
+}  // namespace tessera::archive
