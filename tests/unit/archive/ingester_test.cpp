@@ -313,6 +313,44 @@ TEST_F(IngesterTest, ConcurrentStoresFromFourThreadsAreAllStoredAndCounted) {
   EXPECT_TRUE(IncomingLeft().empty());
 }
 
+// The rows are written after the acknowledgement, in the merger's batches; a
+// read must still find each instance the moment its store has returned.
+TEST_F(IngesterTest, EachStoreIsSeenByAReadRightAfterItsAcknowledgement) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 15;
+  TempDir scratch;
+  std::vector<std::vector<std::filesystem::path>> files(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      TestInstance instance;
+      instance.sop_uid = "1.2.3.1.1." + std::to_string(t) + "." + std::to_string(i);
+      files[t].push_back(scratch.path() / (instance.sop_uid + ".dcm"));
+      testing::WriteInstance(files[t].back(), instance);
+    }
+  }
+  std::atomic<int> failures{0};
+  std::atomic<int> unseen{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (const auto& path : files[t]) {
+        auto stored = archive_->Store(Receive(*archive_, path), "");
+        if (!stored) {
+          ++failures;
+          continue;
+        }
+        Query query = testing::QueryWith(QueryLevel::kInstance, 0x00080018, MatchType::kSingleValue,
+                                         {stored->sop_instance_uid});
+        auto found = archive_->Find(query);
+        if (!found || found->matches.size() != 1) ++unseen;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(unseen.load(), 0);
+}
+
 TEST_F(IngesterTest, ConcurrentDuplicatesUnderKeepLeaveOneBlobEach) {
   // Four threads send the same instances at once, so that one group commit
   // often holds several copies: the first is stored, the others are kept out
