@@ -44,17 +44,21 @@ Result<bool> Merger::Known(const std::string& sop_instance_uid) {
 
 void Merger::Add(std::vector<Entry> entries, const DirectorySyncSet& folders) {
   if (entries.empty()) return;
+  bool wake = false;
   {
     std::unique_lock lock(mutex_);
     merged_.wait(lock, [&] { return queue_.size() < kMaxQueued || crashed_ || stopping_; });
     added_count_ += entries.size();
+    // The thread waits for a first entry, then for kDelay or a full batch: a
+    // wake-up at any other Add would only send it back to sleep.
+    wake = queue_.empty() || queue_.size() + entries.size() >= kBatch;
     for (Entry& entry : entries) {
       ++queued_uids_[entry.record.sop_instance_uid];
       queue_.push_back(std::move(entry));
     }
     folders_.Add(folders);
   }
-  work_.notify_one();
+  if (wake) work_.notify_one();
 }
 
 Status Merger::AwaitMerged() {
