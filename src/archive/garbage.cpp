@@ -1,9 +1,5 @@
 #include "archive/garbage.h"
 
-#include <cerrno>
-
-#include <unistd.h>
-
 #include "archive/file_ops.h"
 #include "archive/sql_helpers.h"
 
@@ -16,21 +12,14 @@ Status Garbage::Dispose(std::span<const BlobNumber> blobs) {
   // The row may only go once the unlink is durable, or a power loss could
   // bring back a file that nothing points to.
   if (auto status = dirs.Sync(); !status) return status;
-  // A merged instance keeps its accepted name until the settler's next round.
-  // Should a crash leave that name without the garbage row, recovery would take
-  // it for an acceptance never merged and store the instance again.
-  bool unlinked = false;
+  // A merged instance keeps its accepted name until the settler's next round,
+  // whose unlink is not fsynced. Should a crash leave that name without the
+  // garbage row, recovery would take it for an acceptance never merged and
+  // store the instance again: the name goes, durably, before the row may.
   for (const BlobNumber blob : blobs) {
-    const auto accepted = blobs_.AcceptedPath(blob);
-    if (::unlink(accepted.c_str()) == 0) {
-      unlinked = true;
-    } else if (errno != ENOENT) {
-      return IoError("unlink", accepted, errno);
-    }
+    if (auto status = RemoveFile(blobs_.AcceptedPath(blob)); !status) return status;
   }
-  if (unlinked) {
-    if (auto status = blobs_.SyncIncomingDir(); !status) return status;
-  }
+  if (auto status = blobs_.SyncIncomingDir(); !status) return status;
   std::lock_guard lock(mutex_);
   disposed_.insert(disposed_.end(), blobs.begin(), blobs.end());
   return Ok();

@@ -23,8 +23,9 @@ class Garbage {
   Garbage(const Garbage&) = delete;
   Garbage& operator=(const Garbage&) = delete;
 
-  // Unlinks `blobs` and fsyncs their folders. REQUIRES: the removal of their
-  // rows is committed. Errors: kIo (the rows stay; Recover retries).
+  // Unlinks `blobs` and any accepted names they still have, and fsyncs their
+  // folders and incoming/. REQUIRES: the removal of their rows is committed. Errors: kIo (the rows
+  // stay; Recover retries).
   Status Dispose(std::span<const BlobNumber> blobs);
 
   // Inside a write transaction: drops the garbage rows of disposed blobs. If the

@@ -240,27 +240,24 @@ void Ingester::CommitBatch(std::span<Pending* const> batch) {
     p->status = blobs_.Accept(p->blob);
     p->accepted = static_cast<bool>(p->status);
   }
-  // The acceptances may or may not be durable after a failed fsync: the start-up
-  // recovery will store them, so the callers cannot be told either way.
-  if (auto status = blobs_.SyncIncomingDir(); !status) {
-    for (Pending* p : batch) {
-      if (p->accepted) p->status = status.error();
-    }
-    return;
-  }
-  if (crash_at(IngestStep::kAccepted)) return;
+  // After a failed fsync the acceptances may or may not be durable. They go on
+  // all the same, so that this process and the start-up recovery agree that the
+  // instances are stored; their callers are told of the failure.
+  const Status synced = blobs_.SyncIncomingDir();
+  if (synced && crash_at(IngestStep::kAccepted)) return;
 
   DirectorySyncSet folders;
   std::vector<Merger::Entry> entries;
   for (Pending* p : batch) {
     if (!p->accepted) continue;
-    // Without its blob name the instance could not be read: the start-up
-    // recovery links it (accepted, it is stored either way).
+    Merger::Entry entry{p->blob, p->record};
+    if (!synced) p->status = synced.error();
+    // The merger tries the link again before it writes the rows.
     if (auto status = blobs_.LinkAccepted(p->blob, folders); !status) {
       p->status = std::move(status).error();
-      continue;
+      entry.linked = false;
     }
-    entries.push_back(Merger::Entry{p->blob, p->record});
+    entries.push_back(std::move(entry));
   }
   merger_.Add(std::move(entries), folders);
 }

@@ -31,10 +31,12 @@ Merger::~Merger() {
 }
 
 Result<bool> Merger::Known(const std::string& sop_instance_uid) {
-  // Under the lock: an entry leaves queued_uids_ only after its commit, so an
-  // instance is always in one place or the other.
-  std::lock_guard lock(mutex_);
-  if (queued_uids_.contains(sop_instance_uid)) return true;
+  {
+    std::lock_guard lock(mutex_);
+    if (queued_uids_.contains(sop_instance_uid)) return true;
+  }
+  // An entry leaves queued_uids_ only after its commit, so one that was there
+  // is in the index now; and only the caller adds entries.
   auto found = db_.Read([&](db::Connection& connection) {
     return IndexWriter(connection, sql_).Find(sop_instance_uid);
   });
@@ -93,10 +95,17 @@ Status Merger::Drop(BlobNumber blob) const {
 Status Merger::MergeBatch(const std::vector<Entry>& batch, const DirectorySyncSet& folders) {
   const auto crash_at = [&](IngestStep step) {
     if (!crash_ || !crash_(step)) return false;
+    std::lock_guard lock(mutex_);
     crashed_ = true;
     return true;
   };
   if (crash_at(IngestStep::kMerging)) return SimulatedCrash(IngestStep::kMerging);
+  DirectorySyncSet to_settle = folders;
+  for (const Entry& entry : batch) {
+    if (entry.linked) continue;
+    auto linked = blobs_.RestoreLink(entry.blob, blobs_.AcceptedPath(entry.blob), to_settle);
+    if (!linked) return linked;
+  }
 
   std::vector<BlobNumber> stored;
   std::vector<BlobNumber> kept;
@@ -130,7 +139,7 @@ Status Merger::MergeBatch(const std::vector<Entry>& batch, const DirectorySyncSe
   if (!committed) return committed;
   if (crash_at(IngestStep::kCommitted)) return SimulatedCrash(IngestStep::kCommitted);
 
-  settler_.Add(folders, stored);
+  settler_.Add(to_settle, stored);
   // The ingester keeps duplicates out before it acknowledges; this only
   // happens when the index changed in between. A failure leaves the names to
   // the start-up recovery.

@@ -45,6 +45,7 @@ class Merger {
   struct Entry {
     BlobNumber blob = 0;
     InstanceRecord record;
+    bool linked = true;  // false: its blob name could not be linked yet
   };
   // Returning true stops the merger after `step`, as if the process died there.
   using CrashCheck = std::function<bool(IngestStep)>;
@@ -61,8 +62,8 @@ class Merger {
   Result<bool> Known(const std::string& sop_instance_uid);
 
   // Queues accepted instances in the order they are to be written; `folders`
-  // holds their blob names' folders. REQUIRES: their accepted names and data are
-  // durable and their blob names linked.
+  // holds their blob names' folders. REQUIRES: their data is durable and their
+  // accepted names exist.
   void Add(std::vector<Entry> entries, const DirectorySyncSet& folders);
 
   // Returns once everything added before the call is in the index. Errors: the

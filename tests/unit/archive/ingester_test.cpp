@@ -313,6 +313,34 @@ TEST_F(IngesterTest, ConcurrentStoresFromFourThreadsAreAllStoredAndCounted) {
   EXPECT_TRUE(IncomingLeft().empty());
 }
 
+// An accepted instance is stored even when its blob name cannot be linked: the
+// caller hears of the failure, reads report it while the merger cannot link the
+// name either, and the instance appears once the link works.
+TEST_F(IngesterTest, AnInstanceWhoseBlobNameCannotBeLinkedIsStoredOnceItCan) {
+  const auto obstacle = blobs() / "0000";  // a file where the blob folder goes
+  std::ofstream(obstacle) << "in the way";
+  auto stored = StoreInstance(*archive_, TestInstance{});
+  ASSERT_FALSE(stored);
+  EXPECT_EQ(stored.error().code, ErrorCode::kIo);
+  auto blocked = archive_->Find(testing::AtLevel(QueryLevel::kInstance));
+  ASSERT_FALSE(blocked) << "a read must not miss an accepted instance silently";
+  EXPECT_EQ(blocked.error().code, ErrorCode::kIo);
+
+  std::filesystem::remove(obstacle);
+  std::size_t found = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (found == 0 && std::chrono::steady_clock::now() < deadline) {
+    auto result = archive_->Find(testing::AtLevel(QueryLevel::kInstance));  // waits for a retry
+    if (result) found = result->matches.size();
+  }
+  EXPECT_EQ(found, 1u);
+  auto refs = archive_->Instances(Scope{"1.2.3.1", "", ""});
+  ASSERT_TRUE(refs);
+  ASSERT_EQ(refs->size(), 1u);
+  EXPECT_TRUE(std::filesystem::exists((*refs)[0].path));
+  EXPECT_TRUE(IncomingLeft().empty());
+}
+
 // The rows are written after the acknowledgement, in the merger's batches; a
 // read must still find each instance the moment its store has returned.
 TEST_F(IngesterTest, EachStoreIsSeenByAReadRightAfterItsAcknowledgement) {
@@ -354,7 +382,7 @@ TEST_F(IngesterTest, EachStoreIsSeenByAReadRightAfterItsAcknowledgement) {
 TEST_F(IngesterTest, ConcurrentDuplicatesUnderKeepLeaveOneBlobEach) {
   // Four threads send the same instances at once, so that one group commit
   // often holds several copies: the first is stored, the others are kept out
-  // and their blob names undone.
+  // before they are accepted.
   options_.duplicates = DuplicatePolicy::kKeep;
   Reopen();
   constexpr int kThreads = 4;
