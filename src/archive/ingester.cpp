@@ -13,7 +13,8 @@
 //   4. fsyncs incoming/, once for the batch: from here on the instances are
 //      stored, whatever happens;
 //   5. links each accepted file to its blob name (a second hard link) and hands
-//      it to the merger;
+//      it to the merger — also when step 4 or its link failed: accepted, it is
+//      stored, and the caller is told of the failure;
 // and the callers acknowledge. After that, off the acknowledgement's path:
 //   6. the merger (merger.h) writes the index rows of everything accepted in its
 //      last 100 ms in one transaction (synchronous=FULL) and disposes of the
@@ -26,14 +27,16 @@
 // step 6 one commit per few hundred instances: per instance, what is left is
 // the file's own fsync.
 // A crash leaves, for each instance in flight or unsettled, its incoming name, so
-// start-up (recovery.cpp) looks at incoming/ only. An accepted name without its
-// row (and without a garbage row: a merged instance replaced or deleted since)
-// is parsed and indexed again; a <N>.part was never accepted and goes with its
-// blob name, if any. Blob names are linked again where missing and their
-// folders fsynced before any incoming name goes. Either way the instance is
-// fully stored and indexed or absent, and the work is proportional to what was
-// in flight. Links rather than renames keep the incoming name alive until the
-// blob name is durable.
+// start-up (recovery.cpp) looks at incoming/ only. A <N>.part was never
+// accepted and goes with its blob name, if any. An accepted name without its row
+// is parsed and indexed again, in number order (the merger's order is that of
+// acceptance: two copies of one UID in flight at once may end the other way
+// round) — unless a garbage row says it was merged and then replaced or deleted;
+// Garbage::Dispose removes such a name durably before that row can go. Blob
+// names are linked again where missing and their folders fsynced before any
+// incoming name goes. Either way the instance is fully stored and indexed or
+// absent, and the work is proportional to what was in flight. Links rather than
+// renames keep the incoming name alive until the blob name is durable.
 
 #include "archive/ingester.h"
 
