@@ -161,4 +161,17 @@ Status BlobStore::RemoveBlobs(std::span<const BlobNumber> numbers, DirectorySync
   return Ok();
 }
 
+Status BlobStore::RemoveDurably(std::span<const BlobNumber> numbers) const {
+  if (numbers.empty()) return Ok();
+  DirectorySyncSet dirs;
+  if (auto status = RemoveBlobs(numbers, dirs); !status) return status;
+  if (auto status = dirs.Sync(); !status) return status;
+  // The settler's unlink of an accepted name is not fsynced: incoming/ is
+  // fsynced here even when every name is gone already.
+  for (const BlobNumber number : numbers) {
+    if (auto status = RemoveFile(AcceptedPath(number)); !status) return status;
+  }
+  return SyncIncomingDir();
+}
+
 }  // namespace tessera::archive

@@ -90,6 +90,12 @@ class BlobStore {
   // Unlinks the blobs (missing ones are fine) and adds their folders to `dirs`.
   Status RemoveBlobs(std::span<const BlobNumber> numbers, DirectorySyncSet& dirs) const;
 
+  // Removes every name of the blobs, durably: their blob names (folders
+  // fsynced), then any accepted names left (incoming/ fsynced). An accepted name
+  // that outlived its blob would be stored again by the start-up recovery.
+  // Missing names are fine. Errors: kIo.
+  Status RemoveDurably(std::span<const BlobNumber> numbers) const;
+
  private:
   BlobStore() = default;
   Status Link(const std::filesystem::path& source, BlobNumber number, DirectorySyncSet& dirs,

@@ -1,25 +1,15 @@
 #include "archive/garbage.h"
 
-#include "archive/file_ops.h"
 #include "archive/sql_helpers.h"
 
 namespace tessera::archive {
 
 Status Garbage::Dispose(std::span<const BlobNumber> blobs) {
   if (blobs.empty()) return Ok();
-  DirectorySyncSet dirs;
-  if (auto status = blobs_.RemoveBlobs(blobs, dirs); !status) return status;
-  // The row may only go once the unlink is durable, or a power loss could
-  // bring back a file that nothing points to.
-  if (auto status = dirs.Sync(); !status) return status;
-  // A merged instance keeps its accepted name until the settler's next round,
-  // whose unlink is not fsynced. Should a crash leave that name without the
-  // garbage row, recovery would take it for an acceptance never merged and
-  // store the instance again: the name goes, durably, before the row may.
-  for (const BlobNumber blob : blobs) {
-    if (auto status = RemoveFile(blobs_.AcceptedPath(blob)); !status) return status;
-  }
-  if (auto status = blobs_.SyncIncomingDir(); !status) return status;
+  // The row may only go once the names are durably gone, or a power loss could
+  // bring back a file that nothing points to, or an accepted name that the
+  // start-up recovery would store again.
+  if (auto status = blobs_.RemoveDurably(blobs); !status) return status;
   std::lock_guard lock(mutex_);
   disposed_.insert(disposed_.end(), blobs.begin(), blobs.end());
   return Ok();

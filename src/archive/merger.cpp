@@ -4,7 +4,6 @@
 #include <iterator>
 #include <utility>
 
-#include "archive/file_ops.h"
 #include "archive/index_writer.h"
 #include "archive/ingester.h"
 
@@ -82,16 +81,6 @@ void Merger::Settle() {
   settler_.SettleNow();
 }
 
-Status Merger::Drop(BlobNumber blob) const {
-  DirectorySyncSet dirs;
-  if (auto status = blobs_.RemoveBlobs(std::span<const BlobNumber>(&blob, 1), dirs); !status) {
-    return status;
-  }
-  if (auto status = dirs.Sync(); !status) return status;
-  if (auto status = RemoveFile(blobs_.AcceptedPath(blob)); !status) return status;
-  return blobs_.SyncIncomingDir();
-}
-
 Status Merger::MergeBatch(const std::vector<Entry>& batch, const DirectorySyncSet& folders) {
   const auto crash_at = [&](IngestStep step) {
     if (!crash_ || !crash_(step)) return false;
@@ -143,7 +132,7 @@ Status Merger::MergeBatch(const std::vector<Entry>& batch, const DirectorySyncSe
   // The ingester keeps duplicates out before it acknowledges; this only
   // happens when the index changed in between. A failure leaves the names to
   // the start-up recovery.
-  for (const BlobNumber blob : kept) (void)Drop(blob);
+  (void)blobs_.RemoveDurably(kept);
   if (crash_at(IngestStep::kHandedOver)) return SimulatedCrash(IngestStep::kHandedOver);
   // A failure leaves the garbage rows; the next start-up unlinks the blobs.
   (void)garbage_.Dispose(replaced);

@@ -79,8 +79,6 @@ class Merger {
   // One transaction for `batch`; hands the stored ones to the settler and
   // disposes of the blobs they replaced. Sets `crashed_` on a simulated crash.
   Status MergeBatch(const std::vector<Entry>& batch, const DirectorySyncSet& folders);
-  // An instance kept out by DuplicatePolicy::kKeep after all: its names go.
-  Status Drop(BlobNumber blob) const;
   void Run();
 
   db::Database& db_;

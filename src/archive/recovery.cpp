@@ -37,6 +37,24 @@ struct Verdicts {
   std::vector<BlobNumber> gone;
 };
 
+enum class Fate {
+  kCommitted,  // its row is in the index
+  kGone,       // never accepted, or merged and then replaced or deleted
+  kUnmerged,   // accepted, and the merger did not get to it
+};
+
+Result<Fate> FateOf(db::Database& db, const WriterSql& sql, BlobNumber number, bool accepted) {
+  return db.Write([&](db::Connection& connection) -> Result<Fate> {
+    auto stored = IndexWriter(connection, sql).IsStored(number);
+    if (!stored) return std::move(stored).error();
+    if (*stored) return Fate::kCommitted;
+    if (!accepted) return Fate::kGone;
+    auto garbage = QueryInt(connection, kIsGarbage, number);
+    if (!garbage) return std::move(garbage).error();
+    return garbage->has_value() ? Fate::kGone : Fate::kUnmerged;
+  });
+}
+
 // Parses an accepted file into its index record; stored_at is when it arrived.
 Result<InstanceRecord> ReadAccepted(const std::filesystem::path& path) {
   dicom::ReadOptions options;
@@ -105,20 +123,19 @@ static Result<BlobNumber> RecoverIncoming(db::Database& db, const BlobStore& blo
   for (const auto* group : {&received, &accepted}) {
     for (const Leftover& leftover : *group) {
       highest = std::max(highest, leftover.number);
-      auto verdict = db.Write([&](db::Connection& connection) -> Result<int> {
-        auto stored = IndexWriter(connection, sql).IsStored(leftover.number);
-        if (!stored) return std::move(stored).error();
-        if (*stored) return 0;
-        // Received only, or accepted, merged, and then replaced or deleted.
-        if (group == &received) return 1;
-        auto garbage = QueryInt(connection, kIsGarbage, leftover.number);
-        if (!garbage) return std::move(garbage).error();
-        return garbage->has_value() ? 1 : 2;
-      });
-      if (!verdict) return std::move(verdict).error();
-      if (*verdict == 0) verdicts.committed.push_back(leftover);
-      if (*verdict == 1) verdicts.gone.push_back(leftover.number);
-      if (*verdict == 2) unmerged.push_back(leftover);
+      auto fate = FateOf(db, sql, leftover.number, group == &accepted);
+      if (!fate) return std::move(fate).error();
+      switch (*fate) {
+        case Fate::kCommitted:
+          verdicts.committed.push_back(leftover);
+          break;
+        case Fate::kGone:
+          verdicts.gone.push_back(leftover.number);
+          break;
+        case Fate::kUnmerged:
+          unmerged.push_back(leftover);
+          break;
+      }
     }
   }
   std::sort(unmerged.begin(), unmerged.end(),
