@@ -562,7 +562,7 @@ def disk_fsync_bandwidth(folder, total_mb, file_bytes, writers, sync_each=True):
     page-cache pages is slow, and reusing freed ones makes the probe 15-25 % faster), the
     folder fsynced at the end: what an archive that syncs each instance on its own must do.
     With sync_each=False, one syncfs at the end instead: the disk's bandwidth for an archive
-    that makes a whole batch durable at once, as Tessera does."""
+    that made a whole batch durable at once (tried for Tessera, not kept: RESULTS.md)."""
     os.makedirs(folder, exist_ok=True)
     block = os.urandom(file_bytes)
     count = total_mb * 1_000_000 // file_bytes
