@@ -701,15 +701,16 @@ def render_table(results):
     if limits:
         d1, d4 = limits["disk_fsync_mbps"], limits["disk_fsync_mbps_4_writers"]
         ct_mb = results.get("ct_file_bytes", 525_000) / 1e6
+        one_sync = limits.get("disk_one_sync_mbps_4_writers")
+
+        def with_one_sync(scale):
+            return f"; {one_sync / scale:,.0f} with one sync" if one_sync else ""
+
         limit_text = {
             "disk1": f"disk {d1:,.0f} MB/s",
-            "disk4": f"disk {d4:,.0f} MB/s (4 writers)" + (
-                f"; {limits['disk_one_sync_mbps_4_writers']:,.0f} with one sync"
-                if "disk_one_sync_mbps_4_writers" in limits else ""),
+            "disk4": f"disk {d4:,.0f} MB/s (4 writers)" + with_one_sync(1),
             "ct1": f"{d1 / ct_mb:,.0f} (disk)",
-            "ct4": f"{d4 / ct_mb:,.0f} (disk, 4 writers)" + (
-                f"; {limits['disk_one_sync_mbps_4_writers'] / ct_mb:,.0f} with one sync"
-                if "disk_one_sync_mbps_4_writers" in limits else ""),
+            "ct4": f"{d4 / ct_mb:,.0f} (disk, 4 writers)" + with_one_sync(ct_mb),
             "fsyncs": f"{limits['disk_small_fsyncs_per_s']:,.0f} serial fsync/s",
             "loopback": f"loopback {limits['loopback_tcp_mbps']:,.0f} MB/s",
             "null_c4": f"client+null server {limits.get('client_null_rps_c4', 0):,.0f}",
