@@ -40,9 +40,11 @@
 
 #include "archive/ingester.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <optional>
 #include <string_view>
 #include <unordered_set>
@@ -72,6 +74,9 @@ struct Ingester::Pending {
   // start-up recovery to settle.
   bool undecided = false;
   bool done = false;
+  // Its caller's, which waits on it alone: a batch wakes only the callers it
+  // decided and the next leader, not every caller in the queue.
+  std::condition_variable* wake = nullptr;
 };
 
 // A parsed and fsynced file on its way through a group commit.
@@ -167,12 +172,14 @@ Result<StoredInstance> Ingester::Finish(Candidate& candidate) {
 
 void Ingester::Submit(std::span<Pending* const> mine) {
   if (mine.empty()) return;
+  std::condition_variable wake;
+  for (Pending* p : mine) p->wake = &wake;
   std::unique_lock lock(mutex_);
   queue_.insert(queue_.end(), mine.begin(), mine.end());
   // Batches pop the queue from the front, so `mine` is decided in order.
   std::size_t next = 0;  // mine[0, next) are decided
   for (;;) {
-    decided_.wait(lock, [&] {
+    wake.wait(lock, [&] {
       while (next < mine.size() && mine[next]->done) ++next;
       return next == mine.size() || queue_.front() == mine[next];
     });
@@ -188,12 +195,23 @@ void Ingester::LeadBatch(std::unique_lock<std::mutex>& lock) {
   lock.unlock();
   CommitBatch(batch);
   lock.lock();
+  std::condition_variable* const own = batch.front()->wake;
+  std::vector<std::condition_variable*> to_wake;
+  const auto add = [&](std::condition_variable* wake) {
+    if (wake != own && std::find(to_wake.begin(), to_wake.end(), wake) == to_wake.end()) {
+      to_wake.push_back(wake);
+    }
+  };
   for (Pending* member : batch) {
     assert(queue_.front() == member && "only the leader pops the queue");
     queue_.pop_front();
     member->done = true;
+    add(member->wake);
   }
-  decided_.notify_all();
+  if (!queue_.empty()) add(queue_.front()->wake);
+  // Under the lock: a caller that finds its members done returns, and its
+  // condition variable goes with it.
+  for (std::condition_variable* wake : to_wake) wake->notify_one();
 }
 
 void Ingester::DecideOutcomes(std::span<Pending* const> batch) {

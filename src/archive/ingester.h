@@ -1,6 +1,5 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -97,7 +96,6 @@ class Ingester {
   const CrashHook crash_hook_;
 
   std::mutex mutex_;
-  std::condition_variable decided_;
   std::deque<Pending*> queue_;  // the front one leads
   Merger merger_;
 };
