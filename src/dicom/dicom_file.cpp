@@ -2,7 +2,6 @@
 
 #include <array>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <system_error>
 
@@ -13,8 +12,12 @@
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcpixel.h>
 #include <dcmtk/dcmdata/dcxfer.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/strings.h"
+#include "base/unique_fd.h"
 #include "dicom/attribute_dictionary.h"
 
 namespace tessera::dicom {
@@ -26,14 +29,35 @@ constexpr std::string_view kMagic = "DICM";
 Error NotPart10() { return Fail(ErrorCode::kInvalidArgument, "not a DICOM Part 10 file"); }
 Error Truncated() { return Fail(ErrorCode::kInvalidArgument, "truncated DICOM file"); }
 
-// Part 10 = 128-byte preamble, "DICM", then the File Meta group.
-Result<bool> HasPart10Magic(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Fail(ErrorCode::kIo, "cannot open DICOM file");
+// What LoadPart10File checks before DCMTK reads the file.
+struct FileHead {
+  std::uintmax_t size = 0;
+  bool part10 = false;  // 128-byte preamble, "DICM", then the File Meta group
+};
+
+// One descriptor for the size and the magic: this runs for every received
+// instance, and an ifstream's buffer and a separate stat cost more than the read.
+Result<FileHead> ReadHead(const std::filesystem::path& path) {
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Fail(ErrorCode::kIo, "cannot open DICOM file");
+  struct stat file_stat {};
+  if (::fstat(fd.get(), &file_stat) != 0) {
+    return Fail(ErrorCode::kIo,
+                "cannot stat DICOM file: " + std::generic_category().message(errno));
+  }
   std::array<char, kPreambleLength + kMagic.size()> head{};
-  in.read(head.data(), head.size());
-  if (in.gcount() != static_cast<std::streamsize>(head.size())) return false;
-  return std::memcmp(head.data() + kPreambleLength, kMagic.data(), kMagic.size()) == 0;
+  std::size_t filled = 0;
+  while (filled < head.size()) {
+    const ssize_t n =
+        ::pread(fd.get(), head.data() + filled, head.size() - filled, static_cast<off_t>(filled));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Fail(ErrorCode::kIo, "cannot read DICOM file");
+    if (n == 0) break;
+    filled += static_cast<std::size_t>(n);
+  }
+  return FileHead{static_cast<std::uintmax_t>(file_stat.st_size),
+                  filled == head.size() && std::memcmp(head.data() + kPreambleLength, kMagic.data(),
+                                                       kMagic.size()) == 0};
 }
 
 }  // namespace
@@ -41,12 +65,9 @@ Result<bool> HasPart10Magic(const std::filesystem::path& path) {
 Result<std::unique_ptr<DcmFileFormat>> LoadPart10File(const std::filesystem::path& path,
                                                       std::uint32_t max_read_length) {
   if (auto dictionary = EnsureDataDictionary(); !dictionary) return std::move(dictionary).error();
-  std::error_code ec;
-  const auto file_size = std::filesystem::file_size(path, ec);
-  if (ec) return Fail(ErrorCode::kIo, "cannot stat DICOM file: " + ec.message());
-  auto magic = HasPart10Magic(path);
-  if (!magic) return std::move(magic).error();
-  if (!*magic) return NotPart10();
+  auto head = ReadHead(path);
+  if (!head) return std::move(head).error();
+  if (!head->part10) return NotPart10();
 
   DcmInputFileStream stream(path.c_str());
   if (stream.status().bad()) return Fail(ErrorCode::kIo, "cannot open DICOM file");
@@ -66,7 +87,7 @@ Result<std::unique_ptr<DcmFileFormat>> LoadPart10File(const std::filesystem::pat
   // file leaves the stream position past the file size. Deflated data sets count
   // inflated bytes, so the comparison only holds for the others.
   const bool deflated = file->getDataset()->getOriginalXfer() == EXS_DeflatedLittleEndianExplicit;
-  if (!deflated && static_cast<std::uintmax_t>(stream.tell()) > file_size) return Truncated();
+  if (!deflated && static_cast<std::uintmax_t>(stream.tell()) > head->size) return Truncated();
   return file;
 }
 
