@@ -1,5 +1,7 @@
 #include "auth/auth_routes.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "auth/password_policy.h"
@@ -270,8 +272,14 @@ http::Awaitable<Response> AuthRoutes::SignInPage(Request& request) {
 }
 
 bool AuthRoutes::IsAllowedReturnUri(const Request& request, std::string_view uri) const {
-  const bool relative =
-      uri.starts_with('/') && !uri.starts_with("//") && uri.find('\\') == std::string_view::npos;
+  // A browser's URL parser drops tabs and newlines and trims spaces and control
+  // characters, so "/\t/evil.example" would become "//evil.example": a stranger's site.
+  const bool plain = std::none_of(uri.begin(), uri.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte <= 0x20 || byte == 0x7f || c == '\\';
+  });
+  if (!plain) return false;
+  const bool relative = uri.starts_with('/') && !uri.starts_with("//");
   if (relative) return true;
   const auto origin = OriginOf(uri);
   if (!origin) return false;

@@ -197,6 +197,16 @@ def test_sign_in(server):
     evil = requests.get(server.url("/auth/sign-in"), params={"return_uri": "https://evil.example/"},
                         verify=server.verify)
     assert evil.status_code == 400
+    # A browser drops tabs and newlines and trims spaces: each of these would
+    # become "//evil.example", a stranger's site.
+    for sneaky in ["/\t/evil.example", "/\n/evil.example", "/\r/evil.example",
+                   " //evil.example", "/\\evil.example"]:
+        r = requests.get(server.url("/auth/sign-in"), params={"return_uri": sneaky},
+                         verify=server.verify)
+        assert r.status_code == 400, repr(sneaky)
+    page = requests.get(server.url("/auth/sign-in"), params={"return_uri": "/zhiva/app/"},
+                        verify=server.verify)
+    assert page.status_code == 200
 
     r = requests.post(server.url("/auth/sign-user"),
                       json={"username": "signer", "password": "Wr0ng-password", "referer": VIEWER},

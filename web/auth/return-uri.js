@@ -1,10 +1,13 @@
 // Where the sign-in page sends the browser back to, in the zhiva auth protocol.
 // Pure functions (tested under web/tests/).
 
-// Resolves the destination; null when return_uri is not an http(s) URL.
+// Resolves the destination; null when return_uri is not an http(s) URL, holds
+// characters the URL parser would drop (so "/\t/evil.example" cannot become
+// "//evil.example"), or is a relative path that resolves off the fallback's origin.
 export function parseReturn(search, fallback) {
   const params = new URLSearchParams(search);
   const raw = params.get('return_uri');
+  if (raw && /[\u0000-\u0020\u007f\\]/.test(raw)) return null;
   let target;
   try {
     target = new URL(raw || fallback, fallback);
@@ -12,6 +15,7 @@ export function parseReturn(search, fallback) {
     return null;
   }
   if (target.protocol !== 'https:' && target.protocol !== 'http:') return null;
+  if (raw && !isAbsolute(raw) && target.origin !== new URL(fallback).origin) return null;
   let returnParams = {};
   try {
     const responseType = JSON.parse(params.get('response_type') ?? 'null');
@@ -36,4 +40,13 @@ export function redirectUrl(target, token) {
     params: target.returnParams,
   }));
   return url.href;
+}
+
+function isAbsolute(raw) {
+  try {
+    new URL(raw);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -75,6 +75,13 @@ test('sign-in return addresses: defaults, parameters and refusals', () => {
   assert.equal(plain.url.href, fallback);
   assert.deepEqual(plain.returnParams, {});
   assert.equal(parseReturn('?return_uri=javascript%3Aalert(1)', fallback), null);
+  // Characters the URL parser drops must not turn a path into another site.
+  for (const sneaky of ['/%09/evil.example', '/%0A/evil.example', '/%0D/evil.example',
+    '%20//evil.example', '/%5Cevil.example']) {
+    assert.equal(parseReturn('?return_uri=' + sneaky, fallback), null, sneaky);
+  }
+  assert.equal(parseReturn('?return_uri=%2Fzhiva%2Fapp%2Fexplorer.html', fallback).url.origin,
+      new URL(fallback).origin);
 
   const withQuery = parseReturn('?return_uri=' + encodeURIComponent('https://v.example/a?x=1#h'),
       fallback);
