@@ -25,19 +25,7 @@ static std::string ClientKey(std::string_view address) {
   return std::string(prefix) + "/64";
 }
 
-std::optional<std::chrono::seconds> RateLimiter::RetryAfter(std::string_view address) const {
-  const auto now = clock_.Now();
-  const auto key = ClientKey(address);
-  std::lock_guard lock(mutex_);
-  const auto it = windows_.find(key);
-  if (it == windows_.end() || it->second.failures < options_.max_failures) return std::nullopt;
-  const auto end = it->second.start + options_.window;
-  if (now >= end) return std::nullopt;
-  const auto left = std::chrono::ceil<std::chrono::seconds>(end - now);
-  return std::max(left, std::chrono::seconds(1));
-}
-
-void RateLimiter::RecordFailure(std::string_view address) {
+std::optional<std::chrono::seconds> RateLimiter::Begin(std::string_view address) {
   const auto now = clock_.Now();
   auto key = ClientKey(address);
   std::lock_guard lock(mutex_);
@@ -46,14 +34,26 @@ void RateLimiter::RecordFailure(std::string_view address) {
     MakeRoomLocked(now);
     it = windows_.emplace(std::move(key), Window{now, 0}).first;
   }
-  if (now >= it->second.start + options_.window) it->second = Window{now, 0};
-  ++it->second.failures;
+  Window& window = it->second;
+  const auto end = window.start + options_.window;
+  if (now >= end) {
+    window = Window{now, 0};
+  } else if (window.failures >= options_.max_failures) {
+    const auto left = std::chrono::ceil<std::chrono::seconds>(end - now);
+    return std::max(left, std::chrono::seconds(1));
+  }
+  ++window.failures;
+  return std::nullopt;
 }
 
-void RateLimiter::RecordSuccess(std::string_view address) {
+void RateLimiter::Succeeded(std::string_view address) {
   const auto key = ClientKey(address);
   std::lock_guard lock(mutex_);
-  if (const auto it = windows_.find(key); it != windows_.end()) windows_.erase(it);
+  const auto it = windows_.find(key);
+  if (it == windows_.end()) return;  // evicted meanwhile
+  // A window that restarted since Begin may not hold the attempt: never below 0.
+  if (it->second.failures > 0) --it->second.failures;
+  if (it->second.failures == 0) windows_.erase(it);
 }
 
 void RateLimiter::MakeRoomLocked(std::chrono::system_clock::time_point now) {

@@ -23,18 +23,23 @@ struct RateLimitOptions {
 
 // Counts failed password attempts (admin or user) per client address (IPv6 per
 // /64) in fixed windows. Once an address reaches `max_failures`, it is refused
-// until its window ends; a success clears its count. In-memory, cheap,
-// thread-safe.
+// until its window ends. An attempt counts as failed from the moment it starts,
+// so that parallel attempts cannot overtake the count while their passwords are
+// being checked; a success takes back only its own attempt, so that signing in
+// to one account does not reset guesses at another (or at the admin password).
+// In-memory, cheap, thread-safe.
 class RateLimiter {
  public:
   RateLimiter(RateLimitOptions options, const Clock& clock) : options_(options), clock_(clock) {}
   RateLimiter(const RateLimiter&) = delete;
   RateLimiter& operator=(const RateLimiter&) = delete;
 
-  // Nullopt when `address` may try now, else how long until it may (at least 1 s).
-  std::optional<std::chrono::seconds> RetryAfter(std::string_view address) const;
-  void RecordFailure(std::string_view address);
-  void RecordSuccess(std::string_view address);
+  // Starts an attempt from `address`, counted as failed. Nullopt when it may go
+  // ahead; else it is refused (and not counted), with how long until one may
+  // (at least 1 s).
+  std::optional<std::chrono::seconds> Begin(std::string_view address);
+  // The attempt that Begin counted had the right password.
+  void Succeeded(std::string_view address);
 
  private:
   struct Window {

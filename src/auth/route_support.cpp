@@ -75,14 +75,13 @@ http::Awaitable<std::optional<http::Response>> CheckAdmin(const RouteContext& co
                                                           const http::Request& request,
                                                           std::string password) {
   const auto& address = request.remote_address();
-  if (const auto wait = context.limiter.RetryAfter(address)) co_return TooManyAttempts(*wait);
+  if (const auto wait = context.limiter.Begin(address)) co_return TooManyAttempts(*wait);
   const bool valid = co_await context.pool.Run([&] { return context.admin.Verify(password); });
   if (!valid) {
-    context.limiter.RecordFailure(address);
     spdlog::warn("auth: wrong admin password from {}", address);
     co_return Message(http::HttpStatus::bad_request, kInvalidAdminPassword);
   }
-  context.limiter.RecordSuccess(address);
+  context.limiter.Succeeded(address);
   co_return std::nullopt;
 }
 

@@ -1,6 +1,7 @@
 """Built-in authentication against the real binary over HTTPS: the zhiva-compatible token flow,
 the guard, CORS on /auth, the admin API, the command line and persistence across restarts."""
 import base64
+import concurrent.futures
 import json
 import time
 import urllib.parse
@@ -326,6 +327,35 @@ def test_wrong_admin_passwords_are_rate_limited():
         r = generate_token(s, "y")  # even the right password waits now
         assert r.status_code == 429
         assert int(r.headers["Retry-After"]) > 0
+    finally:
+        s.cleanup()
+
+
+def test_a_sign_in_does_not_reset_guesses_at_the_admin_password():
+    s = TesseraServer().init().start()
+    try:
+        assert generate_token(s, "known", user_password=USER_PASSWORD).status_code == 200
+        wrong = [generate_token(s, "z", admin_password="Wr0ng-pass!").status_code
+                 for _ in range(9)]
+        assert wrong == [400] * 9
+        # The guesser signs in to an account it knows; its nine guesses still count.
+        r = requests.post(s.url("/auth/sign-user"),
+                          json={"username": "known", "password": USER_PASSWORD}, verify=s.verify)
+        assert r.status_code == 200, r.text
+        assert generate_token(s, "z", admin_password="Wr0ng-pass!").status_code == 400
+        assert generate_token(s, "z", admin_password="Wr0ng-pass!").status_code == 429
+    finally:
+        s.cleanup()
+
+
+def test_parallel_guesses_do_not_overtake_the_limit():
+    s = TesseraServer().init().start()
+    try:
+        def guess(_):
+            return generate_token(s, "p", admin_password="Wr0ng-pass!").status_code
+        with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+            statuses = list(pool.map(guess, range(40)))
+        assert statuses.count(400) == 10 and statuses.count(429) == 30, statuses
     finally:
         s.cleanup()
 

@@ -15,53 +15,67 @@ class RateLimiterTest : public ::testing::Test {
   RateLimiter limiter_{RateLimitOptions{3, 60s, 4}, clock_};
 };
 
+// Begin counts the attempt as failed, so three Begins without a success use up
+// the window of a limiter allowing three failures.
 TEST_F(RateLimiterTest, RefusesAfterMaxFailuresUntilTheWindowEnds) {
-  EXPECT_FALSE(limiter_.RetryAfter("10.0.0.1"));
-  limiter_.RecordFailure("10.0.0.1");
+  EXPECT_FALSE(limiter_.Begin("10.0.0.1"));
   clock_.Advance(10s);
-  limiter_.RecordFailure("10.0.0.1");
-  EXPECT_FALSE(limiter_.RetryAfter("10.0.0.1"));
-  limiter_.RecordFailure("10.0.0.1");
-  ASSERT_TRUE(limiter_.RetryAfter("10.0.0.1"));
-  EXPECT_EQ(*limiter_.RetryAfter("10.0.0.1"), 50s);
-  EXPECT_FALSE(limiter_.RetryAfter("10.0.0.2"));  // per address
+  EXPECT_FALSE(limiter_.Begin("10.0.0.1"));
+  EXPECT_FALSE(limiter_.Begin("10.0.0.1"));
+  ASSERT_TRUE(limiter_.Begin("10.0.0.1"));
+  EXPECT_EQ(*limiter_.Begin("10.0.0.1"), 50s);
+  EXPECT_FALSE(limiter_.Begin("10.0.0.2"));  // per address
 
   clock_.Advance(49s + 500ms);
-  EXPECT_EQ(*limiter_.RetryAfter("10.0.0.1"), 1s);  // rounded up, never 0
+  EXPECT_EQ(*limiter_.Begin("10.0.0.1"), 1s);  // rounded up, never 0
   clock_.Advance(500ms);
-  EXPECT_FALSE(limiter_.RetryAfter("10.0.0.1"));
-  limiter_.RecordFailure("10.0.0.1");  // a new window starts counting afresh
-  EXPECT_FALSE(limiter_.RetryAfter("10.0.0.1"));
+  EXPECT_FALSE(limiter_.Begin("10.0.0.1"));  // a new window counts afresh
+  EXPECT_FALSE(limiter_.Begin("10.0.0.1"));
 }
 
-TEST_F(RateLimiterTest, SuccessClearsTheCount) {
-  limiter_.RecordFailure("10.0.0.1");
-  limiter_.RecordFailure("10.0.0.1");
-  limiter_.RecordSuccess("10.0.0.1");
-  limiter_.RecordFailure("10.0.0.1");
-  limiter_.RecordFailure("10.0.0.1");
-  EXPECT_FALSE(limiter_.RetryAfter("10.0.0.1"));
+TEST_F(RateLimiterTest, AttemptsInFlightCountBeforeTheirPasswordsAreChecked) {
+  // Three parallel attempts start before any finishes: the fourth is refused.
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(limiter_.Begin("10.0.0.1"));
+  EXPECT_TRUE(limiter_.Begin("10.0.0.1"));
+}
+
+TEST_F(RateLimiterTest, SuccessTakesBackOnlyItsOwnAttempt) {
+  EXPECT_FALSE(limiter_.Begin("10.0.0.1"));  // wrong
+  EXPECT_FALSE(limiter_.Begin("10.0.0.1"));  // wrong
+  EXPECT_FALSE(limiter_.Begin("10.0.0.1"));  // right
+  limiter_.Succeeded("10.0.0.1");
+  // The two failures still count: one more attempt, then refused, however many
+  // successes with a known password come in between.
+  EXPECT_FALSE(limiter_.Begin("10.0.0.1"));
+  EXPECT_TRUE(limiter_.Begin("10.0.0.1"));
+
+  // A success alone leaves nothing behind.
+  EXPECT_FALSE(limiter_.Begin("10.0.0.2"));
+  limiter_.Succeeded("10.0.0.2");
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(limiter_.Begin("10.0.0.2"));
+  EXPECT_TRUE(limiter_.Begin("10.0.0.2"));
+  limiter_.Succeeded("10.0.0.9");  // never began: ignored
 }
 
 TEST_F(RateLimiterTest, CountsIpv6ClientsPerSlash64) {
-  limiter_.RecordFailure("2001:db8:1:2::1");
-  limiter_.RecordFailure("2001:db8:1:2::2");
-  limiter_.RecordFailure("2001:db8:1:2:ffff::3");
-  EXPECT_TRUE(limiter_.RetryAfter("2001:db8:1:2::99"));
-  EXPECT_FALSE(limiter_.RetryAfter("2001:db8:1:3::1"));
+  EXPECT_FALSE(limiter_.Begin("2001:db8:1:2::1"));
+  EXPECT_FALSE(limiter_.Begin("2001:db8:1:2::2"));
+  EXPECT_FALSE(limiter_.Begin("2001:db8:1:2:ffff::3"));
+  EXPECT_TRUE(limiter_.Begin("2001:db8:1:2::99"));
+  EXPECT_FALSE(limiter_.Begin("2001:db8:1:3::1"));
   // IPv4-mapped addresses count as the IPv4 address.
-  for (int i = 0; i < 3; ++i) limiter_.RecordFailure("::ffff:192.0.2.7");
-  EXPECT_TRUE(limiter_.RetryAfter("192.0.2.7"));
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(limiter_.Begin("::ffff:192.0.2.7"));
+  EXPECT_TRUE(limiter_.Begin("192.0.2.7"));
 }
 
 TEST_F(RateLimiterTest, StaysBoundedAndDropsExpiredWindowsFirst) {
-  for (int i = 0; i < 3; ++i) limiter_.RecordFailure("blocked");
+  for (int i = 0; i < 3; ++i) limiter_.Begin("blocked");
   clock_.Advance(30s);
-  for (const char* a : {"a", "b", "c"}) limiter_.RecordFailure(a);  // 4 tracked: full
+  for (const char* a : {"a", "b", "c"}) limiter_.Begin(a);  // 4 tracked: full
   clock_.Advance(40s);  // "blocked" expired, the others not
-  limiter_.RecordFailure("d");
-  for (int i = 0; i < 2; ++i) limiter_.RecordFailure("a");
-  EXPECT_TRUE(limiter_.RetryAfter("a"));  // "a" survived the eviction
+  limiter_.Begin("d");
+  for (int i = 0; i < 2; ++i) limiter_.Begin("a");
+  EXPECT_TRUE(limiter_.Begin("a"));  // "a" survived the eviction
 }
 
 }  // namespace
