@@ -1,5 +1,9 @@
 #include "archive/match_sql.h"
 
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
 #include "archive/attributes.h"
@@ -61,8 +65,23 @@ static Error Invalid(std::string message) {
   return Fail(ErrorCode::kInvalidArgument, std::move(message));
 }
 
+// A number VR's value that is not an integer ("0.8", "-1.5", "1e1": DS, FL and
+// FD hold decimals, stored in the metadata as JSON numbers); nullopt otherwise.
+static std::optional<double> DecimalOf(const std::string& value, MatchShape shape) {
+  if (!IsNumberVr(shape.vr)) return std::nullopt;
+  const std::string text(Trim(value));
+  if (text.empty() || ParseInt(text)) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const double decimal = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(decimal)) {
+    return std::nullopt;
+  }
+  return decimal;
+}
+
 // A single value or list member as a parameter: a number for number VRs (so that
-// "02" finds 2), else text, folded when asked.
+// "02" finds 2), else text, folded when asked. Decimals go through DecimalOf.
 static Result<SqlValue> ValueOf(const std::string& value, const Condition& condition,
                                 MatchShape shape) {
   if (!IsNumberVr(shape.vr)) return SqlValue(shape.fold ? FoldCaseUtf8(value) : value);
@@ -92,6 +111,9 @@ Result<std::string> MatchClause(std::string_view expression, const Condition& co
         if (!value) return std::move(value).error();
         return column + " = " + params.Add(std::move(*value));
       }
+      if (DecimalOf(values[0], shape)) {
+        return column + " = CAST(" + params.Add(std::string(Trim(values[0]))) + " AS REAL)";
+      }
       auto value = ValueOf(values[0], condition, shape);
       if (!value) return std::move(value).error();
       return column + " = " + params.Add(std::move(*value));
@@ -114,6 +136,10 @@ Result<std::string> MatchClause(std::string_view expression, const Condition& co
       if (values.empty()) return Invalid("empty value list for " + TagKey(condition.tag));
       nlohmann::json list = nlohmann::json::array();
       for (const auto& v : values) {
+        if (const auto decimal = DecimalOf(v, shape)) {
+          list.push_back(*decimal);
+          continue;
+        }
         auto value = ValueOf(v, condition, shape);
         if (!value) return std::move(value).error();
         if (const auto* n = std::get_if<std::int64_t>(&*value)) {

@@ -387,6 +387,19 @@ TEST_F(QueryRunnerTest, AttributesWithoutAColumnMatchThroughTheStoredMetadata) {
   Query numbers = QueryWith(QueryLevel::kInstance, 0x00200012, MatchType::kSingleValue, {"02"});
   EXPECT_EQ(FindTexts(*archive_, numbers, "00080018").size(), 6u);
   EXPECT_EQ(FindTexts(*archive_, numbers, "00200012")[0], "2");
+  // DS values are decimals: CT_small's SliceThickness 5.0 and SliceLocation -77.2040634155.
+  Query decimals = QueryWith(QueryLevel::kInstance, 0x00180050, MatchType::kSingleValue, {"5.0"});
+  EXPECT_EQ(FindTexts(*archive_, decimals, "00080018").size(), 6u);
+  decimals.conditions[0].values = {"5"};
+  EXPECT_EQ(FindTexts(*archive_, decimals, "00080018").size(), 6u);
+  decimals.conditions[0].values = {"0.8"};
+  EXPECT_TRUE(FindTexts(*archive_, decimals, "00080018").empty());
+  decimals.conditions[0].type = MatchType::kUidList;
+  decimals.conditions[0].values = {"0.8", "5e0"};
+  EXPECT_EQ(FindTexts(*archive_, decimals, "00080018").size(), 6u);
+  Query location =
+      QueryWith(QueryLevel::kInstance, 0x00201041, MatchType::kSingleValue, {" -77.2040634155"});
+  EXPECT_EQ(FindTexts(*archive_, location, "00080018").size(), 6u);
 }
 
 TEST_F(QueryRunnerTest, InvalidConditionsAreRejected) {
@@ -406,6 +419,12 @@ TEST_F(QueryRunnerTest, InvalidConditionsAreRejected) {
             ErrorCode::kInvalidArgument);
   EXPECT_EQ(FailureOf(QueryWith(QueryLevel::kSeries, 0x00200011, MatchType::kSingleValue, {"two"})),
             ErrorCode::kInvalidArgument);
+  for (const char* not_a_number : {"five", "1.5.2", "inf", "1e999"}) {
+    EXPECT_EQ(FailureOf(QueryWith(QueryLevel::kInstance, 0x00180050, MatchType::kSingleValue,
+                                  {not_a_number})),
+              ErrorCode::kInvalidArgument)
+        << not_a_number;
+  }
   Query patient_with_study;
   patient_with_study.level = QueryLevel::kPatient;
   patient_with_study.study_uid = "1.1";
