@@ -22,8 +22,10 @@ struct ServerOptions {
   std::filesystem::path private_key_file;  // PEM (when tls)
   std::uint64_t max_body_bytes = std::uint64_t{2000} << 20;
   std::size_t max_header_bytes = std::size_t{64} << 10;
-  std::chrono::seconds idle_timeout{60};      // between requests on a keep-alive connection
-  std::chrono::seconds request_timeout{300};  // first header read; each body read or write
+  // For a request's header to arrive (the first on a new connection, after its TLS
+  // handshake, which has as long; or the next on a keep-alive connection).
+  std::chrono::seconds idle_timeout{60};
+  std::chrono::seconds request_timeout{300};  // each body read or write
   std::size_t io_threads = 2;
   CorsOptions cors;
 };

@@ -206,7 +206,6 @@ class Session {
 
   // Serves requests until the connection should close.
   Awaitable<void> Serve() {
-    bool first = true;
     for (;;) {
       control_.idle = true;
       if (env_.tracker.stopping()) co_return;
@@ -217,12 +216,11 @@ class Session {
       // (Beast 1.74 compares Content-Length against boost::none as "exceeded", so
       // "no limit" is spelled as the largest value.)
       parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-      Lowest().expires_after(first ? env_.options.request_timeout : env_.options.idle_timeout);
+      Lowest().expires_after(env_.options.idle_timeout);
       beast::error_code ec;
       co_await bhttp::async_read_header(stream_, buffer_, parser,
                                         net::redirect_error(net::use_awaitable, ec));
       control_.idle = false;
-      first = false;
       if (ec == bhttp::error::header_limit) {
         co_await Reject(HttpStatus::request_header_fields_too_large,
                         "Request header fields too large");
@@ -372,7 +370,9 @@ Awaitable<void> ServeTlsConnection(net::ip::tcp::socket socket, net::ssl::contex
   registration.control().close = [&lowest] { lowest.cancel(); };
   registration.control().idle = true;
   if (env.tracker.stopping()) co_return;
-  lowest.expires_after(env.options.request_timeout);
+  // A client that connects and says nothing holds a descriptor: it gets no
+  // longer than an idle keep-alive connection.
+  lowest.expires_after(env.options.idle_timeout);
   beast::error_code ec;
   co_await stream.async_handshake(net::ssl::stream_base::server,
                                   net::redirect_error(net::use_awaitable, ec));

@@ -235,6 +235,17 @@ TEST_F(ServerRawTest, ClosesIdleConnectionsAfterTimeout) {
   EXPECT_TRUE(connection.ReadUntilClose());  // closed by the server, not our 20 s timeout
 }
 
+TEST_F(ServerRawTest, ClosesNewConnectionsThatSendNothing) {
+  // A silent connection holds a descriptor; it gets no longer than an idle one,
+  // however long a slow body may take.
+  ServerOptions options = Default();
+  options.idle_timeout = std::chrono::seconds(1);
+  options.request_timeout = std::chrono::seconds(300);
+  auto server = Start(options);
+  RawConnection connection(server->port());
+  EXPECT_TRUE(connection.ReadUntilClose());  // closed by the server, not our 20 s timeout
+}
+
 TEST_F(ServerRawTest, StopClosesIdleKeepAliveConnections) {
   auto server = Start();
   RawConnection connection(server->port());
