@@ -103,7 +103,7 @@ http::Awaitable<http::Response> QidoHandler::Search(http::Request& request,
       http::Response::Json(http::HttpStatus::ok, std::move(*body), "application/dicom+json");
   if (total) response.headers.set("X-Total-Count", std::to_string(*total));
   for (const auto& warning : parsed->warnings) {
-    response.headers.insert("Warning", "299 tessera \"" + warning + "\"");
+    http::AddWarning(response.headers, warning);
   }
   if (truncated) response.headers.insert("Warning", kTruncatedWarning);
   co_return response;

@@ -243,9 +243,7 @@ http::Awaitable<http::Response> StowHandler::Store(http::Request& request) {
                                        StowResponseJson(outcomes, root), "application/dicom+json");
   for (const auto& outcome : outcomes) {
     if (outcome.result) continue;
-    response.headers.insert("Warning", "299 tessera \"" + outcome.label + ": " +
-                                           ReplaceAll(outcome.result.error().message, "\"", "'") +
-                                           "\"");
+    http::AddWarning(response.headers, outcome.label + ": " + outcome.result.error().message);
   }
   co_return response;
 }

@@ -102,4 +102,21 @@ void AddVary(Fields& headers, std::string_view token) {
   headers.set(beast::http::field::vary, std::string(vary) + ", " + std::string(token));
 }
 
+void AddWarning(Fields& headers, std::string_view text) {
+  std::string value = "299 tessera \"";
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') value += '\\';
+    if (byte < 0x20 || byte == 0x7f) {
+      value += ' ';
+    } else if (byte >= 0x80) {
+      value += '?';
+    } else {
+      value += c;
+    }
+  }
+  value += '"';
+  headers.insert("Warning", value);
+}
+
 }  // namespace tessera::http

@@ -64,4 +64,9 @@ struct Response {
 // Appends `token` to the Vary header unless it is listed already (or Vary is *).
 void AddVary(Fields& headers, std::string_view token);
 
+// Adds a Warning header `299 tessera "<text>"`. `text` may hold anything a client
+// sent: control characters and bytes outside ASCII become spaces and '?', and
+// quotes and backslashes are escaped, so the header stays one well-formed line.
+void AddWarning(Fields& headers, std::string_view text);
+
 }  // namespace tessera::http
