@@ -243,7 +243,8 @@ http::Awaitable<http::Response> StowHandler::Store(http::Request& request) {
                                        StowResponseJson(outcomes, root), "application/dicom+json");
   for (const auto& outcome : outcomes) {
     if (outcome.result) continue;
-    http::AddWarning(response.headers, outcome.label + ": " + outcome.result.error().message);
+    http::AddWarning(response.headers,
+                     outcome.label + ": " + http::PublicMessage(outcome.result.error()));
   }
   co_return response;
 }

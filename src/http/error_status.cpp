@@ -1,5 +1,7 @@
 #include "http/error_status.h"
 
+#include <spdlog/spdlog.h>
+
 namespace tessera::http {
 
 HttpStatus ToHttpStatus(ErrorCode code) {
@@ -23,8 +25,14 @@ HttpStatus ToHttpStatus(ErrorCode code) {
   return HttpStatus::internal_server_error;
 }
 
+std::string PublicMessage(const Error& error) {
+  if (error.code != ErrorCode::kIo) return error.message;
+  spdlog::error("storage error: {}", error.message);
+  return "the server could not read or write its storage (details are in its log)";
+}
+
 Response ErrorResponse(const Error& error) {
-  return Response::Error(ToHttpStatus(error.code), error.message);
+  return Response::Error(ToHttpStatus(error.code), PublicMessage(error));
 }
 
 }  // namespace tessera::http

@@ -26,5 +26,15 @@ TEST(ErrorStatusTest, ErrorResponseIsJsonMessage) {
   EXPECT_EQ(std::get<std::string>(response.body), R"({"message": "No \"such\" study"})");
 }
 
+TEST(ErrorStatusTest, StorageErrorsDoNotNameServerPaths) {
+  const Response response =
+      ErrorResponse(Error{ErrorCode::kIo, "create /srv/pacs/incoming/4e15.part: Too many open files"});
+  EXPECT_EQ(response.status, HttpStatus::internal_server_error);
+  const auto& body = std::get<std::string>(response.body);
+  EXPECT_EQ(body.find("/srv/pacs"), std::string::npos) << body;
+  EXPECT_NE(body.find("storage"), std::string::npos) << body;
+  EXPECT_EQ(PublicMessage(Error{ErrorCode::kInvalidArgument, "bad date"}), "bad date");
+}
+
 }  // namespace
 }  // namespace tessera::http
