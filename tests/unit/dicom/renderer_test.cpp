@@ -93,6 +93,7 @@ TEST_F(RendererTest, RendersPngAndJpegFittedToTheViewport) {
       {"MR_small_RLE.dcm", {32, 20}, 20, 20, 1},                   // RLE, 64x64
       {"SC_rgb_jpeg_dcmtk.dcm", {50, 80}, 50, 50, 3},              // JPEG YBR_FULL colour, 100x100
       {"MR_small_jpeg_ls_lossless.dcm", {256, 256}, 256, 256, 1},  // scaled up
+      {"CT_small.dcm", {8192, 4096}, 2048, 2048, 1},  // enlarged to 2048 x 2048 at most
       {"rtdose.dcm", {20, 40}, 20, 20, 1},                         // 32-bit multi-frame
   };
   for (const RenderCase& c : cases) {
