@@ -48,6 +48,12 @@ class IncomingFile {
   std::uint64_t size() const { return size_; }
   const std::filesystem::path& path() const { return path_; }
   int fd() const { return fd_.get(); }
+  // Closes the descriptor once every byte is written; the file stays, and
+  // Archive::Store reopens it. Lets a request with thousands of parts keep them
+  // without a descriptor each.
+  void CloseDescriptor() { fd_.Reset(); }
+  // Opens the file again (read-only) after CloseDescriptor. Errors: kIo.
+  Status Reopen();
   // The archive took the file over; the destructor leaves it alone.
   void Release() {
     path_.clear();

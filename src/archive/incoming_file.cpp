@@ -47,6 +47,14 @@ void IncomingFile::StartWriteback() {
   written_back_ = end;
 }
 
+Status IncomingFile::Reopen() {
+  if (fd_.valid()) return Ok();
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return IoError("open", path_, errno);
+  fd_.Reset(fd);
+  return Ok();
+}
+
 Status IncomingFile::Write(std::span<const char> bytes) {
   while (!bytes.empty()) {
     const ssize_t written = ::write(fd_.get(), bytes.data(), bytes.size());

@@ -108,8 +108,12 @@ std::optional<Ingester::Candidate> Ingester::Prepare(IncomingFile file,
                                                      std::string_view expected_study_uid,
                                                      StoreAttempt& attempt) {
   const auto blob = blobs_.IncomingNumber(file.path());
-  if (!blob || file.fd() < 0) {
-    attempt.result = Fail(ErrorCode::kInvalidArgument, "not an open incoming file of this archive");
+  if (!blob) {
+    attempt.result = Fail(ErrorCode::kInvalidArgument, "not an incoming file of this archive");
+    return std::nullopt;
+  }
+  if (auto reopened = file.Reopen(); !reopened) {
+    attempt.result = std::move(reopened).error();
     return std::nullopt;
   }
   dicom::ReadOptions options;
@@ -151,6 +155,9 @@ std::optional<Ingester::Candidate> Ingester::Prepare(IncomingFile file,
   // reclaimed: five times the system time per byte written here (RESULTS.md).
   // A viewer opening a new study reads it back from the disk. Advisory.
   (void)::posix_fadvise(file.fd(), 0, 0, POSIX_FADV_DONTNEED);
+  // Nothing past this point needs the descriptor (the group commit renames and
+  // links by name): a request's thousands of files do not hold one each.
+  file.CloseDescriptor();
   const auto now =
       std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now().time_since_epoch());
   Candidate candidate{0, std::move(file), Pending{}};

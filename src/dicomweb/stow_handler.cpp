@@ -80,11 +80,20 @@ class StowPartSink final : public http::PartSink {
     return part.file->Write(bytes);
   }
 
-  Status OnPartEnd() override { return Ok(); }
+  Status OnPartEnd() override {
+    // Past the first few, a received part gives its descriptor back until it is
+    // stored: a request of thousands of parts must not use up the process's.
+    auto& part = parts_.back();
+    if (part.file && parts_.size() > kPartsKeptOpen) part.file->CloseDescriptor();
+    return Ok();
+  }
 
   std::vector<ReceivedPart>& parts() { return parts_; }
 
  private:
+  // Opening a file again costs a system call; a typical request stays below this.
+  static constexpr std::size_t kPartsKeptOpen = 64;
+
   archive::Archive& archive_;
   std::vector<ReceivedPart> parts_;
 };

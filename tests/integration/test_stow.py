@@ -79,6 +79,22 @@ def test_stow_stores_all_and_answers_200_with_retrieve_urls(server, client):
     assert len(query_instances(client, server, study)) == 2
 
 
+def test_stow_of_more_parts_than_are_kept_open_stores_every_one(server, client):
+    # Parts past the 64th give their descriptors back until they are stored.
+    study = factory.uid()
+    series = factory.uid()
+    sent = [make_instance(study_uid=study, series_uid=series, instance_number=i, seed=i)
+            for i in range(1, 151)]
+    r = stow(client, server, [data for _, data in sent])
+    assert r.status_code == 200, r.text
+    referenced = items(r.json(), REFERENCED_SOP_SEQUENCE)
+    assert [first_value(i, REFERENCED_SOP_INSTANCE) for i in referenced] == [
+        ds.SOPInstanceUID for ds, _ in sent]
+    _, parts = retrieve(client, first_value(referenced[-1], RETRIEVE_URL))
+    assert [data for _, data in parts] == [sent[-1][1]]
+    assert len(query_instances(client, server, study)) == 150
+
+
 def test_stow_to_study_url_fails_instances_of_other_studies_with_202(server, client):
     study = factory.uid()
     member, member_bytes = make_instance(study_uid=study)

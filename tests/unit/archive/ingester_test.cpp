@@ -88,6 +88,21 @@ TEST_F(IngesterTest, StoreKeepsTheFileByteForByteAndCleansIncoming) {
   EXPECT_EQ(FilesUnder(blobs()).size(), 1u);
 }
 
+TEST_F(IngesterTest, FileWhoseDescriptorWasClosedIsReopenedAndStored) {
+  TempDir scratch;
+  const auto source = scratch.path() / "ct.dcm";
+  testing::WriteInstance(source, TestInstance{});
+  IncomingFile file = Receive(*archive_, source);
+  file.CloseDescriptor();
+  ASSERT_LT(file.fd(), 0);
+  auto stored = archive_->Store(std::move(file), "");
+  ASSERT_TRUE(stored) << stored.error().message;
+  auto refs = archive_->Instances(Scope{"1.2.3.1", "", ""});
+  ASSERT_TRUE(refs && refs->size() == 1u);
+  EXPECT_EQ(ReadFile((*refs)[0].path), ReadFile(source));
+  EXPECT_TRUE(IncomingLeft().empty());
+}
+
 TEST_F(IngesterTest, FileWrittenInOddPiecesPastTheWritebackChunkIsStoredByteForByte) {
   TempDir scratch;
   const auto source = scratch.path() / "ecg.dcm";
