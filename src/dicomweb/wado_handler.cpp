@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <numeric>
+#include <optional>
 
 #include "base/strings.h"
 #include "dicom/frames.h"
@@ -61,8 +62,18 @@ struct Planned {
   // The client named no transfer syntax: if converting fails (a corrupt bitstream
   // the codec refuses), the stored form is an acceptable answer.
   bool stored_acceptable = false;
+  // Converted before the response began (see RetrieveInstances).
+  std::optional<std::string> converted;
   bool as_stored() const { return syntax == ref.transfer_syntax_uid; }
 };
+
+// A conversion to a syntax the client named failed: it asked for what cannot be
+// produced (a codec that refuses this image's bit depth, a corrupt bitstream).
+Error NotConvertible(const Planned& planned, const Error& why) {
+  return Fail(ErrorCode::kNotAcceptable, "instance " + planned.ref.sop_instance_uid +
+                                             " cannot be converted to " + planned.syntax + ": " +
+                                             why.message);
+}
 
 // Builds a zip response of `refs`, named study/series/instance.dcm. Every entry is
 // sent as stored, streamed from the files while the zip is written.
@@ -146,7 +157,7 @@ http::Awaitable<http::Response> WadoHandler::RetrieveInstances(http::Request& re
       response.body = http::Segments{http::FileRange{one.ref.path, 0, one.ref.size}};
       co_return response;
     }
-    if (!bytes) co_return http::ErrorResponse(bytes.error());
+    if (!bytes) co_return http::ErrorResponse(NotConvertible(one, bytes.error()));
     response.body = std::move(*bytes);
     co_return response;
   }
@@ -167,15 +178,31 @@ http::Awaitable<http::Response> WadoHandler::RetrieveInstances(http::Request& re
   }
 
   // Some instances need transcoding: stream, converting one at a time on the pool.
+  // The first conversion runs before the response begins, so that a series the
+  // codec cannot convert at all (the usual case of a failure) gets a 406 rather
+  // than a 200 cut short.
+  for (auto& planned : plan) {
+    if (planned.as_stored()) continue;
+    auto bytes = co_await context_.pool.Run(
+        [&] { return dicom::TranscodePart10(planned.ref.path, planned.syntax); });
+    if (bytes) {
+      planned.converted = std::move(*bytes);
+    } else if (!planned.stored_acceptable) {
+      co_return http::ErrorResponse(NotConvertible(planned, bytes.error()));
+    }
+    break;
+  }
   auto shared_plan = std::make_shared<std::vector<Planned>>(std::move(plan));
   auto& pool = context_.pool;
   response.body = http::StreamBody(
       [body, shared_plan, root, &pool](http::BodyWriter& writer) -> http::Awaitable<Status> {
-        for (const auto& planned : *shared_plan) {
+        for (auto& planned : *shared_plan) {
           const auto location = InstanceUrl(root, planned.ref.study_uid, planned.ref.series_uid,
                                             planned.ref.sop_instance_uid);
           Result<std::string> bytes = std::string();
-          if (!planned.as_stored()) {
+          if (planned.converted) {
+            bytes = std::move(*planned.converted);
+          } else if (!planned.as_stored()) {
             bytes = co_await pool.Run(
                 [&] { return dicom::TranscodePart10(planned.ref.path, planned.syntax); });
             // Too late for an error status: unless the stored form will do, the

@@ -140,7 +140,16 @@ http::Awaitable<http::Response> WadoUriHandler::Get(http::Request& request) {
     }
     auto bytes =
         co_await context_.pool.Run([&] { return dicom::TranscodePart10(ref.path, *syntax); });
-    if (!bytes) co_return http::ErrorResponse(bytes.error());
+    if (!bytes && choice.defaulted) {
+      // No syntax was named: as with WADO-RS, the stored form will do.
+      response.body = http::Segments{http::FileRange{ref.path, 0, ref.size}};
+      co_return response;
+    }
+    if (!bytes) {
+      co_return http::Response::Error(http::HttpStatus::not_acceptable,
+                                      "the object cannot be converted to " + *syntax + ": " +
+                                          bytes.error().message);
+    }
     response.body = std::move(*bytes);
     co_return response;
   }

@@ -195,6 +195,24 @@ def test_406_only_when_no_acceptable_syntax_can_be_produced(server, client, real
     assert r.status_code == 406 and r.json()["message"]
 
 
+def test_a_named_syntax_the_codec_cannot_produce_is_406_not_a_cut_body(server, client):
+    # DCMTK's JPEG Lossless encoder takes at most 16 bits; this RLE image has 32. The failure
+    # surfaces only when converting, which for a series happens before the response begins.
+    data = with_new_uids(pydicom.dcmread(pydicom_file("SC_rgb_rle_32bit.dcm")))
+    url = upload(client, server, data).json()["Path"]
+    series_url = url.rsplit("/instances/", 1)[0]
+    jpeg_lossless = "1.2.840.10008.1.2.4.70"
+    r = client.get(series_url, headers={
+        "Accept": f'multipart/related; type="application/dicom"; transfer-syntax={jpeg_lossless}'})
+    assert r.status_code == 406, (r.status_code, r.headers.get("Content-Type"))
+    assert "cannot be converted" in r.json()["message"]
+    r = client.get(url, headers={"Accept": f"application/dicom; transfer-syntax={jpeg_lossless}"})
+    assert r.status_code == 406 and "cannot be converted" in r.json()["message"]
+    # Named no syntax: the stored form is an acceptable answer.
+    r = client.get(series_url, headers={"Accept": "multipart/related; type=application/dicom"})
+    assert r.status_code == 200
+
+
 def test_application_dicom_for_one_instance_is_a_single_part(server, client, study, real):
     instance = study["instances"][2]
     r = client.get(instance.url, headers={"Accept": "application/dicom"})

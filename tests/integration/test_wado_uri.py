@@ -33,7 +33,7 @@ def objects(server, client):
 
     keep("ct", make_instance(rows=40, columns=30, seed=4)[1])
     keep("multiframe", make_instance(rows=10, columns=10, frames=3, seed=8)[1])
-    for name in ("MR_small_RLE.dcm", "test-SR.dcm", "SC_rgb_jpeg_dcmtk.dcm"):
+    for name in ("MR_small_RLE.dcm", "test-SR.dcm", "SC_rgb_jpeg_dcmtk.dcm", "SC_rgb_rle_32bit.dcm"):
         with open(os.path.join(PYDICOM_FILES, name), "rb") as f:
             keep(name, f.read())
     return stored
@@ -124,6 +124,11 @@ def test_application_dicom_honours_transfer_syntax(server, client, objects):
     r = wado(client, server, params, contentType="application/dicom",
              transferSyntax="1.2.840.10008.1.2.4.100")  # MPEG-2: cannot be made
     assert r.status_code == 406 and r.json()["message"]
+    # A codec exists but refuses this image (32 bits for an encoder of at most 16): still 406.
+    ds, data, params = objects["SC_rgb_rle_32bit.dcm"]
+    r = wado(client, server, params, contentType="application/dicom",
+             transferSyntax="1.2.840.10008.1.2.4.70")
+    assert r.status_code == 406 and "cannot be converted" in r.json()["message"]
 
 
 def test_a_content_type_list_takes_the_first_supported(server, client, objects):
