@@ -136,7 +136,7 @@ http::Awaitable<http::Response> WadoHandler::RetrieveInstances(http::Request& re
           "instance " + ref.sop_instance_uid + " is stored as " + ref.transfer_syntax_uid +
               " and cannot be converted to a transfer syntax the request accepts");
     }
-    Planned planned{std::move(ref), std::move(*syntax), representation->syntax.defaulted};
+    Planned planned{std::move(ref), std::move(*syntax), representation->syntax.defaulted, {}};
     all_as_stored = all_as_stored && planned.as_stored();
     plan.push_back(std::move(planned));
   }
