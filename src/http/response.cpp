@@ -1,48 +1,9 @@
 #include "http/response.h"
 
-#include <cstdio>
-
+#include "base/json_text.h"
 #include "base/strings.h"
 
 namespace tessera::http {
-
-namespace {
-
-// Escapes `text` as the contents of a JSON string (RFC 8259 section 7).
-std::string JsonEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 8);
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escape[7];
-          std::snprintf(escape, sizeof(escape), "\\u%04x", static_cast<unsigned char>(c));
-          out.append(escape);
-          continue;
-        }
-        out.push_back(c);
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 Response Response::WithBody(HttpStatus status, std::string body, std::string_view content_type) {
   Response response;
@@ -57,8 +18,11 @@ Response Response::Json(HttpStatus status, std::string json, std::string_view co
 }
 
 Response Response::Error(HttpStatus status, std::string_view message) {
-  std::string json = "{\"message\": \"";
-  json.append(JsonEscape(message)).append("\"}");
+  // Messages may quote what a client sent: AppendJsonString keeps the body valid
+  // JSON (and UTF-8) whatever the bytes.
+  std::string json = "{\"message\": ";
+  AppendJsonString(json, message);
+  json.push_back('}');
   return Json(status, std::move(json));
 }
 

@@ -26,6 +26,12 @@ TEST(ErrorStatusTest, ErrorResponseIsJsonMessage) {
   EXPECT_EQ(std::get<std::string>(response.body), R"({"message": "No \"such\" study"})");
 }
 
+TEST(ErrorStatusTest, ErrorMessagesStayValidJsonAndUtf8) {
+  const Response response = Response::Error(HttpStatus::bad_request, "unknown key \xFF\x01=1");
+  EXPECT_EQ(std::get<std::string>(response.body),
+            "{\"message\": \"unknown key \xEF\xBF\xBD\\u0001=1\"}");
+}
+
 TEST(ErrorStatusTest, StorageErrorsDoNotNameServerPaths) {
   const Response response =
       ErrorResponse(Error{ErrorCode::kIo, "create /srv/pacs/incoming/4e15.part: Too many open files"});
