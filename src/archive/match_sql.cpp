@@ -1,15 +1,12 @@
 #include "archive/match_sql.h"
 
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
-
 #include <nlohmann/json.hpp>
 
 #include "archive/attributes.h"
 #include "archive/sql_helpers.h"
 #include "archive/time_values.h"
 #include "base/strings.h"
+#include "dicom/value_syntax.h"
 
 namespace tessera::archive {
 
@@ -69,15 +66,9 @@ static Error Invalid(std::string message) {
 // FD hold decimals, stored in the metadata as JSON numbers); nullopt otherwise.
 static std::optional<double> DecimalOf(const std::string& value, MatchShape shape) {
   if (!IsNumberVr(shape.vr)) return std::nullopt;
-  const std::string text(Trim(value));
-  if (text.empty() || ParseInt(text)) return std::nullopt;
-  char* end = nullptr;
-  errno = 0;
-  const double decimal = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(decimal)) {
-    return std::nullopt;
-  }
-  return decimal;
+  const std::string_view text = Trim(value);
+  if (ParseInt(text)) return std::nullopt;
+  return dicom::ParseNumber(text);
 }
 
 // A single value or list member as a parameter: a number for number VRs (so that

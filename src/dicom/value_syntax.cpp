@@ -118,16 +118,21 @@ Result<std::pair<std::string, std::string>> SplitRange(std::string_view vr,
               "'" + std::string(value) + "' is not a valid " + std::string(vr) + " range");
 }
 
-bool IsValidNumber(std::string_view value) {
-  if (value.empty() || value.size() > 64) return false;
+std::optional<double> ParseNumber(std::string_view value) {
+  if (value.empty() || value.size() > 64) return std::nullopt;
   // Decimal only: strtod would also take hex floats, "inf" and "nan".
   std::string_view digits = value;
   if (digits.starts_with('+')) digits.remove_prefix(1);
-  if (digits.empty() || digits.front() == '+') return false;
+  if (digits.empty() || digits.front() == '+') return std::nullopt;
   double number = 0;
   const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number,
                                             std::chars_format::general);
-  return error == std::errc() && end == digits.data() + digits.size() && std::isfinite(number);
+  if (error != std::errc() || end != digits.data() + digits.size() || !std::isfinite(number)) {
+    return std::nullopt;
+  }
+  return number;
 }
+
+bool IsValidNumber(std::string_view value) { return ParseNumber(value).has_value(); }
 
 }  // namespace tessera::dicom

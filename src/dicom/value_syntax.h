@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,7 +22,11 @@ bool IsValidDateTimeValue(std::string_view vr, std::string_view value);
 // sign by position. Errors: kInvalidArgument.
 Result<std::pair<std::string, std::string>> SplitRange(std::string_view vr, std::string_view value);
 
-// True for a decimal number as IS and DS allow ("-1", "+2.5", "1e3").
+// A decimal number as IS and DS allow ("-1", "+2.5", "1e3"), finite; nullopt for
+// anything else (hex floats, "inf", "nan", words, surrounding spaces).
+std::optional<double> ParseNumber(std::string_view value);
+
+// True when ParseNumber takes `value`.
 bool IsValidNumber(std::string_view value);
 
 }  // namespace tessera::dicom
