@@ -144,7 +144,8 @@ class Archive {
   // instances should come in one call. If `expected_study_uid` is not empty the
   // instances must belong to that study. One attempt per file, in order; errors:
   // kInvalidArgument (not DICOM, truncated, missing/invalid UIDs), kConflict
-  // (study UID differs from `expected_study_uid`), kIo.
+  // (study UID differs from `expected_study_uid`; or the instance would move a
+  // stored series to another study or a stored study to another patient), kIo.
   virtual std::vector<StoreAttempt> TryStoreAll(std::span<IncomingFile> files,
                                                 std::string_view expected_study_uid) = 0;
   // TryStoreAll for one file.

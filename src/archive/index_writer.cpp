@@ -33,6 +33,23 @@ Result<std::optional<ExistingInstance>> IndexWriter::Find(std::string_view sop_i
       ExistingInstance{s.ColumnInt(0), s.ColumnInt(1), std::string(s.ColumnText(2))});
 }
 
+Status IndexWriter::FillParents(const InstanceRecord& record, KnownParents& known) {
+  auto statement = connection_.Cached(sql_.known_parents);
+  if (!statement) return std::move(statement).error();
+  db::Statement& s = **statement;
+  StatementReset reset(s);
+  BindAll(s, record.sop_instance_uid, record.series_uid, record.study_uid);
+  auto row = s.Step();
+  if (!row) return std::move(row).error();
+  if (!*row) return Fail(ErrorCode::kCorrupt, "no row from a query of scalars");
+  if (!known.instance_stored) known.instance_stored = s.ColumnInt(0) != 0;
+  if (!known.study_of_series && !s.IsNull(1)) known.study_of_series = std::string(s.ColumnText(1));
+  if (!known.patient_of_study && !s.IsNull(2)) {
+    known.patient_of_study = std::string(s.ColumnText(2));
+  }
+  return Ok();
+}
+
 Result<bool> IndexWriter::IsStored(BlobNumber blob) {
   auto found = QueryInt(connection_, sql_.is_stored, blob);
   if (!found) return std::move(found).error();

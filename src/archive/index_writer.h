@@ -10,6 +10,7 @@
 #include "archive/archive.h"
 #include "archive/blob_store.h"
 #include "archive/instance_record.h"
+#include "archive/parentage.h"
 #include "archive/writer_sql.h"
 #include "base/result.h"
 #include "db/connection.h"
@@ -27,8 +28,10 @@ struct ExistingInstance {
 // values right: the Number of ... Related ... counts at every level, Modalities
 // and SOP Classes in Study, each level's most recent instance, and the study
 // revision (bumped on every change, for ETags). Parents left empty are deleted.
-// A series re-sent under another study moves there with its instances, a study
-// re-sent under another patient likewise; both sides' counts follow.
+// A series written under another study moves there with its instances, a study
+// under another patient likewise; both sides' counts follow. (The ingester
+// refuses such instances, parentage.h; the moves keep the counts right should
+// the index ever be handed one.)
 // Removed blobs are recorded in the garbage table in the same transaction.
 // Not thread-safe: it uses the writer connection, under the writer lock.
 class IndexWriter {
@@ -40,6 +43,10 @@ class IndexWriter {
   // The stored instance with this SOP Instance UID, if any. Reads only: also
   // fine on a reader connection, outside a transaction.
   Result<std::optional<ExistingInstance>> Find(std::string_view sop_instance_uid);
+
+  // Sets the fields of `known` that are unset from the index (parentage.h).
+  // Reads only, like Find.
+  Status FillParents(const InstanceRecord& record, KnownParents& known);
 
   // Adds `record` as instance `blob`, first removing `replaced` when set.
   // Errors: those of SQLite (kConflict when the UID is stored and not replaced).

@@ -8,7 +8,8 @@
 // then, for a batch of queued instances at once (group commit, see Submit): all
 // of the caller's own, and whatever other callers queued meanwhile:
 //   2. decides each one's outcome against the index and the merger's queue
-//      (stored, replacing, or kept out by DuplicatePolicy::kKeep);
+//      (stored, replacing, or kept out by DuplicatePolicy::kKeep), and refuses
+//      one that would refile a stored series or study (parentage.h);
 //   3. accepts the ones to store: renames <N>.part to <N>.accepted;
 //   4. fsyncs incoming/, once for the batch: from here on the instances are
 //      stored, whatever happens;
@@ -47,13 +48,13 @@
 #include <condition_variable>
 #include <optional>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include <fcntl.h>
 #include <sys/stat.h>
 
 #include "archive/file_ops.h"
+#include "archive/parentage.h"
 #include "dicom/instance_reader.h"
 
 namespace tessera::archive {
@@ -131,21 +132,33 @@ std::optional<Ingester::Candidate> Ingester::Prepare(IncomingFile file,
                                        std::string(expected_study_uid));
     return std::nullopt;
   }
-  if (duplicates_ == DuplicatePolicy::kKeep) {
-    // Spares the fsyncs when the instance is known; its batch checks again.
-    auto known = merger_.Known(info->sop_instance_uid);
-    if (known && *known) {
-      attempt.result = StoredInstance{StoreOutcome::kKept, info->study_uid, info->series_uid,
-                                      info->sop_instance_uid, info->sop_class_uid};
-      return std::nullopt;
-    }
-  }
   struct stat file_stat {};
   if (::fstat(file.fd(), &file_stat) != 0) {
     attempt.result = IoError("stat", file.path(), errno);
     return std::nullopt;
   }
-  if (auto status = SyncFd(file.fd(), file.path()); !status) {
+  const auto now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now().time_since_epoch());
+  Candidate candidate{0, std::move(file), Pending{}};
+  candidate.pending.blob = *blob;
+  candidate.pending.record =
+      MakeInstanceRecord(*info, static_cast<std::uint64_t>(file_stat.st_size), now.count());
+  if (duplicates_ == DuplicatePolicy::kKeep) {
+    // Spares the fsyncs when the instance is known; its batch checks again.
+    KnownParents known;
+    const auto status = merger_.FillParents(candidate.pending.record, known);
+    if (status && known.instance_stored) {
+      auto parents = CheckParents(candidate.pending.record, known);
+      if (parents) {
+        attempt.result = StoredInstance{StoreOutcome::kKept, info->study_uid, info->series_uid,
+                                        info->sop_instance_uid, info->sop_class_uid};
+      } else {
+        attempt.result = std::move(parents).error();
+      }
+      return std::nullopt;
+    }
+  }
+  if (auto status = SyncFd(candidate.file.fd(), candidate.file.path()); !status) {
     attempt.result = std::move(status).error();
     return std::nullopt;
   }
@@ -154,16 +167,10 @@ std::optional<Ingester::Candidate> Ingester::Prepare(IncomingFile file,
   // studies being viewed, and once memory is full every new page must first be
   // reclaimed: five times the system time per byte written here (RESULTS.md).
   // A viewer opening a new study reads it back from the disk. Advisory.
-  (void)::posix_fadvise(file.fd(), 0, 0, POSIX_FADV_DONTNEED);
+  (void)::posix_fadvise(candidate.file.fd(), 0, 0, POSIX_FADV_DONTNEED);
   // Nothing past this point needs the descriptor (the group commit renames and
   // links by name): a request's thousands of files do not hold one each.
-  file.CloseDescriptor();
-  const auto now =
-      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now().time_since_epoch());
-  Candidate candidate{0, std::move(file), Pending{}};
-  candidate.pending.blob = *blob;
-  candidate.pending.record =
-      MakeInstanceRecord(*info, static_cast<std::uint64_t>(file_stat.st_size), now.count());
+  candidate.file.CloseDescriptor();
   return candidate;
 }
 
@@ -222,26 +229,20 @@ void Ingester::LeadBatch(std::unique_lock<std::mutex>& lock) {
 }
 
 void Ingester::DecideOutcomes(std::span<Pending* const> batch) {
-  // Only the leader adds to the merger, so what Known answers holds until Add.
-  std::unordered_set<std::string_view> in_batch;
+  // Only the leader adds to the merger, so what it answers holds until Add.
+  InFlightParents in_batch;
   for (Pending* p : batch) {
     if (!p->status) continue;
-    const std::string& uid = p->record.sop_instance_uid;
-    bool known = in_batch.contains(uid);
-    if (!known) {
-      auto found = merger_.Known(uid);
-      if (!found) {
-        p->status = std::move(found).error();
-        continue;
-      }
-      known = *found;
-    }
-    if (known && duplicates_ == DuplicatePolicy::kKeep) {
+    KnownParents known;
+    if (!in_batch.Fill(p->record, known)) p->status = merger_.FillParents(p->record, known);
+    if (p->status) p->status = CheckParents(p->record, known);
+    if (!p->status) continue;
+    if (known.instance_stored && duplicates_ == DuplicatePolicy::kKeep) {
       p->outcome = StoreOutcome::kKept;
       continue;
     }
-    p->outcome = known ? StoreOutcome::kReplaced : StoreOutcome::kStored;
-    in_batch.insert(uid);
+    p->outcome = known.instance_stored ? StoreOutcome::kReplaced : StoreOutcome::kStored;
+    in_batch.Add(p->record);
   }
 }
 

@@ -29,18 +29,16 @@ Merger::~Merger() {
   thread_.join();
 }
 
-Result<bool> Merger::Known(const std::string& sop_instance_uid) {
+Status Merger::FillParents(const InstanceRecord& record, KnownParents& known) {
   {
     std::lock_guard lock(mutex_);
-    if (queued_uids_.contains(sop_instance_uid)) return true;
+    if (queued_.Fill(record, known)) return Ok();
   }
-  // An entry leaves queued_uids_ only after its commit, so one that was there
-  // is in the index now; and only the caller adds entries.
-  auto found = db_.Read([&](db::Connection& connection) {
-    return IndexWriter(connection, sql_).Find(sop_instance_uid);
+  // An entry leaves queued_ only after its commit, so one that was there is in
+  // the index now; and only the caller adds entries.
+  return db_.Read([&](db::Connection& connection) {
+    return IndexWriter(connection, sql_).FillParents(record, known);
   });
-  if (!found) return std::move(found).error();
-  return found->has_value();
 }
 
 void Merger::Add(std::vector<Entry> entries, const DirectorySyncSet& folders) {
@@ -54,7 +52,7 @@ void Merger::Add(std::vector<Entry> entries, const DirectorySyncSet& folders) {
     // wake-up at any other Add would only send it back to sleep.
     wake = queue_.empty() || queue_.size() + entries.size() >= kBatch;
     for (Entry& entry : entries) {
-      ++queued_uids_[entry.record.sop_instance_uid];
+      queued_.Add(entry.record);
       queue_.push_back(std::move(entry));
     }
     folders_.Add(folders);
@@ -172,10 +170,7 @@ void Merger::Run() {
       if (stopping_) return;
       continue;
     }
-    for (const Entry& entry : batch) {
-      const auto it = queued_uids_.find(entry.record.sop_instance_uid);
-      if (--it->second == 0) queued_uids_.erase(it);
-    }
+    for (const Entry& entry : batch) queued_.Remove(entry.record);
     merged_count_ += batch.size();
     merged_.notify_all();
   }

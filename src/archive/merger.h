@@ -10,13 +10,13 @@
 #include <string>
 #include <string_view>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "archive/archive.h"
 #include "archive/blob_store.h"
 #include "archive/garbage.h"
 #include "archive/instance_record.h"
+#include "archive/parentage.h"
 #include "archive/settler.h"
 #include "base/result.h"
 #include "db/database.h"
@@ -57,9 +57,10 @@ class Merger {
   Merger(const Merger&) = delete;
   Merger& operator=(const Merger&) = delete;
 
-  // Whether an instance with this SOP Instance UID is stored or queued.
-  // Only as current as the last Add: the caller keeps its own batch in mind.
-  Result<bool> Known(const std::string& sop_instance_uid);
+  // Sets the fields of `known` that are unset from the queue, then from the
+  // index (parentage.h). Only as current as the last Add: the caller keeps its
+  // own batch in mind.
+  Status FillParents(const InstanceRecord& record, KnownParents& known);
 
   // Queues accepted instances in the order they are to be written; `folders`
   // holds their blob names' folders. REQUIRES: their data is durable and their
@@ -94,8 +95,7 @@ class Merger {
   std::condition_variable merged_;  // merged_count_ or failures_ moved, or room in the queue
   std::deque<Entry> queue_;
   DirectorySyncSet folders_;  // of the queued entries
-  // SOP Instance UID -> how many queued entries have it.
-  std::unordered_map<std::string, std::size_t> queued_uids_;
+  InFlightParents queued_;    // the UIDs of the queue and of the batch being merged
   std::uint64_t added_count_ = 0;   // entries added so far
   std::uint64_t merged_count_ = 0;  // of which this many are in the index
   std::uint64_t failures_ = 0;      // failed merges so far

@@ -69,6 +69,12 @@ static void AddFixedStatements(WriterSql& sql) {
   sql.find_patient = "SELECT id FROM patients WHERE patient_key = ?1";
   sql.find_study = "SELECT id, patient_pk, sop_classes FROM studies WHERE study_uid = ?1";
   sql.find_series = "SELECT id, study_pk, modality FROM series WHERE series_uid = ?1";
+  sql.known_parents =
+      "SELECT EXISTS (SELECT 1 FROM instances WHERE sop_instance_uid = ?1), "
+      "(SELECT st.study_uid FROM series se JOIN studies st ON st.id = se.study_pk "
+      "WHERE se.series_uid = ?2), "
+      "(SELECT p.patient_key FROM studies st JOIN patients p ON p.id = st.patient_pk "
+      "WHERE st.study_uid = ?3)";
   sql.study_counts = "SELECT num_series, num_instances FROM studies WHERE id = ?1";
   sql.series_count = "SELECT num_instances FROM series WHERE id = ?1";
   sql.set_study_patient = "UPDATE studies SET patient_pk = ?2 WHERE id = ?1";

@@ -33,6 +33,7 @@ struct WriterSql {
   std::string find_patient;
   std::string find_study;
   std::string find_series;
+  std::string known_parents;
   std::string study_counts;
   std::string series_count;
   std::string set_study_patient;

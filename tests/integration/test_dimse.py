@@ -21,7 +21,8 @@ import pydicom
 import pytest
 
 from dicom_factory import make_instance, multipart_related, uid
-from tessera_harness import PYDICOM_FILES, TesseraServer, free_port, instance_url, retrieve
+from tessera_harness import (PYDICOM_FILES, TesseraServer, first_value, free_port, instance_url,
+                             retrieve)
 
 AE = "TESSERA"
 VIEWER = "VIEWER"
@@ -411,6 +412,21 @@ def test_a_broken_file_gets_a_failure_status_and_the_service_keeps_running(dimse
     assert "(Success)" not in output, output
     assert "Received Store Response (Error: CannotUnderstand)" in output, output
     assert run("echoscu", "-aec", AE, *peer(dimse_server))[0] == 0
+
+
+def test_storescu_of_an_instance_that_would_refile_a_stored_series_is_refused(dimse_server,
+                                                                             session, tmp_path):
+    ds, data = make_instance(seed=12)
+    stored, other_study = tmp_path / "stored.dcm", tmp_path / "other_study.dcm"
+    stored.write_bytes(data)
+    other_study.write_bytes(make_instance(series_uid=ds.SeriesInstanceUID, seed=13)[1])
+    code, output = run("storescu", "-v", "-aec", AE, *peer(dimse_server), str(stored))
+    assert code == 0 and "(Success)" in output, output
+    code, output = run("storescu", "-v", "-aec", AE, *peer(dimse_server), str(other_study))
+    assert "(Success)" not in output, output
+    assert "Received Store Response (Error: DataSetDoesNotMatchSOPClass)" in output, output
+    found = qido(session, dimse_server, "/instances", SeriesInstanceUID=ds.SeriesInstanceUID)
+    assert [first_value(i, "0020000D") for i in found] == [ds.StudyInstanceUID]
 
 
 def test_many_parallel_storescu_associations(dimse_server, session, tmp_path):

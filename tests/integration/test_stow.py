@@ -293,6 +293,24 @@ def test_stow_replaces_a_resent_instance(server, client):
     assert r.json()[0]["00100010"]["Value"][0]["Alphabetic"] == "Changed^Name"
 
 
+def test_stow_refuses_an_instance_that_would_refile_a_stored_series_or_study(server, client):
+    ds, data = make_instance(seed=6, patient_id="PID-REFILE")
+    assert stow(client, server, [data]).status_code == 200
+    # The stored series, said to be in another study; the stored study, said to be another
+    # patient's. Taking either would move the stored images with it.
+    _, other_study = make_instance(series_uid=ds.SeriesInstanceUID, patient_id="PID-REFILE")
+    _, other_patient = make_instance(study_uid=ds.StudyInstanceUID, patient_id="PID-OTHER")
+    r = stow(client, server, [other_study, other_patient])
+    assert r.status_code == 409, r.text
+    reasons = [first_value(i, FAILURE_REASON) for i in items(r.json(), FAILED_SOP_SEQUENCE)]
+    assert reasons == [0xC409, 0xC409]
+    assert f"Series Instance UID {ds.SeriesInstanceUID} is stored under" in r.headers["Warning"]
+    assert "PID-REFILE" not in r.headers["Warning"]
+    r = client.get(server.pacs + "/studies", params={"StudyInstanceUID": ds.StudyInstanceUID})
+    assert r.json()[0]["00100020"]["Value"] == ["PID-REFILE"]
+    assert len(query_instances(client, server, ds.StudyInstanceUID)) == 1
+
+
 def test_keep_policy_acknowledges_a_resent_instance_without_storing_it():
     keeper = TesseraServer(extra_env={"TESSERA_ARCHIVE_DUPLICATES": "keep"}).init().start()
     try:

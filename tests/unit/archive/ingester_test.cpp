@@ -244,6 +244,95 @@ TEST_F(IngesterTest, StoreAllDecidesEachFileOnItsOwn) {
   EXPECT_TRUE(IncomingLeft().empty());
 }
 
+// A series or study keeps its parent: one mislabelled instance must not move a
+// stored series to another study, or a stored study to another patient.
+TEST_F(IngesterTest, InstanceThatWouldRefileAStoredSeriesOrStudyIsRefused) {
+  ASSERT_TRUE(StoreInstance(*archive_, TestInstance{}));
+  archive_->Settle();  // the check below reads the index, not the merger's queue
+
+  TestInstance other_study;
+  other_study.study_uid = "1.2.3.2";
+  other_study.sop_uid = "1.2.3.2.1.1";  // series 1.2.3.1.1, stored under 1.2.3.1
+  auto stored = StoreInstance(*archive_, other_study);
+  ASSERT_FALSE(stored);
+  EXPECT_EQ(stored.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(stored.error().message,
+            "Series Instance UID 1.2.3.1.1 is stored under Study Instance UID 1.2.3.1, not "
+            "1.2.3.2");
+
+  TestInstance other_patient;
+  other_patient.series_uid = "1.2.3.1.2";
+  other_patient.sop_uid = "1.2.3.1.2.1";
+  other_patient.patient_id = "P2";
+  TestInstance other_issuer = other_patient;
+  other_issuer.patient_id = "P1";
+  other_issuer.issuer = "ELSEWHERE";
+  for (const TestInstance& instance : {other_patient, other_issuer}) {
+    stored = StoreInstance(*archive_, instance);
+    ASSERT_FALSE(stored);
+    EXPECT_EQ(stored.error().code, ErrorCode::kConflict);
+    EXPECT_EQ(stored.error().message,
+              "Study Instance UID 1.2.3.1 is stored under another Patient ID (or issuer)");
+  }
+
+  // Nothing moved, nothing was added.
+  auto studies = archive_->Find(testing::AtLevel(QueryLevel::kStudy));
+  ASSERT_TRUE(studies);
+  ASSERT_EQ(studies->matches.size(), 1u);
+  EXPECT_EQ(TextOf(studies->matches[0], "0020000D"), "1.2.3.1");
+  EXPECT_EQ(TextOf(studies->matches[0], "00100020"), "P1");
+  EXPECT_EQ(IntOf(studies->matches[0], "00201208"), 1);
+  EXPECT_EQ(FilesUnder(blobs()).size(), 1u);
+  EXPECT_TRUE(IncomingLeft().empty());
+
+  // The same series and study, consistently labelled, are welcome.
+  TestInstance more;
+  more.sop_uid = "1.2.3.1.1.2";
+  EXPECT_TRUE(StoreInstance(*archive_, more));
+}
+
+// The index rows come after the acknowledgement, so the check must also see
+// the instances of its own batch and of the merger's queue.
+TEST_F(IngesterTest, RefilingIsRefusedBeforeTheIndexHasTheRows) {
+  TempDir scratch;
+  const auto receive = [&](const TestInstance& instance) {
+    const auto path = scratch.path() / instance.sop_uid;
+    testing::WriteInstance(path, instance);
+    return Receive(*archive_, path);
+  };
+  // The merger stops before its first transaction: nothing reaches the index.
+  ArchiveHooks hooks;
+  hooks.crash = [](IngestStep step) { return step == IngestStep::kMerging; };
+  archive_.reset();
+  auto opened = ArchiveImpl::Open(options_, hooks);
+  ASSERT_TRUE(opened) << opened.error().message;
+  archive_ = std::move(*opened);
+
+  TestInstance first;
+  TestInstance same_batch;  // the first's series, under another study
+  same_batch.study_uid = "1.2.3.2";
+  same_batch.sop_uid = "1.2.3.2.1.1";
+  std::vector<IncomingFile> files;
+  files.push_back(receive(first));
+  files.push_back(receive(same_batch));
+  auto attempts = archive_->TryStoreAll(files, "");
+  ASSERT_EQ(attempts.size(), 2u);
+  ASSERT_TRUE(attempts[0].result) << attempts[0].result.error().message;
+  ASSERT_FALSE(attempts[1].result);
+  EXPECT_EQ(attempts[1].result.error().code, ErrorCode::kConflict);
+
+  TestInstance queued;  // first's study, under another patient
+  queued.series_uid = "1.2.3.1.2";
+  queued.sop_uid = "1.2.3.1.2.1";
+  queued.patient_id = "P2";
+  auto stored = archive_->Store(receive(queued), "");
+  ASSERT_FALSE(stored);
+  EXPECT_EQ(stored.error().code, ErrorCode::kConflict);
+  TestInstance consistent;
+  consistent.sop_uid = "1.2.3.1.1.2";
+  EXPECT_TRUE(archive_->Store(receive(consistent), ""));
+}
+
 TEST_F(IngesterTest, KeepPolicyAcknowledgesDuplicatesWithoutStoringThem) {
   options_.duplicates = DuplicatePolicy::kKeep;
   Reopen();

@@ -1,0 +1,58 @@
+#include "archive/parentage.h"
+
+#include <utility>
+
+namespace tessera::archive {
+
+Status CheckParents(const InstanceRecord& record, const KnownParents& known) {
+  if (known.study_of_series && *known.study_of_series != record.study_uid) {
+    return Fail(ErrorCode::kConflict, "Series Instance UID " + record.series_uid +
+                                          " is stored under Study Instance UID " +
+                                          *known.study_of_series + ", not " + record.study_uid);
+  }
+  // The patient's ID is not quoted: the caller may not be allowed to see it.
+  if (known.patient_of_study && *known.patient_of_study != record.patient_key) {
+    return Fail(ErrorCode::kConflict, "Study Instance UID " + record.study_uid +
+                                          " is stored under another Patient ID (or issuer)");
+  }
+  return Ok();
+}
+
+void InFlightParents::Add(const InstanceRecord& record) {
+  ++instances_[record.sop_instance_uid];
+  // Checked before they were added, so an existing entry names the same parent.
+  Parent& series = series_[record.series_uid];
+  if (series.count++ == 0) series.uid = record.study_uid;
+  Parent& study = studies_[record.study_uid];
+  if (study.count++ == 0) study.uid = record.patient_key;
+}
+
+void InFlightParents::Remove(const InstanceRecord& record) {
+  if (const auto it = instances_.find(record.sop_instance_uid);
+      it != instances_.end() && --it->second == 0) {
+    instances_.erase(it);
+  }
+  for (const auto& [parents, uid] :
+       {std::pair{&series_, &record.series_uid}, std::pair{&studies_, &record.study_uid}}) {
+    if (const auto it = parents->find(*uid); it != parents->end() && --it->second.count == 0) {
+      parents->erase(it);
+    }
+  }
+}
+
+bool InFlightParents::Fill(const InstanceRecord& record, KnownParents& known) const {
+  if (!known.instance_stored) known.instance_stored = instances_.contains(record.sop_instance_uid);
+  if (!known.study_of_series) {
+    if (const auto it = series_.find(record.series_uid); it != series_.end()) {
+      known.study_of_series = it->second.uid;
+    }
+  }
+  if (!known.patient_of_study) {
+    if (const auto it = studies_.find(record.study_uid); it != studies_.end()) {
+      known.patient_of_study = it->second.uid;
+    }
+  }
+  return known.instance_stored && known.study_of_series && known.patient_of_study;
+}
+
+}  // namespace tessera::archive

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "archive/instance_record.h"
+#include "base/result.h"
+
+namespace tessera::archive {
+
+// What the archive already holds for a received instance's UIDs: whether the
+// instance is stored, the study its series is filed under and the patient
+// (InstanceRecord::patient_key) its study is filed under. Filled in stages —
+// the ingester's batch, the merger's queue, the index — each setting only what
+// the stages before it did not find; after the last stage, an unset field means
+// the archive does not know that UID.
+struct KnownParents {
+  bool instance_stored = false;
+  std::optional<std::string> study_of_series;
+  std::optional<std::string> patient_of_study;
+};
+
+// Refuses an instance that would refile stored data: a series already filed
+// under another study, or a study already filed under another patient. Taking
+// such an instance would move every image of that series or study with it —
+// one mislabelled image would put another patient's study under its name. A
+// real refiling is a delete and a new send. Errors: kConflict.
+Status CheckParents(const InstanceRecord& record, const KnownParents& known);
+
+// The UIDs of instances accepted and not yet in the index, with their parents,
+// so that the check sees them before their rows exist. Not thread-safe.
+class InFlightParents {
+ public:
+  void Add(const InstanceRecord& record);
+  // REQUIRES: `record` was added (and not removed since).
+  void Remove(const InstanceRecord& record);
+
+  // Sets the fields of `known` that are unset and that the instances in flight
+  // answer. Returns true when every field is settled (nothing left to look up).
+  bool Fill(const InstanceRecord& record, KnownParents& known) const;
+
+ private:
+  struct Parent {
+    std::string uid;  // a study's UID, or a patient key
+    std::size_t count = 0;
+  };
+
+  std::unordered_map<std::string, std::size_t> instances_;  // SOP Instance UID -> count
+  std::unordered_map<std::string, Parent> series_;          // series UID -> its study
+  std::unordered_map<std::string, Parent> studies_;         // study UID -> its patient
+};
+
+}  // namespace tessera::archive
