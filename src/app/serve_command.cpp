@@ -1,14 +1,15 @@
 #include "app/serve_command.h"
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 
 #include <malloc.h>
-
 #include <spdlog/spdlog.h>
 
 #include "app/data_folder.h"
 #include "app/explorer_routes.h"
+#include "app/open_files.h"
 #include "app/viewer_routes.h"
 #include "app/wiring.h"
 #include "archive/archive.h"
@@ -72,6 +73,7 @@ int RunServe(const CommonFlags& flags) {
   dicom::ConfigureDcmtkLogging(config.log_level == "debug" || config.log_level == "trace");
   // Peers that hang up mid-write must cost a connection, not the process.
   std::signal(SIGPIPE, SIG_IGN);
+  const std::size_t open_files = RaiseOpenFileLimit();
   // Fixed malloc thresholds: glibc otherwise raises them after each large free,
   // and the memory of one large answer (a QIDO of every study) stays with the
   // process long after it was sent.
@@ -115,7 +117,18 @@ int RunServe(const CommonFlags& flags) {
                  config.dicom.tls ? " (TLS)" : "");
   }
 
-  http::Server server(ServerOptionsFrom(config), router, (*auth)->guard());
+  http::ServerOptions server_options = ServerOptionsFrom(config);
+  // Half the descriptors at most: stored files, blobs being read, database
+  // readers and DICOM associations need the rest.
+  const std::size_t connection_room = std::max<std::size_t>(1, open_files / 2);
+  if (server_options.max_connections > connection_room) {
+    spdlog::warn("http.max_connections lowered from {} to {}: the open-file limit is {}",
+                 server_options.max_connections, connection_room, open_files);
+    server_options.max_connections = connection_room;
+    server_options.max_connections_per_address =
+        std::min(server_options.max_connections_per_address, connection_room);
+  }
+  http::Server server(std::move(server_options), router, (*auth)->guard());
   if (auto status = server.Start(); !status) return Failed("HTTP server", status.error());
   spdlog::info("{} listening on {} (explorer: {}/explorer.html, DICOMweb: {}){}",
                config.http.tls ? "HTTPS" : "HTTP", config.http.listen, config.AppPath(),

@@ -52,6 +52,8 @@ http::ServerOptions ServerOptionsFrom(const config::Config& config) {
   options.max_header_bytes = std::size_t{config.http.max_header_kib} << 10;
   options.idle_timeout = std::chrono::seconds(config.http.idle_timeout_seconds);
   options.request_timeout = std::chrono::seconds(config.http.request_timeout_seconds);
+  options.max_connections = config.http.max_connections;
+  options.max_connections_per_address = config.http.max_connections_per_address;
   options.io_threads = config.http.io_threads != 0 ? config.http.io_threads : Cores();
   options.cors.allowed_origins = config.http.allowed_origins;
   return options;

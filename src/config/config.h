@@ -24,6 +24,8 @@ struct HttpConfig {
   std::uint32_t max_header_kib = 64;
   std::uint32_t idle_timeout_seconds = 60;
   std::uint32_t request_timeout_seconds = 300;
+  std::uint32_t max_connections = 4096;
+  std::uint32_t max_connections_per_address = 256;
   std::uint32_t io_threads = 0;        // 0: one per core
   std::uint32_t blocking_threads = 0;  // 0: four per core
   std::vector<std::string> allowed_origins = {"https://*.zhiva.ai", "http://localhost:*",

@@ -37,7 +37,8 @@ struct Field {
 
 const std::vector<Field>& Fields() {
   static const std::vector<Field> fields = {
-      TESSERA_FIELD("data_dir", "Folder holding the index, the stored files, keys and certificates.",
+      TESSERA_FIELD("data_dir",
+                    "Folder holding the index, the stored files, keys and certificates.",
                     std::filesystem::path, data_dir),
       TESSERA_FIELD("log_level", "trace, debug, info, warn or error.", std::string, log_level),
 
@@ -65,6 +66,13 @@ const std::vector<Field>& Fields() {
       TESSERA_FIELD("http.request_timeout_seconds",
                     "Longest wait for the next piece of a request's body or of a response.",
                     std::uint32_t, http.request_timeout_seconds),
+      TESSERA_FIELD("http.max_connections",
+                    "Connections held at once; more are closed as they arrive (also capped by "
+                    "half the process's open-file limit).",
+                    std::uint32_t, http.max_connections),
+      TESSERA_FIELD("http.max_connections_per_address",
+                    "Connections held at once from one client address (an IPv6 /64).",
+                    std::uint32_t, http.max_connections_per_address),
       TESSERA_FIELD("http.io_threads", "Network threads; 0: one per core.", std::uint32_t,
                     http.io_threads),
       TESSERA_FIELD("http.blocking_threads",
@@ -82,8 +90,7 @@ const std::vector<Field>& Fields() {
       TESSERA_FIELD("paths.app", "Explorer pages inside the prefix.", std::string, paths.app),
       TESSERA_FIELD("paths.wado_uri", "WADO-URI endpoint inside the prefix.", std::string,
                     paths.wado_uri),
-      TESSERA_FIELD("paths.auth", "URL prefix of the auth API and pages.", std::string,
-                    paths.auth),
+      TESSERA_FIELD("paths.auth", "URL prefix of the auth API and pages.", std::string, paths.auth),
 
       TESSERA_FIELD("archive.duplicates",
                     "An instance re-sent with a stored SOP Instance UID: replace or keep.",
@@ -409,6 +416,12 @@ Status Validate(const Config& config) {
   if (http.idle_timeout_seconds == 0) return KeyError("http.idle_timeout_seconds", "must be > 0");
   if (http.request_timeout_seconds == 0) {
     return KeyError("http.request_timeout_seconds", "must be > 0");
+  }
+  if (http.max_connections == 0) return KeyError("http.max_connections", "must be > 0");
+  if (http.max_connections_per_address == 0 ||
+      http.max_connections_per_address > http.max_connections) {
+    return KeyError("http.max_connections_per_address",
+                    "must be between 1 and http.max_connections");
   }
   if (!http.public_url.empty() && !http.public_url.starts_with("http://") &&
       !http.public_url.starts_with("https://")) {

@@ -18,6 +18,7 @@
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
+#include "http/connection_limiter.h"
 #include "http/session.h"
 
 namespace tessera::http {
@@ -30,6 +31,8 @@ using tcp = net::ip::tcp;
 constexpr auto kShutdownGrace = std::chrono::seconds(30);
 // After a failed accept (e.g. out of file descriptors), wait before retrying.
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+// Connections refused over the limits are logged at most this often.
+constexpr auto kRefusalLogInterval = std::chrono::seconds(10);
 // TLS 1.2 suites: forward-secret AEAD only (TLS 1.3 suites are OpenSSL's defaults).
 constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
@@ -47,6 +50,16 @@ void LogSessionEnd(std::exception_ptr error) {
   }
 }
 
+// One admitted connection: `ticket` keeps its place in the limits until it ends.
+Awaitable<void> ServeAdmitted(tcp::socket socket, [[maybe_unused]] ConnectionLimiter::Ticket ticket,
+                              net::ssl::context* tls, SessionEnv& env) {
+  if (tls != nullptr) {
+    co_await ServeTlsConnection(std::move(socket), *tls, env);
+  } else {
+    co_await ServePlainConnection(std::move(socket), env);
+  }
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -54,6 +67,8 @@ struct Server::Impl {
       : options(std::move(server_options)),
         cors(options.cors),
         env{options, router, guard, cors, tracker},
+        limiter(std::max<std::size_t>(1, options.max_connections),
+                std::max<std::size_t>(1, options.max_connections_per_address)),
         io(static_cast<int>(std::max<std::size_t>(1, options.io_threads))) {}
 
   ~Impl() { tracker.ForgetDrainedCallback(); }
@@ -61,6 +76,8 @@ struct Server::Impl {
   Status LoadCertificate();
   Status Listen();
   Awaitable<void> Accept();
+  // Closes a connection over the limits; logs at most one line per interval.
+  void Refuse(tcp::socket& socket);
   // Runs on `strand`.
   void BeginShutdown();
 
@@ -70,6 +87,7 @@ struct Server::Impl {
   SessionTracker tracker;
   std::optional<net::ssl::context> tls;
   SessionEnv env;
+  ConnectionLimiter limiter;
   net::io_context io;
   // Serialises the acceptor, the signal set and the shutdown timer.
   net::strand<net::io_context::executor_type> strand{io.get_executor()};
@@ -78,6 +96,8 @@ struct Server::Impl {
   net::steady_timer shutdown_timer{strand};
   bool shutting_down = false;
   bool started = false;
+  std::size_t refused = 0;  // since the last log line about it
+  std::chrono::steady_clock::time_point refusal_logged;
   std::uint16_t bound_port = 0;  // set by Start(), read by any thread
 };
 
@@ -146,13 +166,32 @@ Awaitable<void> Server::Impl::Accept() {
       co_await backoff.async_wait(net::redirect_error(net::use_awaitable, ec));
       continue;
     }
-    auto executor = socket.get_executor();
-    if (tls) {
-      net::co_spawn(executor, ServeTlsConnection(std::move(socket), *tls, env), LogSessionEnd);
+    const tcp::endpoint client = socket.remote_endpoint(ec);
+    auto ticket = ec ? std::nullopt : limiter.TryAdmit(client.address());
+    if (!ticket) {
+      Refuse(socket);
       continue;
     }
-    net::co_spawn(executor, ServePlainConnection(std::move(socket), env), LogSessionEnd);
+    auto executor = socket.get_executor();
+    net::co_spawn(executor,
+                  ServeAdmitted(std::move(socket), std::move(*ticket), tls ? &*tls : nullptr, env),
+                  LogSessionEnd);
   }
+}
+
+void Server::Impl::Refuse(tcp::socket& socket) {
+  // Closed at once, unread: answering would cost what the limits protect.
+  beast::error_code ignored;
+  socket.close(ignored);
+  ++refused;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - refusal_logged < kRefusalLogInterval) return;
+  spdlog::warn(
+      "refused {} connection(s): the limit of {} in all or {} per client address was "
+      "reached (http.max_connections, http.max_connections_per_address)",
+      refused, options.max_connections, options.max_connections_per_address);
+  refused = 0;
+  refusal_logged = now;
 }
 
 void Server::Impl::BeginShutdown() {

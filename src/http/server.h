@@ -26,6 +26,9 @@ struct ServerOptions {
   // handshake, which has as long; or the next on a keep-alive connection).
   std::chrono::seconds idle_timeout{60};
   std::chrono::seconds request_timeout{300};  // each body read or write
+  // Connections beyond these are closed as they arrive; IPv6 clients count per /64.
+  std::size_t max_connections = 4096;
+  std::size_t max_connections_per_address = 256;
   std::size_t io_threads = 2;
   CorsOptions cors;
 };

@@ -121,6 +121,8 @@ TEST_F(LoaderTest, ValidationNamesTheKey) {
       {"TESSERA_DICOM_UNKNOWN_CALLERS_ALLOW", "echo,delete"},
       {"TESSERA_HTTP_ALLOWED_ORIGINS", "evil.com"},
       {"TESSERA_HTTP_MAX_UPLOAD_MIB", "0"},
+      {"TESSERA_HTTP_MAX_CONNECTIONS", "0"},
+      {"TESSERA_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "5000"},
   };
   for (const auto& [name, value] : cases) {
     env_.clear();

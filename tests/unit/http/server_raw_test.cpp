@@ -1,7 +1,9 @@
 // Server behaviour that needs exact control of the bytes on the wire.
 
+#include <chrono>
 #include <memory>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
@@ -244,6 +246,35 @@ TEST_F(ServerRawTest, ClosesNewConnectionsThatSendNothing) {
   auto server = Start(options);
   RawConnection connection(server->port());
   EXPECT_TRUE(connection.ReadUntilClose());  // closed by the server, not our 20 s timeout
+}
+
+TEST_F(ServerRawTest, ClosesConnectionsOverTheLimitAndAdmitsAgainOnceOneEnds) {
+  ServerOptions options = Default();
+  options.max_connections_per_address = 2;
+  auto server = Start(options);
+  const auto served = [](RawConnection& connection) {
+    connection.Send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    return connection.ReadResponse().ends_with("hello");
+  };
+  auto first = std::make_unique<RawConnection>(server->port());
+  RawConnection second(server->port());
+  ASSERT_TRUE(served(*first));
+  ASSERT_TRUE(served(second));
+
+  RawConnection third(server->port());
+  std::string rest;
+  EXPECT_TRUE(third.ReadUntilClose(&rest));  // closed at once, not after our 20 s timeout
+  EXPECT_EQ(rest, "");
+
+  first.reset();  // its place comes back once the server has seen it close
+  bool admitted = false;
+  for (int attempt = 0; attempt < 100 && !admitted; ++attempt) {
+    RawConnection next(server->port());
+    admitted = served(next);
+    if (!admitted) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(admitted);
+  EXPECT_TRUE(served(second));  // the held ones were never disturbed
 }
 
 TEST_F(ServerRawTest, StopClosesIdleKeepAliveConnections) {
