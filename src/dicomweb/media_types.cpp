@@ -68,8 +68,9 @@ Error NotAcceptable(std::string message) {
 std::vector<http::MediaRange> AcceptedRanges(const http::Request& request) {
   const auto query_accept = request.query().Get("accept");
   auto ranges = http::ParseAccept(query_accept ? *query_accept : request.header("Accept"));
+  if (ranges.empty()) return http::ParseAccept("*/*");
+  // q=0 refuses; a header that refuses everything it names accepts nothing.
   std::erase_if(ranges, [](const http::MediaRange& r) { return r.quality <= 0.0; });
-  if (ranges.empty()) ranges = http::ParseAccept("*/*");
   return ranges;
 }
 

@@ -19,7 +19,8 @@ namespace tessera::dicomweb {
 inline constexpr std::string_view kExplicitVrLittleEndian = "1.2.840.10008.1.2.1";
 
 // The media ranges the client accepts, most preferred first (from the `accept`
-// query parameter or the Accept header; "*/*" when neither says anything).
+// query parameter or the Accept header; "*/*" when neither says anything; none
+// when every range it names has q=0).
 std::vector<http::MediaRange> AcceptedRanges(const http::Request& request);
 
 // True when the client accepts application/dicom+json (or application/json).

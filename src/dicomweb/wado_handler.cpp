@@ -275,8 +275,13 @@ http::Awaitable<http::Response> WadoHandler::RetrieveBulkData(http::Request& req
   }
   if (!bytes) co_return http::ErrorResponse(bytes.error());
 
+  const auto ranges = AcceptedRanges(request);
+  if (ranges.empty()) {
+    co_return http::ErrorResponse(
+        Fail(ErrorCode::kNotAcceptable, "acceptable: multipart/related, application/octet-stream"));
+  }
   const bool multipart = [&] {
-    for (const auto& range : AcceptedRanges(request)) {
+    for (const auto& range : ranges) {
       if (range.media_type.Is("application", "octet-stream")) return false;
       if (range.media_type.Is("multipart", "related") || range.media_type.type == "*") return true;
     }

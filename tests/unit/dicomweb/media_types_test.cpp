@@ -42,6 +42,15 @@ TEST_F(MediaTypesTest, NoAcceptMeansMultipartDicomInExplicitLittleEndianOrAsStor
   EXPECT_EQ(rep->syntax.Choose(kJpeg2000, Never), kJpeg2000);
 }
 
+TEST_F(MediaTypesTest, AHeaderThatRefusesEverythingItNamesIsNotAcceptable) {
+  EXPECT_TRUE(AcceptedRanges(Make("application/dicom+json;q=0")).empty());
+  EXPECT_FALSE(AcceptsDicomJson(Make("application/dicom+json;q=0")));
+  EXPECT_FALSE(NegotiateInstances(Make("multipart/related;q=0"), false));
+  EXPECT_FALSE(NegotiateRendered(Make("image/jpeg;q=0")));
+  // A header with nothing usable in it says nothing: anything goes.
+  EXPECT_TRUE(AcceptsDicomJson(Make(",")));
+}
+
 TEST_F(MediaTypesTest, TransferSyntaxStarSendsAsStored) {
   for (const auto* accept :
        {"multipart/related; type=\"application/dicom\"; transfer-syntax=*",
