@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/file_io.h"
 #include "base/strings.h"
 #include "base/unique_fd.h"
 #include "dicom/attribute_dictionary.h"
@@ -46,18 +47,12 @@ Result<FileHead> ReadHead(const std::filesystem::path& path) {
                 "cannot stat DICOM file: " + std::generic_category().message(errno));
   }
   std::array<char, kPreambleLength + kMagic.size()> head{};
-  std::size_t filled = 0;
-  while (filled < head.size()) {
-    const ssize_t n =
-        ::pread(fd.get(), head.data() + filled, head.size() - filled, static_cast<off_t>(filled));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Fail(ErrorCode::kIo, "cannot read DICOM file");
-    if (n == 0) break;
-    filled += static_cast<std::size_t>(n);
-  }
-  return FileHead{static_cast<std::uintmax_t>(file_stat.st_size),
-                  filled == head.size() && std::memcmp(head.data() + kPreambleLength, kMagic.data(),
-                                                       kMagic.size()) == 0};
+  const ssize_t filled = ReadFullyAt(fd.get(), head, 0);
+  if (filled < 0) return Fail(ErrorCode::kIo, "cannot read DICOM file");
+  return FileHead{
+      static_cast<std::uintmax_t>(file_stat.st_size),
+      static_cast<std::size_t>(filled) == head.size() &&
+          std::memcmp(head.data() + kPreambleLength, kMagic.data(), kMagic.size()) == 0};
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/file_io.h"
 #include "base/unique_fd.h"
 #include "dicom/codecs.h"
 #include "dicom/transcoder.h"
@@ -61,13 +62,8 @@ struct DataSetSource {
       std::memcpy(buffer.data(), transcoded.data() + offset + position, buffer.size());
       return Ok();
     }
-    std::size_t done = 0;
-    while (done < buffer.size()) {
-      const ssize_t got = ::pread(fd.get(), buffer.data() + done, buffer.size() - done,
-                                  static_cast<off_t>(offset + position + done));
-      if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) return Fail(ErrorCode::kIo, "the stored file ended early or failed to read");
-      done += static_cast<std::size_t>(got);
+    if (ReadFullyAt(fd.get(), buffer, offset + position) != static_cast<ssize_t>(buffer.size())) {
+      return Fail(ErrorCode::kIo, "the stored file ended early or failed to read");
     }
     return Ok();
   }
@@ -104,13 +100,8 @@ Result<DataSetSource> OpenStored(const std::filesystem::path& path,
   if (::fstat(source.fd.get(), &info) != 0) return FileError("stat", path);
   const auto size = static_cast<std::uint64_t>(info.st_size);
   std::vector<char> head(static_cast<std::size_t>(std::min<std::uint64_t>(size, kHeadBytes)));
-  std::size_t done = 0;
-  while (done < head.size()) {
-    const ssize_t got =
-        ::pread(source.fd.get(), head.data() + done, head.size() - done, static_cast<off_t>(done));
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return FileError("read", path);
-    done += static_cast<std::size_t>(got);
+  if (ReadFullyAt(source.fd.get(), head, 0) != static_cast<ssize_t>(head.size())) {
+    return FileError("read", path);
   }
   auto offset = OffsetIn(head, size);
   if (!offset) return std::move(offset).error();
