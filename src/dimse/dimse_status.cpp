@@ -21,7 +21,7 @@ std::uint16_t StoreStatus(ErrorCode code) {
     case ErrorCode::kExpired:
       return status::kNotAuthorized;
     case ErrorCode::kConflict:
-      return status::kIdentifierDoesNotMatchSopClass;
+      return status::kFiledElsewhere;
     default:
       return status::kProcessingFailure;
   }

@@ -21,6 +21,9 @@ inline constexpr std::uint16_t kOutOfResourcesSubOperations = 0xA702;
 inline constexpr std::uint16_t kMoveDestinationUnknown = 0xA801;
 inline constexpr std::uint16_t kIdentifierDoesNotMatchSopClass = 0xA900;
 inline constexpr std::uint16_t kCannotUnderstand = 0xC000;  // C-STORE
+// C-STORE: a UID already filed elsewhere (a series under another study, a study
+// under another patient); dcm4chee's code for it, also STOW's FailureReason.
+inline constexpr std::uint16_t kFiledElsewhere = 0xC409;
 inline constexpr std::uint16_t kUnableToProcess = 0xC000;   // C-FIND, C-MOVE, C-GET
 }  // namespace status
 

@@ -16,6 +16,7 @@ TEST(DimseStatusTest, MapsStoreErrorsToTheirStatus) {
   EXPECT_EQ(ToDimseStatus(Service::kStore, ErrorCode::kInvalidArgument), 0xC000);
   EXPECT_EQ(ToDimseStatus(Service::kStore, ErrorCode::kIo), 0xA700);
   EXPECT_EQ(ToDimseStatus(Service::kStore, ErrorCode::kPermissionDenied), 0x0124);
+  EXPECT_EQ(ToDimseStatus(Service::kStore, ErrorCode::kConflict), 0xC409);
   EXPECT_EQ(ToDimseStatus(Service::kStore, ErrorCode::kInternal), 0x0110);
 }
 
