@@ -148,13 +148,8 @@ std::optional<Ingester::Candidate> Ingester::Prepare(IncomingFile file,
     KnownParents known;
     const auto status = merger_.FillParents(candidate.pending.record, known);
     if (status && known.instance_stored) {
-      auto parents = CheckParents(candidate.pending.record, known);
-      if (parents) {
-        attempt.result = StoredInstance{StoreOutcome::kKept, info->study_uid, info->series_uid,
-                                        info->sop_instance_uid, info->sop_class_uid};
-      } else {
-        attempt.result = std::move(parents).error();
-      }
+      attempt.result = StoredInstance{StoreOutcome::kKept, info->study_uid, info->series_uid,
+                                      info->sop_instance_uid, info->sop_class_uid};
       return std::nullopt;
     }
   }
@@ -230,17 +225,22 @@ void Ingester::LeadBatch(std::unique_lock<std::mutex>& lock) {
 
 void Ingester::DecideOutcomes(std::span<Pending* const> batch) {
   // Only the leader adds to the merger, so what it answers holds until Add.
+  // A member counts as in flight from here, before its acceptance: should that
+  // fail (a rename's I/O error), a later member refused because of it was
+  // refused for nothing — rare, and a refusal is the safe side.
   InFlightParents in_batch;
   for (Pending* p : batch) {
     if (!p->status) continue;
     KnownParents known;
     if (!in_batch.Fill(p->record, known)) p->status = merger_.FillParents(p->record, known);
-    if (p->status) p->status = CheckParents(p->record, known);
     if (!p->status) continue;
+    // Kept out, it writes nothing and moves nothing, whatever it says.
     if (known.instance_stored && duplicates_ == DuplicatePolicy::kKeep) {
       p->outcome = StoreOutcome::kKept;
       continue;
     }
+    p->status = CheckParents(p->record, known);
+    if (!p->status) continue;
     p->outcome = known.instance_stored ? StoreOutcome::kReplaced : StoreOutcome::kStored;
     in_batch.Add(p->record);
   }

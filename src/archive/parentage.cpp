@@ -6,14 +6,18 @@ namespace tessera::archive {
 
 Status CheckParents(const InstanceRecord& record, const KnownParents& known) {
   if (known.study_of_series && *known.study_of_series != record.study_uid) {
-    return Fail(ErrorCode::kConflict, "Series Instance UID " + record.series_uid +
-                                          " is stored under Study Instance UID " +
-                                          *known.study_of_series + ", not " + record.study_uid);
+    return Fail(ErrorCode::kConflict,
+                "series already stored under another study: Series "
+                "Instance UID " +
+                    record.series_uid + " is in study " + *known.study_of_series + ", not " +
+                    record.study_uid);
   }
-  // The patient's ID is not quoted: the caller may not be allowed to see it.
+  // The reasons come first: a C-STORE Error Comment keeps 64 characters. The
+  // stored patient's ID is not quoted: the caller may not be allowed to see it.
   if (known.patient_of_study && *known.patient_of_study != record.patient_key) {
-    return Fail(ErrorCode::kConflict, "Study Instance UID " + record.study_uid +
-                                          " is stored under another Patient ID (or issuer)");
+    return Fail(ErrorCode::kConflict,
+                "study already stored under another patient: Study Instance UID " +
+                    record.study_uid + " has another Patient ID (or issuer)");
   }
   return Ok();
 }

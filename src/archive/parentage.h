@@ -26,7 +26,8 @@ struct KnownParents {
 // under another study, or a study already filed under another patient. Taking
 // such an instance would move every image of that series or study with it —
 // one mislabelled image would put another patient's study under its name. A
-// real refiling is a delete and a new send. Errors: kConflict.
+// real refiling is a delete and a new send. (An instance kept out as a
+// duplicate is not checked: it writes nothing.) Errors: kConflict.
 Status CheckParents(const InstanceRecord& record, const KnownParents& known);
 
 // The UIDs of instances accepted and not yet in the index, with their parents,

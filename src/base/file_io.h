@@ -7,6 +7,7 @@
 
 namespace tessera {
 
+// POSIX-level, so errno rather than Result: callers word their own errors.
 // Reads into `buffer` from byte `offset` of `fd` until the buffer is full or the
 // file ends, going on after interrupted and short reads. Returns the number of
 // bytes read (less than buffer.size() only at the end of the file), or -1 with

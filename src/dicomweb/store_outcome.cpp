@@ -18,7 +18,7 @@ std::uint16_t FailureReason(ErrorCode code) {
     case ErrorCode::kInvalidArgument:
       return 0xC000;  // Error: cannot understand
     case ErrorCode::kConflict:
-      return 0xC409;  // Study Instance UID mismatch (as dcm4chee)
+      return 0xC409;  // a UID filed elsewhere: not the URL's study, or refiling (as dcm4chee)
     case ErrorCode::kUnsupported:
       return 0x0122;  // SOP class not supported
     case ErrorCode::kPermissionDenied:

@@ -259,6 +259,11 @@ http::Awaitable<http::Response> WadoHandler::RetrieveMetadata(http::Request& req
 http::Awaitable<http::Response> WadoHandler::RetrieveBulkData(http::Request& request) {
   auto uids = ReadPathUids(request);
   if (!uids) co_return http::ErrorResponse(uids.error());
+  const auto ranges = AcceptedRanges(request);
+  if (ranges.empty()) {
+    co_return http::ErrorResponse(
+        Fail(ErrorCode::kNotAcceptable, "acceptable: multipart/related, application/octet-stream"));
+  }
   const std::string tag_path(request.param("path"));
   auto refs =
       co_await context_.pool.Run([&] { return context_.archive.Instances(ScopeOf(*uids)); });
@@ -275,11 +280,6 @@ http::Awaitable<http::Response> WadoHandler::RetrieveBulkData(http::Request& req
   }
   if (!bytes) co_return http::ErrorResponse(bytes.error());
 
-  const auto ranges = AcceptedRanges(request);
-  if (ranges.empty()) {
-    co_return http::ErrorResponse(
-        Fail(ErrorCode::kNotAcceptable, "acceptable: multipart/related, application/octet-stream"));
-  }
   const bool multipart = [&] {
     for (const auto& range : ranges) {
       if (range.media_type.Is("application", "octet-stream")) return false;

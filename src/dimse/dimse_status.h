@@ -21,10 +21,10 @@ inline constexpr std::uint16_t kOutOfResourcesSubOperations = 0xA702;
 inline constexpr std::uint16_t kMoveDestinationUnknown = 0xA801;
 inline constexpr std::uint16_t kIdentifierDoesNotMatchSopClass = 0xA900;
 inline constexpr std::uint16_t kCannotUnderstand = 0xC000;  // C-STORE
+inline constexpr std::uint16_t kUnableToProcess = 0xC000;   // C-FIND, C-MOVE, C-GET
 // C-STORE: a UID already filed elsewhere (a series under another study, a study
 // under another patient); dcm4chee's code for it, also STOW's FailureReason.
 inline constexpr std::uint16_t kFiledElsewhere = 0xC409;
-inline constexpr std::uint16_t kUnableToProcess = 0xC000;   // C-FIND, C-MOVE, C-GET
 }  // namespace status
 
 enum class Service { kStore, kFind, kRetrieve };
@@ -32,7 +32,8 @@ enum class Service { kStore, kFind, kRetrieve };
 // The failure status a response of `service` carries for an error of `code`:
 // malformed data or identifiers are "cannot understand" (store) or "identifier
 // does not match SOP class" (queries); exhausted disk or capacity is "out of
-// resources"; everything else is a processing failure / unable to process.
+// resources"; a store that would refile a series or study (kConflict) is
+// kFiledElsewhere; everything else is a processing failure / unable to process.
 std::uint16_t ToDimseStatus(Service service, ErrorCode code);
 
 // The refusal of a query whose answer the archive cut at its maximum

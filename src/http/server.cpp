@@ -167,7 +167,11 @@ Awaitable<void> Server::Impl::Accept() {
       continue;
     }
     const tcp::endpoint client = socket.remote_endpoint(ec);
-    auto ticket = ec ? std::nullopt : limiter.TryAdmit(client.address());
+    if (ec) {  // the peer left already
+      socket.close(ec);
+      continue;
+    }
+    auto ticket = limiter.TryAdmit(client.address());
     if (!ticket) {
       Refuse(socket);
       continue;

@@ -304,7 +304,7 @@ def test_stow_refuses_an_instance_that_would_refile_a_stored_series_or_study(ser
     assert r.status_code == 409, r.text
     reasons = [first_value(i, FAILURE_REASON) for i in items(r.json(), FAILED_SOP_SEQUENCE)]
     assert reasons == [0xC409, 0xC409]
-    assert f"Series Instance UID {ds.SeriesInstanceUID} is stored under" in r.headers["Warning"]
+    assert f"another study: Series Instance UID {ds.SeriesInstanceUID}" in r.headers["Warning"]
     assert "PID-REFILE" not in r.headers["Warning"]
     r = client.get(server.pacs + "/studies", params={"StudyInstanceUID": ds.StudyInstanceUID})
     assert r.json()[0]["00100020"]["Value"] == ["PID-REFILE"]

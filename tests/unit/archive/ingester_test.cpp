@@ -257,8 +257,8 @@ TEST_F(IngesterTest, InstanceThatWouldRefileAStoredSeriesOrStudyIsRefused) {
   ASSERT_FALSE(stored);
   EXPECT_EQ(stored.error().code, ErrorCode::kConflict);
   EXPECT_EQ(stored.error().message,
-            "Series Instance UID 1.2.3.1.1 is stored under Study Instance UID 1.2.3.1, not "
-            "1.2.3.2");
+            "series already stored under another study: Series Instance UID 1.2.3.1.1 is in "
+            "study 1.2.3.1, not 1.2.3.2");
 
   TestInstance other_patient;
   other_patient.series_uid = "1.2.3.1.2";
@@ -272,7 +272,8 @@ TEST_F(IngesterTest, InstanceThatWouldRefileAStoredSeriesOrStudyIsRefused) {
     ASSERT_FALSE(stored);
     EXPECT_EQ(stored.error().code, ErrorCode::kConflict);
     EXPECT_EQ(stored.error().message,
-              "Study Instance UID 1.2.3.1 is stored under another Patient ID (or issuer)");
+              "study already stored under another patient: Study Instance UID 1.2.3.1 has "
+              "another Patient ID (or issuer)");
   }
 
   // Nothing moved, nothing was added.
@@ -331,6 +332,23 @@ TEST_F(IngesterTest, RefilingIsRefusedBeforeTheIndexHasTheRows) {
   TestInstance consistent;
   consistent.sop_uid = "1.2.3.1.1.2";
   EXPECT_TRUE(archive_->Store(receive(consistent), ""));
+}
+
+TEST_F(IngesterTest, KeepPolicyKeepsOutADuplicateWhateverParentsItClaims) {
+  options_.duplicates = DuplicatePolicy::kKeep;
+  Reopen();
+  ASSERT_TRUE(StoreInstance(*archive_, TestInstance{}));
+  TestInstance relabelled;  // the same instance, said to be another patient's
+  relabelled.patient_id = "P2";
+  for (int i = 0; i < 2; ++i) {  // through the early check, and past it (see Prepare)
+    auto stored = StoreInstance(*archive_, relabelled);
+    ASSERT_TRUE(stored) << stored.error().message;
+    EXPECT_EQ(stored->outcome, StoreOutcome::kKept);
+  }
+  auto study = archive_->Find(testing::AtLevel(QueryLevel::kStudy));
+  ASSERT_TRUE(study);
+  ASSERT_EQ(study->matches.size(), 1u);
+  EXPECT_EQ(TextOf(study->matches[0], "00100020"), "P1");
 }
 
 TEST_F(IngesterTest, KeepPolicyAcknowledgesDuplicatesWithoutStoringThem) {
