@@ -189,6 +189,8 @@ http::Awaitable<http::Response> WadoHandler::RetrieveInstances(http::Request& re
       planned.converted = std::move(*bytes);
     } else if (!planned.stored_acceptable) {
       co_return http::ErrorResponse(NotConvertible(planned, bytes.error()));
+    } else {
+      planned.syntax = planned.ref.transfer_syntax_uid;  // as stored: not converted twice
     }
     break;
   }
