@@ -4,16 +4,15 @@
 
 namespace tessera::archive {
 
+// The reasons come first: a C-STORE Error Comment keeps 64 characters. The
+// stored patient's ID is not quoted: the caller may not be allowed to see it.
 Status CheckParents(const InstanceRecord& record, const KnownParents& known) {
   if (known.study_of_series && *known.study_of_series != record.study_uid) {
     return Fail(ErrorCode::kConflict,
-                "series already stored under another study: Series "
-                "Instance UID " +
+                "series already stored under another study: Series Instance UID " +
                     record.series_uid + " is in study " + *known.study_of_series + ", not " +
                     record.study_uid);
   }
-  // The reasons come first: a C-STORE Error Comment keeps 64 characters. The
-  // stored patient's ID is not quoted: the caller may not be allowed to see it.
   if (known.patient_of_study && *known.patient_of_study != record.patient_key) {
     return Fail(ErrorCode::kConflict,
                 "study already stored under another patient: Study Instance UID " +
