@@ -54,6 +54,15 @@ class IncomingFile {
   void CloseDescriptor() { fd_.Reset(); }
   // Opens the file again (read-only) after CloseDescriptor. Errors: kIo.
   Status Reopen();
+  // What the sender declared the object to be (a C-STORE request's Affected SOP
+  // Class and Instance UIDs). Store refuses a data set that says otherwise, so
+  // that the sender is never told it stored one instance when it sent another.
+  void Declare(std::string sop_class_uid, std::string sop_instance_uid) {
+    declared_sop_class_uid_ = std::move(sop_class_uid);
+    declared_sop_instance_uid_ = std::move(sop_instance_uid);
+  }
+  const std::string& declared_sop_class_uid() const { return declared_sop_class_uid_; }
+  const std::string& declared_sop_instance_uid() const { return declared_sop_instance_uid_; }
   // The archive took the file over; the destructor leaves it alone.
   void Release() {
     path_.clear();
@@ -68,6 +77,8 @@ class IncomingFile {
   UniqueFd fd_;
   std::uint64_t size_ = 0;
   std::uint64_t written_back_ = 0;  // bytes handed to StartWriteback's sync_file_range
+  std::string declared_sop_class_uid_;     // empty: nothing declared
+  std::string declared_sop_instance_uid_;  // empty: nothing declared
 };
 
 enum class StoreOutcome {
@@ -143,7 +154,8 @@ class Archive {
   // files share one group commit (and with it the flushes), so a request's
   // instances should come in one call. If `expected_study_uid` is not empty the
   // instances must belong to that study. One attempt per file, in order; errors:
-  // kInvalidArgument (not DICOM, truncated, missing/invalid UIDs), kConflict
+  // kInvalidArgument (not DICOM, truncated, missing/invalid UIDs, UIDs other
+  // than the file declared: IncomingFile::Declare), kConflict
   // (study UID differs from `expected_study_uid`; or the instance would move a
   // stored series to another study or a stored study to another patient), kIo.
   virtual std::vector<StoreAttempt> TryStoreAll(std::span<IncomingFile> files,

@@ -13,7 +13,9 @@ IncomingFile::IncomingFile(IncomingFile&& other) noexcept
     : path_(std::exchange(other.path_, {})),
       fd_(std::move(other.fd_)),
       size_(std::exchange(other.size_, 0)),
-      written_back_(std::exchange(other.written_back_, 0)) {}
+      written_back_(std::exchange(other.written_back_, 0)),
+      declared_sop_class_uid_(std::move(other.declared_sop_class_uid_)),
+      declared_sop_instance_uid_(std::move(other.declared_sop_instance_uid_)) {}
 
 IncomingFile& IncomingFile::operator=(IncomingFile&& other) noexcept {
   if (this == &other) return *this;
@@ -22,6 +24,8 @@ IncomingFile& IncomingFile::operator=(IncomingFile&& other) noexcept {
   fd_ = std::move(other.fd_);
   size_ = std::exchange(other.size_, 0);
   written_back_ = std::exchange(other.written_back_, 0);
+  declared_sop_class_uid_ = std::move(other.declared_sop_class_uid_);
+  declared_sop_instance_uid_ = std::move(other.declared_sop_instance_uid_);
   return *this;
 }
 

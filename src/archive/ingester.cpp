@@ -87,6 +87,28 @@ struct Ingester::Candidate {
   Pending pending;
 };
 
+namespace {
+
+Status CheckDeclared(const IncomingFile& file, const dicom::InstanceInfo& info) {
+  const auto differs = [](const std::string& declared, const std::string& found) {
+    return !declared.empty() && declared != found;
+  };
+  if (differs(file.declared_sop_instance_uid(), info.sop_instance_uid)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "data set is not the declared instance: its SOP "
+                "Instance UID is " +
+                    info.sop_instance_uid + ", not " + file.declared_sop_instance_uid());
+  }
+  if (differs(file.declared_sop_class_uid(), info.sop_class_uid)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "data set is not of the declared SOP class: " + info.sop_class_uid + ", not " +
+                    file.declared_sop_class_uid());
+  }
+  return Ok();
+}
+
+}  // namespace
+
 std::vector<StoreAttempt> Ingester::TryStoreAll(std::span<IncomingFile> files,
                                                 std::string_view expected_study_uid) {
   std::vector<StoreAttempt> attempts(files.size());
@@ -126,6 +148,10 @@ std::optional<Ingester::Candidate> Ingester::Prepare(IncomingFile file,
   }
   attempt.sop_class_uid = info->sop_class_uid;
   attempt.sop_instance_uid = info->sop_instance_uid;
+  if (auto status = CheckDeclared(file, *info); !status) {
+    attempt.result = std::move(status).error();
+    return std::nullopt;
+  }
   if (!expected_study_uid.empty() && info->study_uid != expected_study_uid) {
     attempt.result =
         Fail(ErrorCode::kConflict, "Study Instance UID " + info->study_uid + " does not match " +

@@ -19,7 +19,8 @@ inline constexpr std::uint16_t kNotAuthorized = 0x0124;
 inline constexpr std::uint16_t kOutOfResources = 0xA700;
 inline constexpr std::uint16_t kOutOfResourcesSubOperations = 0xA702;
 inline constexpr std::uint16_t kMoveDestinationUnknown = 0xA801;
-inline constexpr std::uint16_t kIdentifierDoesNotMatchSopClass = 0xA900;
+inline constexpr std::uint16_t kIdentifierDoesNotMatchSopClass = 0xA900;  // queries
+inline constexpr std::uint16_t kDataSetDoesNotMatchSopClass = 0xA900;     // C-STORE
 inline constexpr std::uint16_t kCannotUnderstand = 0xC000;  // C-STORE
 inline constexpr std::uint16_t kUnableToProcess = 0xC000;   // C-FIND, C-MOVE, C-GET
 // C-STORE: a UID already filed elsewhere (a series under another study, a study

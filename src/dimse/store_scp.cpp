@@ -101,6 +101,13 @@ Status ServeStore(ServiceContext& context, const T_DIMSE_C_StoreRQ& request,
     return SkipAndRefuse(context, request, context_id, status::kNotAuthorized,
                          "C-STORE is not allowed for this caller");
   }
+  // A context is negotiated for one SOP class (PS3.7 7.1.1.13); storing another
+  // on it (even on Verification's) would bypass what the negotiation refused.
+  if (accepted->abstract_syntax != request.AffectedSOPClassUID) {
+    return SkipAndRefuse(
+        context, request, context_id, status::kSopClassNotSupported,
+        std::string("SOP class not negotiated on this context: ") + request.AffectedSOPClassUID);
+  }
   auto file = context.archive.NewIncomingFile();
   if (!file) {
     return SkipAndRefuse(context, request, context_id,
@@ -112,22 +119,21 @@ Status ServeStore(ServiceContext& context, const T_DIMSE_C_StoreRQ& request,
     return RespondFailure(context, request, context_id, (*failure)->code, (*failure)->message);
   }
 
-  auto stored = context.archive.Store(std::move(*file), "");
-  if (!stored) {
+  // The File Meta written above says what the request said; the archive
+  // refuses a data set that says otherwise.
+  file->Declare(request.AffectedSOPClassUID, request.AffectedSOPInstanceUID);
+  auto attempt = context.archive.TryStore(std::move(*file), "");
+  if (!attempt.result) {
+    const bool mismatch = !attempt.sop_instance_uid.empty() &&
+                          (attempt.sop_instance_uid != request.AffectedSOPInstanceUID ||
+                           attempt.sop_class_uid != request.AffectedSOPClassUID);
+    const Error& error = attempt.result.error();
     return RespondFailure(context, request, context_id,
-                          ToDimseStatus(Service::kStore, stored.error().code),
-                          stored.error().message);
+                          mismatch ? status::kDataSetDoesNotMatchSopClass
+                                   : ToDimseStatus(Service::kStore, error.code),
+                          error.message);
   }
   ++context.stats.stored;
-  if (stored->sop_class_uid != request.AffectedSOPClassUID ||
-      stored->sop_instance_uid != request.AffectedSOPInstanceUID) {
-    spdlog::warn(
-        "dimse: C-STORE from {}: the data set's SOP class or instance ({}) differs "
-        "from the request's ({})",
-        context.Caller(), stored->sop_instance_uid, request.AffectedSOPInstanceUID);
-    return Respond(context, request, context_id, status::kWarningDataSetDoesNotMatchSopClass,
-                   "data set does not match the request's SOP class or instance");
-  }
   return Respond(context, request, context_id, status::kSuccess, "");
 }
 

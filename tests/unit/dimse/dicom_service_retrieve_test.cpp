@@ -110,8 +110,10 @@ TEST_F(DicomServiceTest, TranscodesWhenThePeerRefusesTheStoredSyntax) {
   DcmFileFormat original;
   ASSERT_TRUE(original.loadFile(source.c_str()).good());
   DcmDataset& data = *original.getDataset();
-  auto status = SendRaw(source, UID_MRImageStorage, UID_RLELosslessTransferSyntax);
+  auto status = SendRaw(source, UID_MRImageStorage, UID_RLELosslessTransferSyntax,
+                        StringOf(data, DCM_SOPInstanceUID));
   ASSERT_TRUE(status) << status.error().message;
+  ASSERT_EQ(*status, 0x0000);
 
   const fs::path received = dir_ / "transcoded";
   fs::create_directories(received);

@@ -1,5 +1,6 @@
 // C-STORE into DicomService: storescu and byte-for-byte raw sends.
 
+#include <cstring>
 #include <map>
 #include <set>
 #include <string>
@@ -7,7 +8,9 @@
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
+#include <dcmtk/dcmnet/dimse.h>
 
+#include "dimse/association_handle.h"
 #include "dimse/outbound_association.h"
 #include "service_test_support.h"
 
@@ -61,13 +64,64 @@ TEST_F(DicomServiceTest, StoresWhatWasSentByteForByte) {
   }
 }
 
-TEST_F(DicomServiceTest, WarnsWhenTheDataSetIsNotTheRequestedInstance) {
+// The sender must never be told it stored one instance when the archive holds
+// another (or replaced another with it).
+TEST_F(DicomServiceTest, RefusesADataSetThatIsNotTheRequestedInstanceOrClass) {
   Start(Options());
-  auto status = SendRaw(kTestFiles / "CT_small.dcm", UID_CTImageStorage,
-                        UID_LittleEndianExplicitTransferSyntax, NewUid());
-  ASSERT_TRUE(status) << status.error().message;
-  EXPECT_EQ(*status, 0xB007);  // stored, with a warning
-  EXPECT_EQ(CountInstances(), 1u);
+  const fs::path file = kTestFiles / "CT_small.dcm";
+  auto other_instance =
+      SendRaw(file, UID_CTImageStorage, UID_LittleEndianExplicitTransferSyntax, NewUid());
+  ASSERT_TRUE(other_instance) << other_instance.error().message;
+  EXPECT_EQ(*other_instance, 0xA900);
+  DcmFileFormat source;
+  ASSERT_TRUE(source.loadFile(file.c_str()).good());
+  const std::string sop_uid = StringOf(*source.getDataset(), DCM_SOPInstanceUID);
+  auto other_class =
+      SendRaw(file, UID_MRImageStorage, UID_LittleEndianExplicitTransferSyntax, sop_uid);
+  ASSERT_TRUE(other_class) << other_class.error().message;
+  EXPECT_EQ(*other_class, 0xA900);
+  EXPECT_EQ(CountInstances(), 0u);
+}
+
+// A presentation context carries one SOP class: a C-STORE of another class on
+// it (here on Verification's, which any caller may open) is refused unread.
+TEST_F(DicomServiceTest, RefusesAStoreOfAClassTheContextWasNotNegotiatedFor) {
+  Start(Options());
+  T_ASC_Network* raw_network = nullptr;
+  ASSERT_TRUE(ASC_initializeNetwork(NET_REQUESTOR, 0, 10, &raw_network).good());
+  NetworkHandle network(raw_network);
+  T_ASC_Parameters* params = nullptr;
+  ASSERT_TRUE(ASC_createAssociationParameters(&params, 16384).good());
+  ASC_setAPTitles(params, "RAWSCU", "TESSERA", nullptr);
+  const std::string address = "127.0.0.1:" + std::to_string(service_->port());
+  ASC_setPresentationAddresses(params, "localhost", address.c_str());
+  const char* syntaxes[] = {UID_LittleEndianExplicitTransferSyntax};
+  ASC_addPresentationContext(params, 1, UID_VerificationSOPClass, syntaxes, 1);
+  T_ASC_Association* raw = nullptr;
+  ASSERT_TRUE(ASC_requestAssociation(network.get(), params, &raw).good());
+  RequestedAssociation association(raw);
+
+  DcmFileFormat file;
+  ASSERT_TRUE(file.loadFile((kTestFiles / "CT_small.dcm").c_str()).good());
+  ASSERT_TRUE(file.getDataset()->chooseRepresentation(EXS_LittleEndianExplicit, nullptr).good());
+  T_DIMSE_Message request{};
+  request.CommandField = DIMSE_C_STORE_RQ;
+  request.msg.CStoreRQ.MessageID = 1;
+  std::strcpy(request.msg.CStoreRQ.AffectedSOPClassUID, UID_CTImageStorage);
+  const std::string sop_uid = StringOf(*file.getDataset(), DCM_SOPInstanceUID);
+  std::strcpy(request.msg.CStoreRQ.AffectedSOPInstanceUID, sop_uid.c_str());
+  request.msg.CStoreRQ.Priority = DIMSE_PRIORITY_MEDIUM;
+  request.msg.CStoreRQ.DataSetType = DIMSE_DATASET_PRESENT;
+  ASSERT_TRUE(DIMSE_sendMessageUsingMemoryData(raw, 1, &request, nullptr, file.getDataset(),
+                                               nullptr, nullptr)
+                  .good());
+  T_DIMSE_Message response{};
+  T_ASC_PresentationContextID id = 0;
+  ASSERT_TRUE(DIMSE_receiveCommand(raw, DIMSE_BLOCKING, 0, &id, &response, nullptr).good());
+  ASSERT_EQ(response.CommandField, DIMSE_C_STORE_RSP);
+  EXPECT_EQ(response.msg.CStoreRSP.DimseStatus, 0x0122);
+  ASC_releaseAssociation(raw);
+  EXPECT_EQ(CountInstances(), 0u);
 }
 
 TEST_F(DicomServiceTest, StoresEveryPydicomTestFileStorescuCanSend) {

@@ -191,7 +191,8 @@ class DicomServiceTest : public ::testing::Test {
   }
 
   // Sends `file` byte for byte as our own SCU would, returning the C-STORE status.
-  // `sop_uid` is what the request names; empty: a fresh UID that does not match.
+  // `sop_uid` is what the request names; empty: a fresh UID that does not match
+  // (the archive refuses it, 0xA900, if the data set parses).
   Result<std::uint16_t> SendRaw(const fs::path& file, const std::string& sop_class,
                                 const std::string& transfer_syntax,
                                 const std::string& sop_uid = "") {
