@@ -63,6 +63,11 @@ class IncomingFile {
   }
   const std::string& declared_sop_class_uid() const { return declared_sop_class_uid_; }
   const std::string& declared_sop_instance_uid() const { return declared_sop_instance_uid_; }
+  // The sender may add instances but not replace stored ones: a stored SOP
+  // Instance UID is kept out as under DuplicatePolicy::kKeep, whatever the
+  // archive's policy (unknown DICOM callers).
+  void KeepExisting() { keep_existing_ = true; }
+  bool keeps_existing() const { return keep_existing_; }
   // The archive took the file over; the destructor leaves it alone.
   void Release() {
     path_.clear();
@@ -79,6 +84,7 @@ class IncomingFile {
   std::uint64_t written_back_ = 0;  // bytes handed to StartWriteback's sync_file_range
   std::string declared_sop_class_uid_;     // empty: nothing declared
   std::string declared_sop_instance_uid_;  // empty: nothing declared
+  bool keep_existing_ = false;
 };
 
 enum class StoreOutcome {

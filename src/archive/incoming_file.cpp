@@ -15,7 +15,8 @@ IncomingFile::IncomingFile(IncomingFile&& other) noexcept
       size_(std::exchange(other.size_, 0)),
       written_back_(std::exchange(other.written_back_, 0)),
       declared_sop_class_uid_(std::move(other.declared_sop_class_uid_)),
-      declared_sop_instance_uid_(std::move(other.declared_sop_instance_uid_)) {}
+      declared_sop_instance_uid_(std::move(other.declared_sop_instance_uid_)),
+      keep_existing_(other.keep_existing_) {}
 
 IncomingFile& IncomingFile::operator=(IncomingFile&& other) noexcept {
   if (this == &other) return *this;
@@ -26,6 +27,7 @@ IncomingFile& IncomingFile::operator=(IncomingFile&& other) noexcept {
   written_back_ = std::exchange(other.written_back_, 0);
   declared_sop_class_uid_ = std::move(other.declared_sop_class_uid_);
   declared_sop_instance_uid_ = std::move(other.declared_sop_instance_uid_);
+  keep_existing_ = other.keep_existing_;
   return *this;
 }
 

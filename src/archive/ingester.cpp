@@ -67,6 +67,7 @@ Error SimulatedCrash(IngestStep step) {
 struct Ingester::Pending {
   BlobNumber blob = 0;
   InstanceRecord record;
+  bool keep_existing = false;  // a stored UID is kept out (DuplicatePolicy::kKeep)
   // Decided by the leader:
   Status status;
   StoreOutcome outcome = StoreOutcome::kStored;
@@ -169,7 +170,9 @@ std::optional<Ingester::Candidate> Ingester::Prepare(IncomingFile file,
   candidate.pending.blob = *blob;
   candidate.pending.record =
       MakeInstanceRecord(*info, static_cast<std::uint64_t>(file_stat.st_size), now.count());
-  if (duplicates_ == DuplicatePolicy::kKeep) {
+  candidate.pending.keep_existing =
+      duplicates_ == DuplicatePolicy::kKeep || candidate.file.keeps_existing();
+  if (candidate.pending.keep_existing) {
     // Spares the fsyncs when the instance is known; its batch checks again.
     KnownParents known;
     const auto status = merger_.FillParents(candidate.pending.record, known);
@@ -261,7 +264,7 @@ void Ingester::DecideOutcomes(std::span<Pending* const> batch) {
     if (!in_batch.Fill(p->record, known)) p->status = merger_.FillParents(p->record, known);
     if (!p->status) continue;
     // Kept out, it writes nothing and moves nothing, whatever it says.
-    if (known.instance_stored && duplicates_ == DuplicatePolicy::kKeep) {
+    if (known.instance_stored && p->keep_existing) {
       p->outcome = StoreOutcome::kKept;
       continue;
     }
@@ -305,7 +308,7 @@ void Ingester::CommitBatch(std::span<Pending* const> batch) {
   std::vector<Merger::Entry> entries;
   for (Pending* p : batch) {
     if (!p->accepted) continue;
-    Merger::Entry entry{p->blob, p->record};
+    Merger::Entry entry{p->blob, p->record, true, p->keep_existing};
     if (!synced) p->status = synced.error();
     // The merger tries the link again before it writes the rows.
     if (auto status = blobs_.LinkAccepted(p->blob, folders); !status) {

@@ -49,8 +49,7 @@ class Ingester {
         duplicates_(duplicates),
         clock_(clock),
         crash_hook_(std::move(crash_hook)),
-        merger_(db, blobs, garbage, sql, duplicates,
-                [this](IngestStep step) { return CrashAt(step); }) {}
+        merger_(db, blobs, garbage, sql, [this](IngestStep step) { return CrashAt(step); }) {}
   Ingester(const Ingester&) = delete;
   Ingester& operator=(const Ingester&) = delete;
 

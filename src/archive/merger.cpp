@@ -10,12 +10,11 @@
 namespace tessera::archive {
 
 Merger::Merger(db::Database& db, const BlobStore& blobs, Garbage& garbage, const WriterSql& sql,
-               DuplicatePolicy duplicates, CrashCheck crash)
+               CrashCheck crash)
     : db_(db),
       blobs_(blobs),
       garbage_(garbage),
       sql_(sql),
-      duplicates_(duplicates),
       crash_(std::move(crash)),
       settler_(blobs),
       thread_([this] { Run(); }) {}
@@ -113,7 +112,7 @@ Status Merger::MergeBatch(const std::vector<Entry>& batch, const DirectorySyncSe
         stored.push_back(entry.blob);
         continue;
       }
-      if (*existing && duplicates_ == DuplicatePolicy::kKeep) {
+      if (*existing && entry.keep_existing) {
         kept.push_back(entry.blob);
         continue;
       }

@@ -46,12 +46,14 @@ class Merger {
     BlobNumber blob = 0;
     InstanceRecord record;
     bool linked = true;  // false: its blob name could not be linked yet
+    // A stored UID found at merge time is kept (DuplicatePolicy::kKeep).
+    bool keep_existing = false;
   };
   // Returning true stops the merger after `step`, as if the process died there.
   using CrashCheck = std::function<bool(IngestStep)>;
 
   Merger(db::Database& db, const BlobStore& blobs, Garbage& garbage, const WriterSql& sql,
-         DuplicatePolicy duplicates, CrashCheck crash);
+         CrashCheck crash);
   // Merges and settles everything queued, then stops the thread.
   ~Merger();
   Merger(const Merger&) = delete;
@@ -86,7 +88,6 @@ class Merger {
   const BlobStore& blobs_;
   Garbage& garbage_;
   const WriterSql& sql_;
-  const DuplicatePolicy duplicates_;
   const CrashCheck crash_;
   Settler settler_;
 

@@ -146,7 +146,7 @@ const std::vector<Field>& Fields() {
                     dicom.check_calling_host),
       TESSERA_FIELD("dicom.unknown_callers_allow",
                     "What AE titles not listed in [[dicom.modalities]] may do: echo, store, find, "
-                    "move, get.",
+                    "move, get (their stores never replace a stored instance).",
                     std::vector<std::string>, dicom.unknown_callers_allow),
 
       TESSERA_FIELD("explorer.viewer_url_template",

@@ -122,6 +122,9 @@ Status ServeStore(ServiceContext& context, const T_DIMSE_C_StoreRQ& request,
   // The File Meta written above says what the request said; the archive
   // refuses a data set that says otherwise.
   file->Declare(request.AffectedSOPClassUID, request.AffectedSOPInstanceUID);
+  // Anyone on the network may call as an unknown AE title: it may add instances
+  // (to take images from any modality), never overwrite what is stored.
+  if (!context.peer.access.known) file->KeepExisting();
   auto attempt = context.archive.TryStore(std::move(*file), "");
   if (!attempt.result) {
     const bool mismatch = !attempt.sop_instance_uid.empty() &&

@@ -83,6 +83,46 @@ TEST_F(DicomServiceTest, RefusesADataSetThatIsNotTheRequestedInstanceOrClass) {
   EXPECT_EQ(CountInstances(), 0u);
 }
 
+// Anyone can call as an unknown AE title: it may add images, not overwrite them.
+TEST_F(DicomServiceTest, UnknownCallersMayAddInstancesButNotReplaceThem) {
+  DimseOptions options = Options();
+  KnownPeer modality;
+  modality.ae_title = "MODALITY";
+  modality.host = "127.0.0.1";
+  modality.allowed = {Operation::kEcho, Operation::kStore};
+  options.peers.push_back(modality);
+  Start(options);
+  InstanceSpec spec;
+  spec.study_uid = NewUid();
+  spec.series_uid = NewUid();
+  spec.sop_uid = NewUid();
+  const auto send = [&](const std::string& calling_ae, int instance_number) {
+    spec.instance_number = instance_number;
+    fs::create_directories(dir_ / calling_ae);
+    const fs::path file = WriteInstance(dir_ / calling_ae, spec);
+    const ToolResult sent =
+        RunTool("storescu -v -aet " + calling_ae + " -aec TESSERA " + Peer() + " " + Quote(file));
+    EXPECT_NE(sent.output.find("Received Store Response (Success)"), std::string::npos)
+        << sent.output;
+  };
+  const auto stored_number = [&] {
+    archive::Query query;
+    query.level = archive::QueryLevel::kInstance;
+    query.conditions.push_back({0x00080018, archive::MatchType::kSingleValue, {spec.sop_uid}});
+    query.include = {0x00200013};
+    auto found = archive_->Find(query);
+    EXPECT_TRUE(found && found->matches.size() == 1u);
+    return found && !found->matches.empty() ? found->matches[0]["00200013"]["Value"][0].get<int>()
+                                            : -1;
+  };
+  send("STRANGER", 1);
+  EXPECT_EQ(stored_number(), 1);
+  send("STRANGER", 2);  // acknowledged, kept out
+  EXPECT_EQ(stored_number(), 1);
+  send("MODALITY", 3);  // a configured peer replaces, as the archive's policy says
+  EXPECT_EQ(stored_number(), 3);
+}
+
 // A presentation context carries one SOP class: a C-STORE of another class on
 // it (here on Verification's, which any caller may open) is refused unread.
 TEST_F(DicomServiceTest, RefusesAStoreOfAClassTheContextWasNotNegotiatedFor) {

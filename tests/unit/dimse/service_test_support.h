@@ -123,7 +123,12 @@ class DicomServiceTest : public ::testing::Test {
     destination.host = "127.0.0.1";
     destination.port = move_port_;
     destination.allowed = {Operation::kEcho};
-    options.peers = {viewer, destination};
+    // Our own SCU in SendRaw: configured, so that a re-sent UID replaces.
+    KnownPeer raw_scu;
+    raw_scu.ae_title = "RAWSCU";
+    raw_scu.host = "127.0.0.1";
+    raw_scu.allowed = {Operation::kEcho, Operation::kStore};
+    options.peers = {viewer, destination, raw_scu};
     return options;
   }
 
