@@ -81,7 +81,7 @@ struct DicomConfig {
   std::uint32_t association_timeout_seconds = 30;
   std::uint32_t dimse_timeout_seconds = 60;
   bool check_called_ae_title = true;
-  bool check_calling_host = false;
+  bool check_calling_host = true;
   std::vector<std::string> unknown_callers_allow = {"echo", "store"};
   std::vector<Modality> modalities;
 };

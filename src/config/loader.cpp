@@ -142,8 +142,9 @@ const std::vector<Field>& Fields() {
       TESSERA_FIELD("dicom.check_called_ae_title", "Refuse associations addressed to another AE.",
                     bool, dicom.check_called_ae_title),
       TESSERA_FIELD("dicom.check_calling_host",
-                    "Known modalities must call from their configured host.", bool,
-                    dicom.check_calling_host),
+                    "Known modalities must call from their configured host (an AE title is no "
+                    "secret: without this, anyone may call with a known one).",
+                    bool, dicom.check_calling_host),
       TESSERA_FIELD("dicom.unknown_callers_allow",
                     "What AE titles not listed in [[dicom.modalities]] may do: echo, store, find, "
                     "move, get (their stores never replace a stored instance).",

@@ -48,8 +48,9 @@ struct DimseOptions {
   // next command of an open association.
   std::chrono::seconds dimse_timeout{60};
   bool check_called_ae_title = true;
-  // Callers using a known AE title must connect from that peer's host.
-  bool check_calling_host = false;
+  // Callers using a known AE title must connect from that peer's host: an AE
+  // title is no secret, and a known one may query and retrieve everything.
+  bool check_calling_host = true;
   std::set<Operation> unknown_callers_allow = {Operation::kEcho, Operation::kStore};
   std::vector<KnownPeer> peers;
 };
