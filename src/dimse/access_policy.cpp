@@ -84,6 +84,11 @@ AccessDecision AccessPolicy::Decide(std::string_view calling_ae, std::string_vie
     return decision;
   }
   const std::string_view caller = TrimAe(calling_ae);
+  // PS3.8 requires a calling AE title; DCMTK cannot even acknowledge without one.
+  if (caller.empty()) {
+    decision.refusal = Refusal::kCallingAeTitle;
+    return decision;
+  }
   for (const KnownPeer& peer : peers_) {
     if (TrimAe(peer.ae_title) != caller) continue;
     decision.known = true;

@@ -57,6 +57,12 @@ TEST(AccessPolicyTest, KnownPeersGetTheirOwnOperations) {
   EXPECT_EQ(policy.Decide("CT01", "TESSERA", "10.0.0.5").allowed.count(Operation::kFind), 0u);
 }
 
+TEST(AccessPolicyTest, AnEmptyCallingAeTitleIsRefused) {
+  const AccessPolicy policy(Options());
+  EXPECT_EQ(policy.Decide("", "TESSERA", "192.168.1.7").refusal, Refusal::kCallingAeTitle);
+  EXPECT_EQ(policy.Decide("   ", "TESSERA", "192.168.1.7").refusal, Refusal::kCallingAeTitle);
+}
+
 TEST(AccessPolicyTest, KnownPeerAllowedNothingIsRefused) {
   const AccessPolicy policy(Options());
   EXPECT_EQ(policy.Decide("MUTE", "TESSERA", "10.0.0.9").refusal, Refusal::kCallingAeTitle);
