@@ -96,8 +96,7 @@ Status CheckDeclared(const IncomingFile& file, const dicom::InstanceInfo& info) 
   };
   if (differs(file.declared_sop_instance_uid(), info.sop_instance_uid)) {
     return Fail(ErrorCode::kInvalidArgument,
-                "data set is not the declared instance: its SOP "
-                "Instance UID is " +
+                "data set is not the declared instance: its SOP Instance UID is " +
                     info.sop_instance_uid + ", not " + file.declared_sop_instance_uid());
   }
   if (differs(file.declared_sop_class_uid(), info.sop_class_uid)) {
