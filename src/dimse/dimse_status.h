@@ -12,7 +12,6 @@ inline constexpr std::uint16_t kSuccess = 0x0000;
 inline constexpr std::uint16_t kPending = 0xFF00;
 inline constexpr std::uint16_t kCancel = 0xFE00;
 inline constexpr std::uint16_t kWarningSubOperationsFailed = 0xB000;
-inline constexpr std::uint16_t kWarningDataSetDoesNotMatchSopClass = 0xB007;
 inline constexpr std::uint16_t kProcessingFailure = 0x0110;
 inline constexpr std::uint16_t kSopClassNotSupported = 0x0122;
 inline constexpr std::uint16_t kNotAuthorized = 0x0124;

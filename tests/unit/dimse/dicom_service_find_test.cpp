@@ -6,7 +6,6 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmnet/dimse.h>
 
-#include "dimse/association_handle.h"
 #include "service_test_support.h"
 
 namespace tessera::dimse {
@@ -112,20 +111,10 @@ TEST_F(DicomServiceTest, FindStopsAtACancelRequest) {
     specs.push_back(spec);
   }
   StoreWithStorescu(specs);
-  T_ASC_Network* raw_network = nullptr;
-  ASSERT_TRUE(ASC_initializeNetwork(NET_REQUESTOR, 0, 10, &raw_network).good());
-  NetworkHandle network(raw_network);
-  T_ASC_Parameters* params = nullptr;
-  ASSERT_TRUE(ASC_createAssociationParameters(&params, 16384).good());
-  ASC_setAPTitles(params, "VIEWER", "TESSERA", nullptr);
-  const std::string address = "127.0.0.1:" + std::to_string(service_->port());
-  ASC_setPresentationAddresses(params, "localhost", address.c_str());
-  const char* syntaxes[] = {UID_LittleEndianExplicitTransferSyntax};
-  ASC_addPresentationContext(params, 1, UID_FINDStudyRootQueryRetrieveInformationModel, syntaxes,
-                             1);
-  T_ASC_Association* raw = nullptr;
-  ASSERT_TRUE(ASC_requestAssociation(network.get(), params, &raw).good());
-  RequestedAssociation association(raw);
+  RawAssociation opened =
+      OpenRawAssociation("VIEWER", UID_FINDStudyRootQueryRetrieveInformationModel);
+  ASSERT_TRUE(opened.association);
+  T_ASC_Association* raw = opened.association.get();
 
   // The request and, right behind it, its cancel.
   T_DIMSE_Message request{};

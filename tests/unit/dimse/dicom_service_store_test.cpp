@@ -10,7 +10,6 @@
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmnet/dimse.h>
 
-#include "dimse/association_handle.h"
 #include "dimse/outbound_association.h"
 #include "service_test_support.h"
 
@@ -127,19 +126,9 @@ TEST_F(DicomServiceTest, UnknownCallersMayAddInstancesButNotReplaceThem) {
 // it (here on Verification's, which any caller may open) is refused unread.
 TEST_F(DicomServiceTest, RefusesAStoreOfAClassTheContextWasNotNegotiatedFor) {
   Start(Options());
-  T_ASC_Network* raw_network = nullptr;
-  ASSERT_TRUE(ASC_initializeNetwork(NET_REQUESTOR, 0, 10, &raw_network).good());
-  NetworkHandle network(raw_network);
-  T_ASC_Parameters* params = nullptr;
-  ASSERT_TRUE(ASC_createAssociationParameters(&params, 16384).good());
-  ASC_setAPTitles(params, "RAWSCU", "TESSERA", nullptr);
-  const std::string address = "127.0.0.1:" + std::to_string(service_->port());
-  ASC_setPresentationAddresses(params, "localhost", address.c_str());
-  const char* syntaxes[] = {UID_LittleEndianExplicitTransferSyntax};
-  ASC_addPresentationContext(params, 1, UID_VerificationSOPClass, syntaxes, 1);
-  T_ASC_Association* raw = nullptr;
-  ASSERT_TRUE(ASC_requestAssociation(network.get(), params, &raw).good());
-  RequestedAssociation association(raw);
+  RawAssociation opened = OpenRawAssociation("RAWSCU", UID_VerificationSOPClass);
+  ASSERT_TRUE(opened.association);
+  T_ASC_Association* raw = opened.association.get();
 
   DcmFileFormat file;
   ASSERT_TRUE(file.loadFile((kTestFiles / "CT_small.dcm").c_str()).good());

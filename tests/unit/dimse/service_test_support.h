@@ -21,6 +21,7 @@
 
 #include "archive/archive.h"
 #include "dicom/codecs.h"
+#include "dimse/association_handle.h"
 #include "dimse/dicom_service.h"
 #include "dimse/outbound_association.h"
 #include "dimse/store_scu.h"
@@ -186,6 +187,32 @@ class DicomServiceTest : public ::testing::Test {
     auto found = archive_->Find(query);
     EXPECT_TRUE(found) << found.error().message;
     return found ? found->matches.size() : 0;
+  }
+
+  // An association from `calling_ae` proposing one presentation context, ID 1,
+  // for `abstract_syntax` in explicit VR little endian: for messages DCMTK's
+  // tools would not send. `association` is null when the request failed.
+  struct RawAssociation {
+    NetworkHandle network;  // outlives the association
+    RequestedAssociation association;
+  };
+  RawAssociation OpenRawAssociation(const char* calling_ae, const char* abstract_syntax) const {
+    RawAssociation opened;
+    T_ASC_Network* network = nullptr;
+    if (!ASC_initializeNetwork(NET_REQUESTOR, 0, 10, &network).good()) return opened;
+    opened.network.reset(network);
+    T_ASC_Parameters* params = nullptr;
+    if (!ASC_createAssociationParameters(&params, 16384).good()) return opened;
+    ASC_setAPTitles(params, calling_ae, "TESSERA", nullptr);
+    const std::string address = "127.0.0.1:" + std::to_string(service_->port());
+    ASC_setPresentationAddresses(params, "localhost", address.c_str());
+    const char* syntaxes[] = {UID_LittleEndianExplicitTransferSyntax};
+    ASC_addPresentationContext(params, 1, abstract_syntax, syntaxes, 1);
+    T_ASC_Association* association = nullptr;
+    const bool accepted = ASC_requestAssociation(network, params, &association).good();
+    RequestedAssociation owned(association);
+    if (accepted) opened.association = std::move(owned);
+    return opened;
   }
 
   fs::path StoredPath(const InstanceSpec& spec) const {
