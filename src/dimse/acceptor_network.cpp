@@ -6,6 +6,9 @@
 #include <thread>
 #include <utility>
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <dcmtk/dcmnet/dul.h>
 #include <dcmtk/dcmtls/tlslayer.h>
 
@@ -68,6 +71,7 @@ Result<std::unique_ptr<AcceptorNetwork>> AcceptorNetwork::Create(const DimseOpti
   std::unique_ptr<AcceptorNetwork> network(new AcceptorNetwork());
   network->max_pdu_bytes_ = static_cast<long>(options.max_pdu_bytes);
   network->tls_ = options.tls;
+  network->transfer_timeout_ = options.dimse_timeout;
   if (options.tls) {
     auto layer =
         std::make_unique<HandoffLayer<DcmTLSTransportLayer>>(NET_ACCEPTOR, nullptr, OFFalse);
@@ -97,6 +101,7 @@ AcceptorNetwork::~AcceptorNetwork() { network_.reset(); }
 
 Result<AcceptedAssociation> AcceptorNetwork::Receive(UniqueFd socket,
                                                      std::chrono::seconds timeout) {
+  const int fd = socket.get();
   ExternalSocketSlot& slot = ExternalSocketSlot::Instance();
   slot.Acquire(socket.get());
   T_ASC_Association* raw = nullptr;
@@ -111,6 +116,10 @@ Result<AcceptedAssociation> AcceptorNetwork::Receive(UniqueFd socket,
     return Fail(ErrorCode::kUnavailable,
                 std::string("receiving the association request: ") + received.text());
   }
+  // DCMTK keeps the descriptor for the association's lifetime. Advisory: should
+  // this fail, a stall keeps the association timeout.
+  const timeval transfer{static_cast<time_t>(transfer_timeout_.count()), 0};
+  (void)::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &transfer, sizeof transfer);
   return association;
 }
 

@@ -29,8 +29,11 @@ class AcceptorNetwork {
   AcceptorNetwork& operator=(const AcceptorNetwork&) = delete;
 
   // Takes over `socket`, runs the TLS handshake when configured and reads the
-  // A-ASSOCIATE-RQ, waiting at most `timeout` for it. On success the association
-  // awaits ASC_acknowledgeAssociation or ASC_rejectAssociation. Errors:
+  // A-ASSOCIATE-RQ, waiting at most `timeout` for it to begin and DCMTK's
+  // dcmSocketReceiveTimeout for each stalled read within it (ConfigureDcmtk sets
+  // that to the association timeout). On success the association awaits
+  // ASC_acknowledgeAssociation or ASC_rejectAssociation, and a read stalled
+  // inside a later message gives up after the DIMSE timeout. Errors:
   // kUnavailable (peer closed, timed out, TLS handshake failed, not DICOM).
   Result<AcceptedAssociation> Receive(UniqueFd socket, std::chrono::seconds timeout);
 
@@ -41,6 +44,7 @@ class AcceptorNetwork {
   NetworkHandle network_;
   long max_pdu_bytes_ = 0;
   bool tls_ = false;
+  std::chrono::seconds transfer_timeout_{};
 };
 
 }  // namespace tessera::dimse

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include <dcmtk/dcmnet/assoc.h>
+#include <dcmtk/dcmnet/dcmtrans.h>
 #include <dcmtk/dcmnet/dul.h>
 #include <spdlog/spdlog.h>
 
@@ -50,6 +51,10 @@ void ConfigureDcmtk(const DimseOptions& options) {
   std::signal(SIGPIPE, SIG_IGN);
   dcmDisableGethostbyaddr.set(OFTrue);
   dcmConnectionTimeout.set(static_cast<Sint32>(options.association_timeout.count()));
+  // A read that stalls inside a PDU waits this long (DCMTK's default is 60 s):
+  // a half-sent association request is dropped after the association timeout.
+  // AcceptorNetwork::Receive gives an established association the DIMSE timeout.
+  dcmSocketReceiveTimeout.set(static_cast<Sint32>(options.association_timeout.count()));
   // DCMTK turns Nagle's algorithm off for the associations it opens (C-MOVE
   // destinations) only when asked through the environment; with it on, every
   // C-STORE sub-operation waits for a delayed ACK. An operator's value stays.

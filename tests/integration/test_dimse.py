@@ -5,13 +5,16 @@ them; STOW-RS and findscu seeing that; findscu at each level and model with wild
 ranges; a refused unknown AE for find; movescu to a storescp the test runs, checking the
 arrived files byte for byte; getscu; a broken file answered with a failure status while the
 service keeps running; many parallel storescu associations; queries past the configured
-maximum answer (QIDO-RS cut with a Warning, C-FIND and C-GET refused).
+maximum answer (QIDO-RS cut with a Warning, C-FIND and C-GET refused); a peer that stalls
+inside a PDU is dropped after the association timeout while negotiating and after the DIMSE
+timeout once associated.
 """
 import concurrent.futures
 import glob
 import os
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import tempfile
@@ -91,6 +94,33 @@ def qido(session, server, path, **params):
     r = session.get(server.pacs + path, params=params, headers={"Accept": "application/dicom+json"})
     assert r.status_code in (200, 204), r.text
     return r.json() if r.status_code == 200 else []
+
+
+VERIFICATION = "1.2.840.10008.1.1"
+IMPLICIT_LITTLE_ENDIAN = "1.2.840.10008.1.2"
+
+
+def pdu_item(item_type, payload):
+    return struct.pack(">BBH", item_type, 0, len(payload)) + payload
+
+
+def associate_rq(called, calling, abstract_syntax):
+    """An A-ASSOCIATE-RQ PDU (PS3.8 9.3.2) proposing one presentation context."""
+    context = (struct.pack(">BBBB", 1, 0, 0, 0) + pdu_item(0x30, abstract_syntax.encode())
+               + pdu_item(0x40, IMPLICIT_LITTLE_ENDIAN.encode()))
+    body = (struct.pack(">HH", 1, 0) + called.encode().ljust(16) + calling.encode().ljust(16)
+            + bytes(32) + pdu_item(0x10, b"1.2.840.10008.3.1.1.1") + pdu_item(0x20, context)
+            + pdu_item(0x50, pdu_item(0x51, struct.pack(">I", 16384))))
+    return struct.pack(">BBI", 0x01, 0, len(body)) + body
+
+
+def seconds_until_closed(connection, limit=120):
+    """Waits for the server to close `connection`; returns how long that took."""
+    connection.settimeout(limit)
+    started = time.monotonic()
+    while connection.recv(4096):
+        pass
+    return time.monotonic() - started
 
 
 def findscu(server, tmp_path, name, *keys, model=STUDY_ROOT, aet=VIEWER):
@@ -466,5 +496,28 @@ def test_storescu_over_tls_then_qido_sees_it(tmp_path):
         assert code != 0
         found = qido(server.session(), server, "/instances", SOPInstanceUID=str(ds.SOPInstanceUID))
         assert len(found) == 1
+    finally:
+        server.cleanup()
+
+
+def test_a_peer_stalling_inside_a_pdu_is_dropped_after_the_timeout_of_its_phase():
+    association_timeout, dimse_timeout = 2, 8
+    server = TesseraServer(extra_env={
+        "TESSERA_DICOM_ASSOCIATION_TIMEOUT_SECONDS": str(association_timeout),
+        "TESSERA_DICOM_DIMSE_TIMEOUT_SECONDS": str(dimse_timeout)}).init().start()
+    try:
+        request = associate_rq(AE, "STALLER", VERIFICATION)
+        # Half an association request: DCMTK's own receive timeout (60 s) used to apply.
+        with socket.create_connection(("127.0.0.1", server.dicom_port)) as half:
+            half.sendall(request[:20])
+            assert seconds_until_closed(half) < 30
+        # Associated, then half a P-DATA-TF: the DIMSE timeout applies, not the shorter one.
+        with socket.create_connection(("127.0.0.1", server.dicom_port)) as associated:
+            associated.sendall(request)
+            associated.settimeout(30)
+            assert associated.recv(1)[0] == 0x02, "expected an A-ASSOCIATE-AC"
+            associated.sendall(struct.pack(">BBI", 0x04, 0, 100) + bytes(10))
+            assert dimse_timeout - 1 <= seconds_until_closed(associated) < 60
+        assert run("echoscu", "-aec", AE, *peer(server))[0] == 0
     finally:
         server.cleanup()
