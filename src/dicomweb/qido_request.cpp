@@ -97,6 +97,7 @@ Result<QidoRequest> ParseQidoRequest(archive::QueryLevel level, const std::strin
   query.study_uid = study_uid;
   query.series_uid = series_uid;
   std::set<std::uint32_t> matched_tags;
+  std::set<std::string> controls_given;  // limit, offset, fuzzymatching, count
 
   for (const auto& [name, value] : params.items()) {
     if (IsForeignParameter(name)) continue;
@@ -111,6 +112,11 @@ Result<QidoRequest> ParseQidoRequest(archive::QueryLevel level, const std::strin
     if (name == "orderby") {
       if (auto status = AddOrderBy(query, value); !status) return std::move(status).error();
       continue;
+    }
+    const bool control =
+        name == "limit" || name == "offset" || name == "fuzzymatching" || name == "count";
+    if (control && !controls_given.insert(name).second) {
+      return BadParameter(name, "given more than once");
     }
     if (name == "limit" || name == "offset") {
       const auto number = ParseUint(value);

@@ -12,6 +12,27 @@ namespace {
 
 Error Bad(std::string message) { return Fail(ErrorCode::kInvalidArgument, std::move(message)); }
 
+// Parameters of PS3.18 that change what the object shows, which this server
+// cannot honour: answering without them would pass off the plain object as the
+// one asked for (anonymize=yes would hand out the patient's identity).
+constexpr std::string_view kUnsupportedParameters[] = {"anonymize", "region", "presentationUID",
+                                                       "presentationSeriesUID"};
+
+// Every parameter of the request at most once, none of the unsupported ones.
+Status CheckParameters(const http::QueryParams& query) {
+  const auto& items = query.items();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::string& name = items[i].first;
+    for (std::size_t j = 0; j < i; ++j) {
+      if (items[j].first == name) return Bad(name + " is given more than once");
+    }
+    for (std::string_view unsupported : kUnsupportedParameters) {
+      if (name == unsupported) return Bad(name + " is not supported by this server");
+    }
+  }
+  return Ok();
+}
+
 Result<std::string> RequiredUid(const http::Request& request, std::string_view name) {
   const auto value = request.query().Get(name);
   if (!value || value->empty()) return Bad(std::string(name) + " is required");
@@ -87,6 +108,9 @@ Result<dicom::RenderOptions> RenderOptionsOf(const http::Request& request,
 }  // namespace
 
 http::Awaitable<http::Response> WadoUriHandler::Get(http::Request& request) {
+  if (auto checked = CheckParameters(request.query()); !checked) {
+    co_return http::ErrorResponse(checked.error());
+  }
   const auto request_type = request.query().Get("requestType");
   if (!request_type || *request_type != "WADO") {
     co_return http::Response::Error(http::HttpStatus::bad_request, "requestType must be WADO");

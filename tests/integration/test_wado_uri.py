@@ -171,6 +171,10 @@ def test_colour_images(server, client, objects):
     ({"windowCenter": "100"}, 400, "windowWidth"),
     ({"windowCenter": "100", "windowWidth": "0"}, 400, "windowWidth"),
     ({"imageQuality": "500"}, 400, "imageQuality"),
+    # Not honoured, so refused rather than answered with the plain object.
+    ({"anonymize": "yes", "contentType": "application/dicom"}, 400, "anonymize"),
+    ({"region": "0,0,0.5,0.5"}, 400, "region"),
+    ({"presentationUID": "1.2.3.4"}, 400, "presentationUID"),
 ])
 def test_errors_say_what_was_wrong(server, client, objects, change, status, fragment):
     _, _, params = objects["ct"]
@@ -178,6 +182,16 @@ def test_errors_say_what_was_wrong(server, client, objects, change, status, frag
     r = client.get(server.url("/zhiva/wado"), params=query)
     assert r.status_code == status, r.text
     assert fragment in r.json()["message"]
+
+
+def test_a_parameter_given_twice_is_refused(server, client, objects):
+    _, _, params = objects["ct"]
+    for name, second in [("objectUID", "1.2.3.4"), ("requestType", "BOGUS"),
+                         ("studyUID", params["studyUID"])]:
+        query = list(params.items()) + [(name, second)]
+        r = client.get(server.url("/zhiva/wado"), params=query)
+        assert r.status_code == 400, (name, r.text)
+        assert name in r.json()["message"] and "more than once" in r.json()["message"]
 
 
 def test_needs_a_token_and_a_reader_may_use_it(server, reader, objects):

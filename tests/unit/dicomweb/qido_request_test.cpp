@@ -25,6 +25,19 @@ TEST(QidoRequestTest, ParsesKeywordsAndTagsAlike) {
   EXPECT_EQ(by_keyword->query.conditions[0].type, MatchType::kSingleValue);
 }
 
+TEST(QidoRequestTest, RefusesAnAttributeOrControlGivenTwice) {
+  for (const auto* query : {"PatientID=A&PatientID=B", "limit=2&limit=3", "offset=1&offset=2",
+                            "count=true&count=false", "fuzzymatching=true&fuzzymatching=true"}) {
+    auto request = Parse(query);
+    ASSERT_FALSE(request) << query;
+    EXPECT_NE(request.error().message.find("given more than once"), std::string::npos) << query;
+  }
+  auto once_each = Parse("limit=2&offset=1&count=true&fuzzymatching=false");
+  ASSERT_TRUE(once_each);
+  EXPECT_EQ(once_each->query.limit, 2u);
+  EXPECT_EQ(once_each->query.offset, 1u);
+}
+
 TEST(QidoRequestTest, DecodesPercentEscapesAsUtf8) {
   auto request = Parse("PatientName=M%C3%BCller*");
   ASSERT_TRUE(request);
