@@ -1,10 +1,12 @@
 #include "dicom/transcoder.h"
 
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdatset.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcostrma.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 
@@ -59,6 +61,36 @@ Error Unsupported(std::string_view from, std::string_view to, std::string_view w
                                            std::string(to) + ": " + std::string(why));
 }
 
+struct BitsLimit {
+  std::string_view uid;
+  std::uint16_t max_bits_stored;
+};
+
+// The sample precision each JPEG family encodes. DCMTK's lossy JPEG encoders
+// would take more and rescale the values to fit (32-bit RT Dose to 0..223 under
+// an unchanged Dose Grid Scaling): a different image, not a compressed one.
+constexpr BitsLimit kBitsLimits[] = {
+    {"1.2.840.10008.1.2.4.50", 8},  {"1.2.840.10008.1.2.4.51", 12}, {"1.2.840.10008.1.2.4.57", 16},
+    {"1.2.840.10008.1.2.4.70", 16}, {"1.2.840.10008.1.2.4.80", 16}, {"1.2.840.10008.1.2.4.81", 16},
+};
+
+// Refuses pixel data whose Bits Stored exceed what `target` encodes.
+Status CheckPrecision(DcmDataset& dataset, std::string_view source, std::string_view target) {
+  Uint16 bits_stored = 0;
+  if (!dataset.tagExists(DCM_PixelData) ||
+      dataset.findAndGetUint16(DCM_BitsStored, bits_stored).bad()) {
+    return Ok();
+  }
+  for (const BitsLimit& limit : kBitsLimits) {
+    if (limit.uid == target && bits_stored > limit.max_bits_stored) {
+      return Unsupported(source, target,
+                         std::to_string(bits_stored) + "-bit pixel data does not fit its " +
+                             std::to_string(limit.max_bits_stored) + " bits");
+    }
+  }
+  return Ok();
+}
+
 }  // namespace
 
 bool CanTranscode(std::string_view from_ts, std::string_view to_ts) {
@@ -66,6 +98,18 @@ bool CanTranscode(std::string_view from_ts, std::string_view to_ts) {
   const TransferSyntaxInfo* from = FindTransferSyntax(from_ts);
   const TransferSyntaxInfo* to = FindTransferSyntax(to_ts);
   return from != nullptr && to != nullptr && from->can_decode && to->can_encode;
+}
+
+Status CheckTranscodable(const std::filesystem::path& file, std::string_view target_uid) {
+  // Values past this stay on disk: the pixel data is not read.
+  constexpr std::uint32_t kHeaderOnly = 256;
+  auto loaded = LoadPart10File(file, kHeaderOnly);
+  if (!loaded) return std::move(loaded).error();
+  DcmDataset& dataset = *(*loaded)->getDataset();
+  const std::string_view source_uid = DcmXfer(dataset.getOriginalXfer()).getXferID();
+  if (source_uid == target_uid) return Ok();
+  if (!CanTranscode(source_uid, target_uid)) return Unsupported(source_uid, target_uid, "no codec");
+  return CheckPrecision(dataset, source_uid, target_uid);
 }
 
 Result<std::string> TranscodePart10(const std::filesystem::path& file,
@@ -89,6 +133,9 @@ Result<std::string> TranscodePart10(const std::filesystem::path& file,
   if (source.getXfer() == target_xfer) return ReadWholeFile(file);
   if (!CanTranscode(source_uid, target->uid)) {
     return Unsupported(source_uid, target->uid, "no codec");
+  }
+  if (auto fits = CheckPrecision(dataset, source_uid, target->uid); !fits) {
+    return std::move(fits).error();
   }
 
   if (const OFCondition chosen = dataset.chooseRepresentation(target_xfer, nullptr); chosen.bad()) {

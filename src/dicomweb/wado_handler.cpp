@@ -59,8 +59,9 @@ bool EtagMatches(std::string_view if_none_match, std::string_view etag) {
 struct Planned {
   archive::InstanceRef ref;
   std::string syntax;  // what the client gets
-  // The client named no transfer syntax: if converting fails (a corrupt bitstream
-  // the codec refuses), the stored form is an acceptable answer.
+  // The client named no transfer syntax, or also accepts any: if converting fails
+  // (a codec that refuses the image, a corrupt bitstream), the stored form is an
+  // acceptable answer.
   bool stored_acceptable = false;
   // Converted before the response began (see RetrieveInstances).
   std::optional<std::string> converted;
@@ -136,7 +137,8 @@ http::Awaitable<http::Response> WadoHandler::RetrieveInstances(http::Request& re
           "instance " + ref.sop_instance_uid + " is stored as " + ref.transfer_syntax_uid +
               " and cannot be converted to a transfer syntax the request accepts");
     }
-    Planned planned{std::move(ref), std::move(*syntax), representation->syntax.defaulted, {}};
+    const bool stored_acceptable = representation->syntax.defaulted || representation->syntax.any;
+    Planned planned{std::move(ref), std::move(*syntax), stored_acceptable, {}};
     all_as_stored = all_as_stored && planned.as_stored();
     plan.push_back(std::move(planned));
   }
@@ -178,9 +180,21 @@ http::Awaitable<http::Response> WadoHandler::RetrieveInstances(http::Request& re
   }
 
   // Some instances need transcoding: stream, converting one at a time on the pool.
-  // The first conversion runs before the response begins, so that a series the
-  // codec cannot convert at all (the usual case of a failure) gets a 406 rather
-  // than a 200 cut short.
+  // What a header read rules out is settled before the response begins — sent as
+  // stored where the client accepts that, else a 406 — and so is the first
+  // conversion, so that a series the codec refuses gets a 406 rather than a 200
+  // cut short.
+  auto settled = co_await context_.pool.Run([&]() -> Status {
+    for (auto& planned : plan) {
+      if (planned.as_stored()) continue;
+      auto checked = dicom::CheckTranscodable(planned.ref.path, planned.syntax);
+      if (checked) continue;
+      if (!planned.stored_acceptable) return NotConvertible(planned, checked.error());
+      planned.syntax = planned.ref.transfer_syntax_uid;
+    }
+    return Ok();
+  });
+  if (!settled) co_return http::ErrorResponse(settled.error());
   for (auto& planned : plan) {
     if (planned.as_stored()) continue;
     auto bytes = co_await context_.pool.Run(

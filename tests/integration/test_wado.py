@@ -20,6 +20,7 @@ EXPLICIT_LE = "1.2.840.10008.1.2.1"
 IMPLICIT_LE = "1.2.840.10008.1.2"
 RLE = "1.2.840.10008.1.2.5"
 MPEG2 = "1.2.840.10008.1.2.4.100"
+JPEG_EXTENDED = "1.2.840.10008.1.2.4.51"
 
 
 def pydicom_file(name):
@@ -166,6 +167,30 @@ def test_several_media_ranges_with_q_values(server, client, real):
     _, parts = retrieve(client, stored.url, accept=accept)
     assert transfer_syntax_of(parts[0][0]["content-type"]) == RLE
     assert parts[0][1] == stored.data
+
+
+def test_pixels_deeper_than_a_lossy_target_are_never_rescaled(server, client):
+    """JPEG Extended keeps 12 bits: a 16-bit image is refused before the response begins, or
+    sent as stored where the request also accepts that, instead of being rescaled to fit."""
+    study_uid, series_uid = factory.uid(), factory.uid()
+    made = [make_instance(study_uid=study_uid, series_uid=series_uid, instance_number=1, seed=1),
+            make_instance(study_uid=study_uid, series_uid=series_uid, instance_number=2, seed=2,
+                          BitsStored=16, HighBit=15)]
+    assert stow(client, server, [data for _, data in made]).status_code == 200
+    study_url = f"{server.pacs}/studies/{study_uid}"
+    deep = str(made[1][0].SOPInstanceUID)
+    only_extended = f'multipart/related; type="application/dicom"; transfer-syntax={JPEG_EXTENDED}'
+    r = client.get(study_url, headers={"Accept": only_extended})
+    assert r.status_code == 406, r.text
+    assert deep in r.json()["message"] and "16-bit" in r.json()["message"]
+    r = client.get(f"{study_url}/series/{series_uid}/instances/{deep}",
+                   headers={"Accept": only_extended})
+    assert r.status_code == 406, r.text
+    _, parts = retrieve(client, study_url, accept=only_extended + ", " + DICOM_ANY_SYNTAX + ";q=0.5")
+    syntaxes = {str(dataset(data).SOPInstanceUID): transfer_syntax_of(headers["content-type"])
+                for headers, data in parts}
+    assert syntaxes == {str(made[0][0].SOPInstanceUID): JPEG_EXTENDED, deep: EXPLICIT_LE}
+    assert [data for _, data in parts if dataset(data).SOPInstanceUID == deep] == [made[1][1]]
 
 
 def test_a_syntax_preferred_over_star_is_produced(server, client, real):

@@ -159,6 +159,35 @@ TEST_F(TranscoderTest, RefusesWhatItCannotDo) {
   EXPECT_EQ(bytes.error().code, ErrorCode::kInvalidArgument);
 }
 
+// Lossy JPEG would rescale deeper pixels to fit (32-bit RT Dose to 0..223 under an
+// unchanged Dose Grid Scaling): refused, from the header alone and when converting.
+TEST_F(TranscoderTest, RefusesPixelsDeeperThanTheTargetEncodes) {
+  struct Case {
+    std::string_view file;  // Bits Stored in the comment
+    std::string_view target;
+  };
+  for (const Case& c : {Case{"rtdose.dcm", ts::kJpegBaseline},     // 32
+                        Case{"MR_small.dcm", ts::kJpegBaseline},   // 16
+                        Case{"MR_small.dcm", ts::kJpegExtended},   // 16
+                        Case{"rtdose.dcm", ts::kJpegLossless}}) {  // 32
+    SCOPED_TRACE(std::string(c.file) + " to " + std::string(c.target));
+    const auto checked = CheckTranscodable(TestFile(c.file), c.target);
+    ASSERT_FALSE(checked);
+    EXPECT_EQ(checked.error().code, ErrorCode::kUnsupported);
+    EXPECT_NE(checked.error().message.find("-bit pixel data does not fit"), std::string::npos);
+    const auto bytes = TranscodePart10(TestFile(c.file), c.target);
+    ASSERT_FALSE(bytes);
+    EXPECT_EQ(bytes.error().message, checked.error().message);
+  }
+  EXPECT_TRUE(CheckTranscodable(TestFile("SC_rgb_rle.dcm"), ts::kJpegBaseline));   // 8
+  EXPECT_TRUE(CheckTranscodable(TestFile("JPGExtended.dcm"), ts::kJpegExtended));  // same
+  EXPECT_TRUE(CheckTranscodable(TestFile("MR_small.dcm"), ts::kJpegLsLossless));   // 16
+  EXPECT_TRUE(CheckTranscodable(TestFile("rtplan.dcm"), ts::kJpegBaseline));       // no pixels
+  const auto no_codec = CheckTranscodable(TestFile("CT_small.dcm"), ts::kJpeg2000);
+  ASSERT_FALSE(no_codec);
+  EXPECT_EQ(no_codec.error().code, ErrorCode::kUnsupported);
+}
+
 TEST_F(TranscoderTest, TranscodesInstancesWithoutPixelData) {
   const auto bytes = TranscodePart10(TestFile("rtplan.dcm"), ts::kExplicitVrLittleEndian);
   ASSERT_TRUE(bytes) << bytes.error().message;
