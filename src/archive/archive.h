@@ -162,8 +162,9 @@ class Archive {
   // instances must belong to that study. One attempt per file, in order; errors:
   // kInvalidArgument (not DICOM, truncated, missing/invalid UIDs, UIDs other
   // than the file declared: IncomingFile::Declare), kConflict
-  // (study UID differs from `expected_study_uid`; or the instance would move a
-  // stored series to another study or a stored study to another patient), kIo.
+  // (study UID differs from `expected_study_uid`; the instance would move a
+  // stored series to another study or a stored study to another patient; or an
+  // earlier file of the call has its SOP Instance UID), kIo.
   virtual std::vector<StoreAttempt> TryStoreAll(std::span<IncomingFile> files,
                                                 std::string_view expected_study_uid) = 0;
   // TryStoreAll for one file.

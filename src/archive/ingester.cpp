@@ -47,6 +47,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <vector>
 
@@ -114,11 +115,21 @@ std::vector<StoreAttempt> Ingester::TryStoreAll(std::span<IncomingFile> files,
   std::vector<StoreAttempt> attempts(files.size());
   std::deque<Candidate> candidates;  // a deque: the queue points into it
   std::vector<Pending*> pendings;
+  std::set<std::string_view> instances;  // of `candidates`, which keep the strings in place
   for (std::size_t i = 0; i < files.size(); ++i) {
     auto candidate = Prepare(std::move(files[i]), expected_study_uid, attempts[i]);
     if (!candidate) continue;
+    // A later copy would replace the first one while both were reported stored.
+    if (instances.contains(candidate->pending.record.sop_instance_uid)) {
+      attempts[i].result = Fail(ErrorCode::kConflict,
+                                "SOP Instance UID given more than once in one request: only the "
+                                "first is stored");
+      continue;
+    }
     candidate->index = i;
-    pendings.push_back(&candidates.emplace_back(std::move(*candidate)).pending);
+    Pending& pending = candidates.emplace_back(std::move(*candidate)).pending;
+    instances.insert(pending.record.sop_instance_uid);
+    pendings.push_back(&pending);
   }
   Submit(pendings);
   for (Candidate& candidate : candidates) {

@@ -61,9 +61,11 @@ class StowPartSink final : public http::PartSink {
     part.label = "part " + std::to_string(parts_.size() + 1);
     const auto content_type = headers.content_type();
     if (!content_type.empty() && !IsDicomMediaType(content_type)) {
-      part.refused = Fail(ErrorCode::kUnsupported, part.label + " is " +
-                                                       std::string(content_type.substr(0, 100)) +
-                                                       ", not application/dicom");
+      // Not a DICOM object at all, so "cannot understand" (0xC000) rather than
+      // an unsupported SOP class; the label is prefixed where it is reported.
+      part.refused = Fail(ErrorCode::kInvalidArgument,
+                          "its media type is " + std::string(content_type.substr(0, 100)) +
+                              ", not application/dicom");
       parts_.push_back(std::move(part));
       return Ok();
     }

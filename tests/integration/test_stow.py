@@ -146,8 +146,9 @@ def test_stow_refuses_a_non_dicom_part_but_stores_the_rest(server, client):
         "Content-Type": f"multipart/related; type=application/dicom; boundary={boundary}"})
     assert r.status_code == 202, r.text
     failed = items(r.json(), FAILED_SOP_SEQUENCE)
-    assert [first_value(i, FAILURE_REASON) for i in failed] == [0x0122]
-    assert "application/json" in r.headers["Warning"]
+    assert [first_value(i, FAILURE_REASON) for i in failed] == [0xC000]
+    assert "part 1: its media type is application/json, not application/dicom" in r.headers[
+        "Warning"]
     assert len(query_instances(client, server, ds.StudyInstanceUID)) == 1
 
 
@@ -275,6 +276,22 @@ def test_stow_answers_413_over_the_configured_body_limit():
         assert len(r.json()) == 1
     finally:
         small.cleanup()
+
+
+def test_stow_stores_the_first_of_two_parts_with_one_sop_instance_uid(server, client):
+    ds, data = make_instance(seed=21)
+    _, second = make_instance(seed=22, study_uid=ds.StudyInstanceUID,
+                              sop_uid=ds.SOPInstanceUID, series_number=2)
+    r = stow(client, server, [data, second])
+    assert r.status_code == 202, r.text
+    body = r.json()
+    stored = items(body, REFERENCED_SOP_SEQUENCE)
+    assert [first_value(i, REFERENCED_SOP_INSTANCE) for i in stored] == [ds.SOPInstanceUID]
+    failed = items(body, FAILED_SOP_SEQUENCE)
+    assert [first_value(i, FAILURE_REASON) for i in failed] == [0xC409]
+    assert "more than once" in r.headers["Warning"]
+    _, parts = retrieve(client, first_value(stored[0], RETRIEVE_URL))
+    assert [part for _, part in parts] == [data]
 
 
 def test_stow_replaces_a_resent_instance(server, client):

@@ -232,13 +232,15 @@ TEST_F(IngesterTest, StoreAllDecidesEachFileOnItsOwn) {
   ASSERT_FALSE(attempts[2].result);
   EXPECT_EQ(attempts[2].result.error().code, ErrorCode::kConflict);
   EXPECT_EQ(attempts[2].sop_instance_uid, "1.2.3.9.1.1");
-  ASSERT_TRUE(attempts[3].result) << attempts[3].result.error().message;
-  EXPECT_EQ(attempts[3].result->outcome, StoreOutcome::kReplaced);
+  // A second copy in the same call would replace the first while both were
+  // reported stored: refused, and the first stays.
+  ASSERT_FALSE(attempts[3].result);
+  EXPECT_EQ(attempts[3].result.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(attempts[3].sop_instance_uid, "1.2.3.1.1.1");
   ASSERT_TRUE(attempts[4].result) << attempts[4].result.error().message;
   EXPECT_EQ(attempts[4].result->sop_instance_uid, "1.2.3.1.1.3");
 
-  // The resent copy replaced the first within the same commit.
-  EXPECT_EQ(IntOf(FindInstance("1.2.3.1.1.1"), "00200013"), 2);
+  EXPECT_EQ(IntOf(FindInstance("1.2.3.1.1.1"), "00200013"), 1);
   EXPECT_EQ(IntOf(FindInstance("1.2.3.1.1.3"), "00200013"), 3);
   EXPECT_EQ(FilesUnder(blobs()).size(), 2u);
   EXPECT_TRUE(IncomingLeft().empty());
