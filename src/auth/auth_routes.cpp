@@ -191,7 +191,7 @@ http::Awaitable<Response> AuthRoutes::SignUser(Request& request) {
   }
 
   const auto& address = request.remote_address();
-  if (const auto wait = context_.limiter.Begin(address)) co_return TooManyAttempts(*wait);
+  if (const auto wait = context_.sign_in_limiter.Begin(address)) co_return TooManyAttempts(*wait);
   const std::string base_url = BaseUrl(context_.options, request);
   auto issued = co_await context_.pool.Run([&]() -> Result<std::string> {
     auto user = context_.users.Find(*username);
@@ -208,7 +208,7 @@ http::Awaitable<Response> AuthRoutes::SignUser(Request& request) {
     co_return Message(HttpStatus::bad_request, kInvalidData);
   }
   if (!issued) co_return Unexpected(issued.error());
-  context_.limiter.Succeeded(address);
+  context_.sign_in_limiter.Succeeded(address);
   co_return JsonOk({{"token", *issued}});
 }
 

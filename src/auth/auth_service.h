@@ -27,7 +27,7 @@
 namespace tessera::auth {
 
 // The built-in authentication, built once by app/: owns the signing key, the
-// user store, the token registry, the rate limiter, the guard and the /auth
+// user store, the token registry, the rate limiters, the guard and the /auth
 // handlers.
 //
 //   auto auth = auth::AuthService::Open(options, clock);   // after tessera init
@@ -74,7 +74,8 @@ class AuthService {
   std::unique_ptr<TokenRegistry> registry_;
   std::unique_ptr<PasswordHasher> hasher_;
   std::unique_ptr<AdminCredential> admin_;
-  std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<RateLimiter> admin_limiter_;    // admin password checks
+  std::unique_ptr<RateLimiter> sign_in_limiter_;  // users' sign-ins
   std::unique_ptr<TokenService> tokens_;
   std::unique_ptr<TokenGuard> guard_;
   std::unique_ptr<http::CorsPolicy> cors_;

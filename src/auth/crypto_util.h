@@ -18,7 +18,9 @@ Result<std::string> RandomBytes(std::size_t count);
 
 // RFC 4648 §5 base64url without padding.
 std::string Base64UrlEncode(std::string_view bytes);
-// Decodes unpadded (or padded) base64url; nullopt on any character outside the alphabet.
+// Decodes unpadded base64url; nullopt on padding, on any character outside the
+// alphabet and on non-zero leftover bits, so that each byte string has one
+// spelling (a JWT's parts are unpadded, RFC 7515 section 2).
 std::optional<std::string> Base64UrlDecode(std::string_view text);
 
 using Sha256Digest = std::array<unsigned char, 32>;

@@ -21,7 +21,7 @@ struct RateLimitOptions {
   std::size_t max_tracked = 100000;
 };
 
-// Counts failed password attempts (admin or user) per client address (IPv6 per
+// Counts failed password attempts (of one kind: admin or users) per client address (IPv6 per
 // /64) in fixed windows. Once an address reaches `max_failures`, it is refused
 // until its window ends. An attempt counts as failed from the moment it starts,
 // so that parallel attempts cannot overtake the count while their passwords are

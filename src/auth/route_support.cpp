@@ -75,13 +75,13 @@ http::Awaitable<std::optional<http::Response>> CheckAdmin(const RouteContext& co
                                                           const http::Request& request,
                                                           std::string password) {
   const auto& address = request.remote_address();
-  if (const auto wait = context.limiter.Begin(address)) co_return TooManyAttempts(*wait);
+  if (const auto wait = context.admin_limiter.Begin(address)) co_return TooManyAttempts(*wait);
   const bool valid = co_await context.pool.Run([&] { return context.admin.Verify(password); });
   if (!valid) {
     spdlog::warn("auth: wrong admin password from {}", address);
     co_return Message(http::HttpStatus::bad_request, kInvalidAdminPassword);
   }
-  context.limiter.Succeeded(address);
+  context.admin_limiter.Succeeded(address);
   co_return std::nullopt;
 }
 

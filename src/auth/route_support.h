@@ -30,7 +30,9 @@ struct RouteContext {
   TokenService& tokens;
   UserStore& users;
   const AdminCredential& admin;
-  RateLimiter& limiter;
+  // Separate counts, so that guesses at users' passwords cannot lock the admin out.
+  RateLimiter& admin_limiter;
+  RateLimiter& sign_in_limiter;
   const PasswordHasher& hasher;
   http::BlockingPool& pool;
   const http::CorsPolicy& cors;

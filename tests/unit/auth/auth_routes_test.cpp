@@ -254,6 +254,8 @@ TEST_F(AuthRoutesTest, SignUserIsRateLimited) {
       Send(PostJson("/auth/sign-user", {{"username", "alice"}, {"password", kUserPassword}}));
   EXPECT_EQ(limited.status, HttpStatus::too_many_requests);
   EXPECT_FALSE(Header(limited, "Retry-After").empty());
+  // Guesses at users' passwords do not lock the admin out of that address.
+  EXPECT_EQ(Message(Send(PostJson("/auth/generate-token", GenerateBody()))), "User already exists");
 }
 
 // ---- GET /auth/verify

@@ -31,7 +31,8 @@ TEST(CryptoUtilTest, Base64UrlDecodeRefusesForeignAndNonCanonicalInput) {
   EXPECT_FALSE(Base64UrlDecode("Zm9vY"));  // 5 characters cannot encode whole bytes
   EXPECT_FALSE(Base64UrlDecode("Zh"));     // leftover bits set: "Zg" is the canonical "f"
   EXPECT_FALSE(Base64UrlDecode("Zm 9v"));
-  EXPECT_EQ(Base64UrlDecode("Zm9vYg=="), "foob");  // padding tolerated
+  EXPECT_FALSE(Base64UrlDecode("Zm9vYg=="));  // padded: "Zm9vYg" is the one spelling
+  EXPECT_EQ(Base64UrlDecode("Zm9vYg"), "foob");
 }
 
 TEST(CryptoUtilTest, Sha256MatchesKnownDigest) {
