@@ -1,5 +1,8 @@
 #include "dicomweb/media_types.h"
 
+#include <algorithm>
+#include <span>
+
 #include "base/strings.h"
 
 namespace tessera::dicomweb {
@@ -63,28 +66,72 @@ Error NotAcceptable(std::string message) {
   return Fail(ErrorCode::kNotAcceptable, std::move(message));
 }
 
+http::MediaType Concrete(std::string type, std::string subtype, std::string related_type = {}) {
+  http::MediaType media_type;
+  media_type.type = std::move(type);
+  media_type.subtype = std::move(subtype);
+  if (!related_type.empty()) media_type.parameters.emplace_back("type", std::move(related_type));
+  return media_type;
+}
+
+// Every range of the request, q=0 ones too; "*/*" when it names none.
+std::vector<http::MediaRange> AllRanges(const http::Request& request) {
+  const auto query_accept = request.query().Get("accept");
+  auto ranges = http::ParseAccept(query_accept ? *query_accept : request.header("Accept"));
+  return ranges.empty() ? http::ParseAccept("*/*") : ranges;
+}
+
+// The range covers `type` by type and subtype, and each of its parameters is on
+// `type` with the same value.
+bool CoversWithParameters(const http::MediaRange& range, const http::MediaType& type) {
+  if (!range.Covers(type)) return false;
+  for (const auto& [name, value] : range.media_type.parameters) {
+    const auto own = type.Parameter(name);
+    if (!own || !IEquals(Trim(*own), Trim(value))) return false;
+  }
+  return true;
+}
+
+// The range whose quality the client gives `type` (RFC 9110 12.5.1): the most
+// specific one that covers it, so that "*/*, image/png;q=0" refuses PNG alone.
+const http::MediaRange* RangeFor(std::span<const http::MediaRange> ranges,
+                                 const http::MediaType& type) {
+  const http::MediaRange* best = nullptr;
+  for (const auto& range : ranges) {
+    if (!CoversWithParameters(range, type)) continue;
+    if (best == nullptr || range.Specificity() > best->Specificity()) best = &range;
+  }
+  return best;
+}
+
+bool Accepts(std::span<const http::MediaRange> ranges, const http::MediaType& type) {
+  const auto* range = RangeFor(ranges, type);
+  return range != nullptr && range->quality > 0.0;
+}
+
+// Named with q=0 by its most specific range. A type no range covers is not
+// refused: ranges with parameters the type lacks (a transfer-syntax) admit it.
+bool Refuses(std::span<const http::MediaRange> ranges, const http::MediaType& type) {
+  const auto* range = RangeFor(ranges, type);
+  return range != nullptr && range->quality <= 0.0;
+}
+
 }  // namespace
 
 std::vector<http::MediaRange> AcceptedRanges(const http::Request& request) {
-  const auto query_accept = request.query().Get("accept");
-  auto ranges = http::ParseAccept(query_accept ? *query_accept : request.header("Accept"));
-  if (ranges.empty()) return http::ParseAccept("*/*");
+  auto ranges = AllRanges(request);
   // q=0 refuses; a header that refuses everything it names accepts nothing.
   std::erase_if(ranges, [](const http::MediaRange& r) { return r.quality <= 0.0; });
   return ranges;
 }
 
 bool AcceptsDicomJson(const http::Request& request) {
-  http::MediaType json;
-  json.type = "application";
-  json.subtype = "dicom+json";
-  http::MediaType plain_json;
-  plain_json.type = "application";
-  plain_json.subtype = "json";
-  for (const auto& range : AcceptedRanges(request)) {
-    if (range.Covers(json) || range.Covers(plain_json)) return true;
-  }
-  return false;
+  const auto ranges = AllRanges(request);
+  if (Accepts(ranges, Concrete("application", "dicom+json"))) return true;
+  // Some clients name plain JSON; they get DICOM JSON all the same, but a
+  // wildcard does not stand in for a refused application/dicom+json.
+  const auto* json = RangeFor(ranges, Concrete("application", "json"));
+  return json != nullptr && json->quality > 0.0 && json->media_type.Is("application", "json");
 }
 
 std::optional<std::string> SyntaxChoice::Choose(
@@ -101,17 +148,40 @@ std::optional<std::string> SyntaxChoice::Choose(
 
 Result<InstancesRepresentation> NegotiateInstances(const http::Request& request,
                                                    bool single_allowed) {
+  using Kind = InstancesRepresentation::Kind;
+  const auto all = AllRanges(request);
+  const auto refused = [&](Kind kind) {
+    switch (kind) {
+      case Kind::kMultipartDicom:
+        return Refuses(all, Concrete("multipart", "related", "application/dicom"));
+      case Kind::kSingleDicom:
+        return Refuses(all, Concrete("application", "dicom"));
+      case Kind::kZip:
+        return Refuses(all, Concrete("application", "zip"));
+    }
+    return true;
+  };
   std::optional<InstancesRepresentation> chosen;
   for (const auto& range : AcceptedRanges(request)) {
     const auto& type = range.media_type;
     InstancesRepresentation candidate;
-    if (type.type == "*" || type.Is("multipart", "*")) {
+    if (type.type == "*") {
+      // Anything: multipart unless refused, else the other form the target has.
+      candidate.kind = Kind::kMultipartDicom;
+      if (refused(candidate.kind))
+        candidate.kind = single_allowed ? Kind::kSingleDicom : Kind::kZip;
+      if (refused(candidate.kind)) continue;
+      candidate.syntax = SyntaxOf(type);
+      if (candidate.kind == Kind::kZip) candidate.syntax.any = true;
+    } else if (type.Is("multipart", "*")) {
+      if (refused(Kind::kMultipartDicom)) continue;
       candidate.syntax = SyntaxOf(type);
     } else if (type.Is("multipart", "related")) {
       const auto related = RelatedType(type, "application/dicom");
       if (related != "application/dicom" && related != "*/*" && related != "application/*") {
         continue;
       }
+      if (refused(Kind::kMultipartDicom)) continue;
       candidate.syntax = SyntaxOf(type);
     } else if (IsDicomType(type) && single_allowed) {
       candidate.kind = InstancesRepresentation::Kind::kSingleDicom;
@@ -142,10 +212,12 @@ Result<FramesRepresentation> NegotiateFrames(const http::Request& request,
                                              std::string_view stored_syntax) {
   const std::string_view stored_media = MediaTypeOfSyntax(stored_syntax);
   const bool encapsulated = IsEncapsulated(stored_syntax);
+  const auto all = AllRanges(request);
   for (const auto& range : AcceptedRanges(request)) {
     const auto& type = range.media_type;
     FramesRepresentation rep;
     if (type.type == "*") {
+      if (Refuses(all, Concrete("multipart", "related", "application/octet-stream"))) continue;
       rep.defaulted = true;
       return rep;
     }
@@ -191,15 +263,46 @@ Result<FramesRepresentation> NegotiateFrames(const http::Request& request,
                        "; transfer-syntax=" + std::string(stored_syntax));
 }
 
-Result<std::string> NegotiateRendered(const http::Request& request) {
+Result<BulkDataRepresentation> NegotiateBulkData(const http::Request& request) {
+  const auto all = AllRanges(request);
+  const BulkDataRepresentation multipart{true};
+  const BulkDataRepresentation single{false};
   for (const auto& range : AcceptedRanges(request)) {
     const auto& type = range.media_type;
-    if (type.type == "*" || type.Is("image", "*") || type.Is("image", "jpeg")) {
-      return std::string("image/jpeg");
+    if (type.Is("application", "octet-stream")) return single;
+    if (type.Is("multipart", "related") || type.Is("multipart", "*")) {
+      const auto related = RelatedType(type, "application/octet-stream");
+      if (related == "application/octet-stream" || related == "*/*" || related == "application/*") {
+        return multipart;
+      }
+      continue;
     }
-    if (type.Is("image", "png")) return std::string("image/png");
+    if (type.type == "*" &&
+        !Refuses(all, Concrete("multipart", "related", "application/octet-stream"))) {
+      return multipart;
+    }
+    if ((type.type == "*" || type.Is("application", "*")) &&
+        !Refuses(all, Concrete("application", "octet-stream"))) {
+      return single;
+    }
   }
-  return NotAcceptable("rendered images are available as image/jpeg or image/png");
+  return NotAcceptable(
+      "bulk data is available as multipart/related; type=\"application/octet-stream\" or "
+      "application/octet-stream");
+}
+
+Result<std::string> NegotiateRendered(const http::Request& request) {
+  const auto all = AllRanges(request);
+  const auto quality = [&](std::string_view subtype) {
+    const auto* range = RangeFor(all, Concrete("image", std::string(subtype)));
+    return range == nullptr ? 0.0 : range->quality;
+  };
+  const double jpeg = quality("jpeg");
+  const double png = quality("png");
+  if (jpeg <= 0.0 && png <= 0.0) {
+    return NotAcceptable("rendered images are available as image/jpeg or image/png");
+  }
+  return std::string(png > jpeg ? "image/png" : "image/jpeg");  // JPEG on a tie
 }
 
 std::string_view MediaTypeOfSyntax(std::string_view transfer_syntax_uid) {

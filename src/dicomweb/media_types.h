@@ -20,7 +20,9 @@ inline constexpr std::string_view kExplicitVrLittleEndian = "1.2.840.10008.1.2.1
 
 // The media ranges the client accepts, most preferred first (from the `accept`
 // query parameter or the Accept header; "*/*" when neither says anything; none
-// when every range it names has q=0).
+// when every range it names has q=0). A q=0 range also refuses what it names
+// where a wider range would admit it: the negotiators below weigh each type by
+// its most specific range (RFC 9110 12.5.1), so "*/*, image/png;q=0" is JPEG.
 std::vector<http::MediaRange> AcceptedRanges(const http::Request& request);
 
 // True when the client accepts application/dicom+json (or application/json).
@@ -66,6 +68,14 @@ struct FramesRepresentation {
 // Errors: kNotAcceptable.
 Result<FramesRepresentation> NegotiateFrames(const http::Request& request,
                                              std::string_view stored_syntax);
+
+// How to answer a bulk data retrieval: multipart/related (the norm) or a single
+// application/octet-stream body.
+struct BulkDataRepresentation {
+  bool multipart = true;
+};
+// Errors: kNotAcceptable when the request accepts neither.
+Result<BulkDataRepresentation> NegotiateBulkData(const http::Request& request);
 
 // The image format of a rendered resource: "image/jpeg" (default) or "image/png".
 // Errors: kNotAcceptable.

@@ -275,11 +275,8 @@ http::Awaitable<http::Response> WadoHandler::RetrieveMetadata(http::Request& req
 http::Awaitable<http::Response> WadoHandler::RetrieveBulkData(http::Request& request) {
   auto uids = ReadPathUids(request);
   if (!uids) co_return http::ErrorResponse(uids.error());
-  const auto ranges = AcceptedRanges(request);
-  if (ranges.empty()) {
-    co_return http::ErrorResponse(
-        Fail(ErrorCode::kNotAcceptable, "acceptable: multipart/related, application/octet-stream"));
-  }
+  const auto representation = NegotiateBulkData(request);
+  if (!representation) co_return http::ErrorResponse(representation.error());
   const std::string tag_path(request.param("path"));
   auto refs =
       co_await context_.pool.Run([&] { return context_.archive.Instances(ScopeOf(*uids)); });
@@ -296,13 +293,7 @@ http::Awaitable<http::Response> WadoHandler::RetrieveBulkData(http::Request& req
   }
   if (!bytes) co_return http::ErrorResponse(bytes.error());
 
-  const bool multipart = [&] {
-    for (const auto& range : ranges) {
-      if (range.media_type.Is("application", "octet-stream")) return false;
-      if (range.media_type.Is("multipart", "related") || range.media_type.type == "*") return true;
-    }
-    return true;
-  }();
+  const bool multipart = representation->multipart;
   // ReadBulkData answers little endian whatever the stored byte order.
   const auto part_type =
       "application/octet-stream; transfer-syntax=" + std::string(kExplicitVrLittleEndian);

@@ -51,6 +51,48 @@ TEST_F(MediaTypesTest, AHeaderThatRefusesEverythingItNamesIsNotAcceptable) {
   EXPECT_TRUE(AcceptsDicomJson(Make(",")));
 }
 
+// RFC 9110 12.5.1: the most specific range gives a type its quality, so a q=0
+// range refuses what it names even where a wider range would admit it.
+TEST_F(MediaTypesTest, AZeroQualityRangeRefusesWhatAWiderRangeAdmits) {
+  EXPECT_EQ(NegotiateRendered(Make("*/*, image/jpeg;q=0")).value_or(""), "image/png");
+  EXPECT_EQ(NegotiateRendered(Make("image/*, image/png;q=0")).value_or(""), "image/jpeg");
+  EXPECT_EQ(NegotiateRendered(Make("*/*;q=0.5, image/png")).value_or(""), "image/png");
+  EXPECT_FALSE(NegotiateRendered(Make("*/*, image/*;q=0")));
+
+  EXPECT_FALSE(AcceptsDicomJson(Make("*/*, application/dicom+json;q=0")));
+  EXPECT_TRUE(AcceptsDicomJson(Make("application/json, application/dicom+json;q=0")));
+  EXPECT_TRUE(AcceptsDicomJson(Make("*/*, application/json;q=0")));
+
+  using Kind = InstancesRepresentation::Kind;
+  auto study = NegotiateInstances(Make("*/*, multipart/related;q=0"), false);
+  ASSERT_TRUE(study);
+  EXPECT_EQ(study->kind, Kind::kZip);
+  auto instance = NegotiateInstances(Make("*/*, multipart/*;q=0"), true);
+  ASSERT_TRUE(instance);
+  EXPECT_EQ(instance->kind, Kind::kSingleDicom);
+  EXPECT_FALSE(NegotiateInstances(Make("*/*, multipart/related;q=0, application/zip;q=0"), false));
+  // A range with a transfer-syntax refuses that syntax's range only.
+  auto multipart = NegotiateInstances(
+      Make("*/*, multipart/related; type=\"application/dicom\"; transfer-syntax=1.2.3;q=0"), false);
+  ASSERT_TRUE(multipart);
+  EXPECT_EQ(multipart->kind, Kind::kMultipartDicom);
+
+  EXPECT_FALSE(NegotiateFrames(Make("*/*, multipart/related;q=0"), kExplicitVrLittleEndian));
+}
+
+TEST_F(MediaTypesTest, BulkDataIsMultipartUnlessASingleBodyIsAskedForOrTheOnlyOneLeft) {
+  EXPECT_TRUE(NegotiateBulkData(Make(""))->multipart);
+  EXPECT_TRUE(NegotiateBulkData(Make("*/*"))->multipart);
+  EXPECT_TRUE(
+      NegotiateBulkData(Make("multipart/related; type=\"application/octet-stream\""))->multipart);
+  EXPECT_FALSE(NegotiateBulkData(Make("application/octet-stream"))->multipart);
+  EXPECT_FALSE(NegotiateBulkData(Make("*/*, multipart/related;q=0"))->multipart);
+  const auto refused = NegotiateBulkData(Make("image/png"));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kNotAcceptable);
+  EXPECT_FALSE(NegotiateBulkData(Make("multipart/related; type=\"image/png\"")));
+}
+
 TEST_F(MediaTypesTest, TransferSyntaxStarSendsAsStored) {
   for (const auto* accept :
        {"multipart/related; type=\"application/dicom\"; transfer-syntax=*",
