@@ -158,6 +158,12 @@ Result<AcceptedAssociationInfo> AcceptAssociation(T_ASC_Association& association
   T_ASC_Parameters* params = association.params;
   std::array<char, 65> context_name{};
   ASC_getApplicationContextName(params, context_name.data(), context_name.size());
+  if (context_name[0] == '\0') {
+    // DCMTK answers another PDU sent in place of the A-ASSOCIATE-RQ with an
+    // A-ABORT, and still hands over the association, empty: nothing to reject.
+    return Fail(ErrorCode::kInvalidArgument,
+                "no association request: the peer sent another PDU first (aborted)");
+  }
   if (std::string_view(context_name.data()) != UID_StandardApplicationContext) {
     return Reject(association, ASC_REASON_SU_APPCONTEXTNAMENOTSUPPORTED,
                   "unsupported application context");

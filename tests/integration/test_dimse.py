@@ -500,6 +500,18 @@ def test_storescu_over_tls_then_qido_sees_it(tmp_path):
         server.cleanup()
 
 
+def test_a_pdu_before_the_association_request_is_aborted_and_logged_as_such(dimse_server):
+    with socket.create_connection(("127.0.0.1", dimse_server.dicom_port)) as early:
+        early.sendall(struct.pack(">BBI", 0x04, 0, 6) + bytes([0, 0, 0, 2, 1, 3]))  # P-DATA-TF
+        early.settimeout(30)
+        assert early.recv(1) == b"\x07", "expected an A-ABORT"
+    deadline = time.time() + 10
+    while "the peer sent another PDU first" not in dimse_server.log() and time.time() < deadline:
+        time.sleep(0.1)
+    assert "the peer sent another PDU first" in dimse_server.log()
+    assert "unsupported application context" not in dimse_server.log()
+
+
 def test_a_peer_stalling_inside_a_pdu_is_dropped_after_the_timeout_of_its_phase():
     association_timeout, dimse_timeout = 2, 8
     server = TesseraServer(extra_env={
