@@ -64,6 +64,7 @@ def main():
         # Wiped folders wait in the trash until the end, as in bench.py (servers.TRASH says
         # why); the temporary folder goes with everything in it after the last round.
         servers.TRASH = os.path.join(work, "trash")
+        servers.wait_for_freed_inodes()
         for pair in range(args.pairs):
             # Who goes first alternates too: a drift within a pair favours neither build.
             order = [("A", args.a), ("B", args.b)]
@@ -75,6 +76,7 @@ def main():
                 cpus[label].append(cpu)
                 print(f"pair {pair + 1} {label}: {rate:8.0f} inst/s  {cpu:.3f} ms CPU/instance",
                       flush=True)
+        servers.empty_trash()
     for label in ("A", "B"):
         print(f"{label}: median {statistics.median(rates[label]):.0f} inst/s, "
               f"{statistics.median(cpus[label]):.3f} ms CPU/instance")

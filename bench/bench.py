@@ -191,6 +191,7 @@ class Bench:
         return r
 
     def writes(self):
+        servers.wait_for_freed_inodes(log)
         rounds = self.args.rounds
         ct_instances = self.ct["manifest"]["instances"]
         index_studies = self.index["manifest"]["studies"]
