@@ -10,8 +10,7 @@ export const kModalities = ['CT', 'MR', 'CR', 'DX', 'US', 'MG', 'NM', 'PT', 'XA'
   'SC', 'SR', 'SEG', 'RTSTRUCT', 'RTPLAN', 'RTDOSE', 'IO', 'PX', 'ES', 'XC', 'ECG'];
 export const kQuickRanges = ['any', 'today', 'yesterday', 'last7', 'last30'];
 
-const kTextFields = ['PatientName', 'PatientID', 'AccessionNumber', 'StudyDescription',
-  'ModalitiesInStudy'];
+const kTextFields = ['PatientName', 'PatientID', 'AccessionNumber', 'StudyDescription'];
 
 export const kDefaultFindState = Object.freeze({
   PatientName: '',
@@ -33,14 +32,24 @@ export const kStudyIncludeFields = [Tag.PatientBirthDate, Tag.PatientSex,
 
 const kIsoDate = /^\d{4}-\d{2}-\d{2}$/;
 
+// A YYYY-MM-DD that names a day of the calendar (not 2024-13-45).
+function isCalendarDay(value) {
+  if (!kIsoDate.test(value)) return false;
+  const day = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === value;
+}
+
 // Reads the state from the hash's query (URLSearchParams); anything invalid
-// falls back to the default.
+// falls back to the default, so that the form shows every filter applied (a
+// shared address cannot filter by a value the form has no place for).
 export function parseFindState(params) {
   const state = {...kDefaultFindState};
   for (const key of kTextFields) state[key] = (params.get(key) ?? '').slice(0, 200);
+  const modality = params.get('ModalitiesInStudy') ?? '';
+  if (kModalities.includes(modality)) state.ModalitiesInStudy = modality;
   for (const key of ['from', 'to']) {
     const value = params.get(key) ?? '';
-    state[key] = kIsoDate.test(value) ? value : '';
+    state[key] = isCalendarDay(value) ? value : '';
   }
   const orderby = params.get('orderby') ?? '';
   if (kSortable.includes(orderby.replace(/^-/, ''))) state.orderby = orderby;

@@ -2,9 +2,10 @@
 //
 //   request(url, options)  plain fetch that turns network failures into ApiError
 //                          with a message for people (used by session.js).
-//   new Api(session)       adds `Authorization: Bearer <access token>`; on 401 it
-//                          refreshes once, else asks the session to sign in
-//                          (token box or sign-in page) and resumes.
+//   new Api(session)       adds `Authorization: Bearer <access token>`; when the
+//                          token is refused (401, or 403 "Invalid Token": revoked,
+//                          its user deleted) it refreshes once, else asks the
+//                          session to sign in (token box or sign-in page) and resumes.
 //   Api#sendFile           uploads a Blob with XMLHttpRequest for progress events;
 //                          the Blob is handed to the browser as is, never read into memory.
 
@@ -68,6 +69,15 @@ function statusText(status, text) {
   return `${status} ${text || known[status] || 'Error'}`;
 }
 
+// The zhiva-compatible refusal of a token that is no longer valid (revoked, its
+// user deleted or changed) is a 403 like "not allowed to edit", told apart by
+// its message: it needs a new sign-in, not a different request.
+const kInvalidToken = 'Invalid Token';
+
+function tokenRefused(status, message) {
+  return status === 401 || (status === 403 && message === kInvalidToken);
+}
+
 function withBearer(headers, token) {
   const result = new Headers(headers);
   if (token) result.set('Authorization', `Bearer ${token}`);
@@ -90,12 +100,13 @@ export class Api {
         ...options,
         headers: withBearer(options.headers, this.session_.accessToken()),
       });
-      if (response.status !== 401) return response;
+      if (response.status !== 401 && response.status !== 403) return response;
+      const reason = await errorMessage(response.clone());
+      if (!tokenRefused(response.status, reason)) return response;
       if (!refreshed) {
         refreshed = true;
         if (await this.session_.refresh()) continue;
       }
-      const reason = await errorMessage(response.clone());
       if (!(await this.session_.signIn(reason))) return response;
       refreshed = true;  // a new sign-in gets no second refresh
     }
@@ -126,15 +137,14 @@ export class Api {
       const token = this.session_.freshAccessToken ?
           await this.session_.freshAccessToken() : this.session_.accessToken();
       const result = await xhrPost(url, blob, {contentType, onProgress, signal, token});
-      if (result.status !== 401) return result;
+      const reason = messageFromBody(result.text);
+      if (!tokenRefused(result.status, reason)) return result;
       onProgress?.(0);
       if (!refreshed) {
         refreshed = true;
         if (await this.session_.refresh()) continue;
       }
-      if (!(await this.session_.signIn(messageFromBody(result.text) || 'Not signed in'))) {
-        return result;
-      }
+      if (!(await this.session_.signIn(reason || 'Not signed in'))) return result;
       refreshed = true;
     }
   }

@@ -67,8 +67,13 @@ test('state survives the address round trip and bad values fall back to defaults
   assert.equal(findStateToHash(kDefaultFindState), '#find-studies');
 
   const bad = parseFindState(new URLSearchParams(
-      'from=yesterday&orderby=DROP&limit=7&offset=-5&PatientID=x'));
+      'from=yesterday&to=2024-13-45&orderby=DROP&limit=7&offset=-5&PatientID=x&' +
+      'ModalitiesInStudy=CT%5CMR'));
   assert.equal(bad.from, '');
+  assert.equal(bad.to, '');
+  assert.equal(bad.ModalitiesInStudy, '');  // the form's list has no such choice
+  assert.equal(parseFindState(new URLSearchParams('ModalitiesInStudy=MR&to=2024-02-29')).to,
+      '2024-02-29');
   assert.equal(bad.orderby, '-StudyDate');
   assert.equal(bad.limit, 50);
   assert.equal(bad.offset, 0);

@@ -144,6 +144,33 @@ test('Api refreshes once on 401, then asks to sign in once for all waiting reque
   assert.ok(calls.filter((c) => c === 'GET /pacs/studies Bearer A3').length >= 2);
 });
 
+test('Api treats a revoked token like an expired one, and a refused edit as final', async () => {
+  const calls = fakeServer({
+    'GET /pacs/studies': ({auth}) => auth === 'Bearer A2' ? Response.json([]) :
+        Response.json({message: 'Invalid Token'}, {status: 403}),
+    'DELETE /pacs/studies/1.2.3': () => Response.json({message: 'Unauthorized'}, {status: 403}),
+    'POST /auth/refresh-token': () => Response.json({message: 'Invalid Token'}, {status: 403}),
+    'GET /auth/verify': identity('dee'),
+  });
+  const {location, history} = page('https://pacs.test/app/explorer.html');
+  const storage = memoryStorage({'tessera.tokens': JSON.stringify({access: 'A1', refresh: 'R'})});
+  const session = new Session(kConfig, {storage, location, history});
+  let prompts = 0;
+  session.setPrompt(async (reason) => {
+    prompts += 1;
+    assert.equal(reason, 'Invalid Token');
+    return (await session.adoptToken('A2')).ok;
+  });
+  const api = new Api(session);
+  assert.deepEqual(await api.json('/pacs/studies'), []);
+  assert.equal(prompts, 1);
+  assert.ok(calls.some((call) => call.startsWith('POST /auth/refresh-token')));
+  // A token that is valid but may not edit: no prompt, the 403 is the answer.
+  await assert.rejects(api.json('/pacs/studies/1.2.3', {method: 'DELETE'}),
+      {name: 'ApiError', status: 403, message: 'Unauthorized'});
+  assert.equal(prompts, 1);
+});
+
 test('Api gives the 401 back when the person declines to sign in', async () => {
   fakeServer({'GET /pacs/studies': () => Response.json({message: 'Missing token'}, {status: 401})});
   const {location, history} = page('https://pacs.test/app/explorer.html');
