@@ -250,8 +250,8 @@ http::Awaitable<Response> AuthRoutes::Jwks(Request&) {
   co_return response;
 }
 
-http::Awaitable<Response> AuthRoutes::Page(Request&, std::string_view html) {
-  auto response = Response::WithBody(HttpStatus::ok, std::string(html), "text/html; charset=utf-8");
+http::Awaitable<Response> AuthRoutes::Page(Request&, std::string_view html, HttpStatus status) {
+  auto response = Response::WithBody(status, std::string(html), "text/html; charset=utf-8");
   response.headers.set("Content-Security-Policy", kPageSecurityPolicy);
   response.headers.set(field::field::x_frame_options, "DENY");
   response.headers.set("Referrer-Policy", "no-referrer");
@@ -265,7 +265,12 @@ http::Awaitable<Response> AuthRoutes::SignInPage(Request& request) {
   const auto return_uri = request.query().Get("return_uri");
   if (return_uri && !IsAllowedReturnUri(request, *return_uri)) {
     spdlog::warn("auth: sign-in page refused a return_uri outside the allowed origins");
-    co_return Message(HttpStatus::bad_request, "return_uri not allowed");
+    // The page itself, marked so that its script says why and offers no form.
+    std::string html(pages_.sign_in_html);
+    if (const auto head = html.find("<head>"); head != std::string::npos) {
+      html.insert(head + 6, "\n  <meta name=\"tessera-refused\" content=\"return_uri\">");
+    }
+    co_return co_await Page(request, html, HttpStatus::bad_request);
   }
   co_return co_await Page(request, pages_.sign_in_html);
 }

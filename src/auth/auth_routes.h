@@ -37,7 +37,8 @@ class AuthRoutes {
   http::Awaitable<http::Response> Verify(http::Request& request);
   http::Awaitable<http::Response> Revoke(http::Request& request);
   http::Awaitable<http::Response> Jwks(http::Request& request);
-  http::Awaitable<http::Response> Page(http::Request& request, std::string_view html);
+  http::Awaitable<http::Response> Page(http::Request& request, std::string_view html,
+                                       http::HttpStatus status = http::HttpStatus::ok);
   http::Awaitable<http::Response> SignInPage(http::Request& request);
 
   bool IsAllowedReturnUri(const http::Request& request, std::string_view uri) const;

@@ -372,6 +372,17 @@ test('the sign-in page shows errors in the page and returns with a token', optio
   await page.close();
 });
 
+test('a sign-in page sent a return_uri of a stranger says so and offers no sign-in', options,
+    async () => {
+      const page = await newPage();
+      const response = await page.goto(`${server.base}/auth/sign-in?return_uri=` +
+          encodeURIComponent('https://evil.example/callback'));
+      assert.equal(response.status(), 400);
+      await page.getByText('The address that sent you here is not valid').waitFor();
+      assert.equal(await page.getByRole('button', {name: 'Sign in'}).isDisabled(), true);
+      await page.close();
+    });
+
 test('no page logged an error or threw', options, () => {
   assert.deepEqual(pageErrors, []);
 });

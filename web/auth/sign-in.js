@@ -22,7 +22,10 @@ async function main() {
   const password = byId('password');
 
   const config = await loadAuthPageConfig();
-  const target = parseReturn(location.search, explorerUrl(config));
+  // The server marks the page when it refuses return_uri (a site outside the
+  // allowed origins): a token must never be sent there.
+  const refused = document.querySelector('meta[name="tessera-refused"]') !== null;
+  const target = refused ? null : parseReturn(location.search, explorerUrl(config));
   if (!target) {
     byId('sign-in-target').textContent = '';
     error.textContent = 'The address that sent you here is not valid (return_uri). Go back and try again.';

@@ -6,6 +6,10 @@ import {interpretUpload} from './upload-results.js';
 // the raw request body (the browser streams the File from disk). Files that
 // are neither DICOM nor ZIP are reported as skipped and never sent.
 //
+// A file whose server cannot be reached is sent again after each of
+// `retryDelays` (ms) before it counts as failed, so that a server restart
+// pauses the queue instead of failing everything still waiting.
+//
 // Events (EventTarget): 'progress' on any byte or state change (listeners
 // should throttle their rendering), 'result' with detail = the finished item,
 // 'idle' when the queue ran dry.
@@ -13,12 +17,19 @@ import {interpretUpload} from './upload-results.js';
 // Item: {id, path, size, state: 'queued' | 'checking' | 'sending' | 'done',
 //        sent, outcome, message, entries}.
 export class UploadQueue extends EventTarget {
-  constructor({api, url, concurrency = 3, now = () => performance.now()}) {
+  constructor({
+    api,
+    url,
+    concurrency = 3,
+    now = () => performance.now(),
+    retryDelays = [1000, 2000, 4000, 8000]
+  }) {
     super();
     this.api_ = api;
     this.url_ = url;
     this.concurrency_ = concurrency;
     this.now_ = now;
+    this.retryDelays_ = retryDelays;
     this.reset_();
   }
 
@@ -143,14 +154,21 @@ export class UploadQueue extends EventTarget {
     }
     item.state = 'sending';
     try {
-      const response = await this.api_.sendFile(this.url_, item.file, {
-        contentType: sniff.contentType,
-        signal,
-        onProgress: (sent) => {
-          item.sent = Math.min(sent, item.size);
-          this.changed_();
-        },
-      });
+      let response;
+      for (let attempt = 0;; attempt += 1) {
+        response = await this.api_.sendFile(this.url_, item.file, {
+          contentType: sniff.contentType,
+          signal,
+          onProgress: (sent) => {
+            item.sent = Math.min(sent, item.size);
+            this.changed_();
+          },
+        });
+        if (response.status !== 0 || attempt >= this.retryDelays_.length) break;
+        item.sent = 0;
+        this.changed_();
+        await delay(this.retryDelays_[attempt], signal);
+      }
       this.finish_(item, interpretUpload(response));
     } catch (error) {
       if (isAbort(error)) {
@@ -170,8 +188,9 @@ export class UploadQueue extends EventTarget {
     item.sent = 0;
     this.active_.delete(item);
     this.filesDone_ += 1;
-    if (result.outcome === 'skipped' || result.outcome === 'cancelled') {
-      this.bytesTotal_ -= item.size;  // never sent: not part of the bytes to send
+    if (['skipped', 'cancelled', 'failed'].includes(result.outcome)) {
+      // Not (or not wholly) received: the totals count what reached the server.
+      this.bytesTotal_ -= item.size;
     } else {
       this.bytesFinished_ += item.size;
     }
@@ -214,4 +233,22 @@ export class UploadQueue extends EventTarget {
   changed_() {
     this.dispatchEvent(new Event('progress'));
   }
+}
+
+// Resolves after `ms`; rejects with an AbortError when `signal` aborts first.
+function delay(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const abort = () => {
+      clearTimeout(timer);
+      reject(new DOMException('Upload cancelled', 'AbortError'));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }, ms);
+    if (signal?.aborted)
+      abort();
+    else
+      signal?.addEventListener('abort', abort, {once: true});
+  });
 }

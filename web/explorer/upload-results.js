@@ -51,6 +51,11 @@ export function interpretUpload({status, text}) {
   }
   if (status === 0) return failed(text || 'Connection lost');
   if (status === 401) return failed('Not signed in');
+  // The session's token was refused (revoked, its user deleted) and no new
+  // sign-in followed: the file may be sent again once signed in.
+  if (status === 403 && messageOf(body, text) === 'Invalid Token') {
+    return failed('Not signed in (the session was ended)');
+  }
   if (status === 403) {
     return refused(messageOf(body, text) || 'Not allowed',
         'Your account is not allowed to upload');

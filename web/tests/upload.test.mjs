@@ -46,6 +46,9 @@ test('upload answers become outcomes with the server reason', () => {
   assert.match(interpretUpload({status: 413, text: ''}).message, /too large/i);
   assert.match(interpretUpload({status: 403, text: '{"message":"Unauthorized"}'}).message,
       /not allowed to upload/);
+  // A session ended by the server, with no new sign-in: failed, so Retry can send it again.
+  assert.equal(interpretUpload({status: 403, text: '{"message":"Invalid Token"}'}).outcome,
+      'failed');
   assert.equal(interpretUpload({status: 0, text: ''}).outcome, 'failed');
   assert.equal(interpretUpload({status: 502, text: '<html>bad gateway</html>'}).message,
       'Server error (502)');
@@ -132,11 +135,14 @@ test('failed files can be retried; refused ones are not', async () => {
     if (attempt === 2) return {status: 400, text: '{"message":"Not a DICOM instance"}'};
     return {status: 200, text: '{"Status":"Success"}'};
   });
-  const queue = new UploadQueue({api, url: '/up', concurrency: 1});
+  const queue = new UploadQueue({api, url: '/up', concurrency: 1, retryDelays: []});
   let done = idle(queue);
   queue.add([{file: new Blob([dicomBytes()]), path: 'a'}, {file: new Blob([dicomBytes()]), path: 'b'}]);
   await done;
   assert.deepEqual([queue.snapshot().counts.failed, queue.snapshot().counts.refused], [1, 1]);
+  // The failed file's bytes never reached the server: the totals leave them out.
+  assert.equal(queue.snapshot().bytesTotal, 300);
+  assert.equal(queue.snapshot().bytesDone, 300);
   assert.equal(queue.items()[1].message, 'Not a DICOM instance');
   done = idle(queue);
   queue.retryFailed();
@@ -144,4 +150,36 @@ test('failed files can be retried; refused ones are not', async () => {
   assert.equal(queue.items().length, 1);
   assert.equal(queue.items()[0].path, 'a');
   assert.equal(queue.snapshot().counts.stored, 1);
+});
+
+test('a file the server cannot be reached for waits and is sent again before it fails', async () => {
+  let reachable = false;
+  const api = new FakeApi(() => (reachable ? {status: 200, text: '{"Status":"Success"}'} :
+    {status: 0, text: 'Cannot reach the server'}));
+  const queue = new UploadQueue({api, url: '/up', concurrency: 1, retryDelays: [20, 20, 20]});
+  const done = idle(queue);
+  queue.add([{file: new Blob([dicomBytes()]), path: 'a'}, {file: new Blob([dicomBytes()]), path: 'b'}]);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  // The second file waits its turn (rather than failing too) while the first waits.
+  assert.equal(queue.items()[1].state, 'queued');
+  assert.equal(queue.snapshot().counts.failed, 0);
+  reachable = true;
+  await done;
+  assert.deepEqual([queue.snapshot().counts.stored, queue.snapshot().counts.failed], [2, 0]);
+
+  // Still unreachable after every delay: failed, and cancel cuts a wait short.
+  reachable = false;
+  const before = api.sent.length;
+  const again = idle(queue);
+  queue.add([{file: new Blob([dicomBytes()]), path: 'c'}]);
+  await again;
+  assert.equal(queue.snapshot().counts.failed, 1);
+  assert.equal(api.sent.length - before, 4);  // the first try and three more
+  const slow = new UploadQueue({api, url: '/up', concurrency: 1, retryDelays: [60000]});
+  const cancelled = idle(slow);
+  slow.add([{file: new Blob([dicomBytes()]), path: 'd'}]);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  slow.cancel();
+  await cancelled;
+  assert.equal(slow.snapshot().counts.cancelled, 1);
 });

@@ -356,6 +356,10 @@ TEST_F(AuthRoutesTest, SignInPageOnlyReturnsToAllowedPlaces) {
         "javascript:alert(1)", "https://user@viewer.zhiva.ai/", "/\\evil.example"}) {
     const auto response = Send(Get("/auth/sign-in?return_uri=" + PercentEncode(refused)));
     EXPECT_EQ(response.status, HttpStatus::bad_request) << refused;
+    // The page, marked for its script to say why, rather than bare JSON.
+    EXPECT_NE(Body(response).find("<meta name=\"tessera-refused\" content=\"return_uri\">"),
+              std::string::npos)
+        << refused;
   }
 }
 
