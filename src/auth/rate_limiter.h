@@ -21,12 +21,13 @@ struct RateLimitOptions {
   std::size_t max_tracked = 100000;
 };
 
-// Counts failed password attempts (of one kind: admin or users) per client address (IPv6 per
-// /64) in fixed windows. Once an address reaches `max_failures`, it is refused
-// until its window ends. An attempt counts as failed from the moment it starts,
-// so that parallel attempts cannot overtake the count while their passwords are
-// being checked; a success takes back only its own attempt, so that signing in
-// to one account does not reset guesses at another (or at the admin password).
+// Counts failed password attempts of one kind (the admin's, or users') per
+// client address (IPv6 per /64) in fixed windows. Once an address reaches
+// `max_failures`, it is refused until its window ends. An attempt counts as
+// failed from the moment it starts, so that parallel attempts cannot overtake
+// the count while their passwords are being checked; a success takes back only
+// its own attempt, so that signing in to one account does not reset guesses at
+// another.
 // In-memory, cheap, thread-safe.
 class RateLimiter {
  public:

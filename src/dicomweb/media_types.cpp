@@ -168,8 +168,9 @@ Result<InstancesRepresentation> NegotiateInstances(const http::Request& request,
     if (type.type == "*") {
       // Anything: multipart unless refused, else the other form the target has.
       candidate.kind = Kind::kMultipartDicom;
-      if (refused(candidate.kind))
+      if (refused(candidate.kind)) {
         candidate.kind = single_allowed ? Kind::kSingleDicom : Kind::kZip;
+      }
       if (refused(candidate.kind)) continue;
       candidate.syntax = SyntaxOf(type);
       if (candidate.kind == Kind::kZip) candidate.syntax.any = true;
@@ -184,10 +185,10 @@ Result<InstancesRepresentation> NegotiateInstances(const http::Request& request,
       if (refused(Kind::kMultipartDicom)) continue;
       candidate.syntax = SyntaxOf(type);
     } else if (IsDicomType(type) && single_allowed) {
-      candidate.kind = InstancesRepresentation::Kind::kSingleDicom;
+      candidate.kind = Kind::kSingleDicom;
       candidate.syntax = SyntaxOf(type);
     } else if (type.Is("application", "zip") && !single_allowed) {
-      candidate.kind = InstancesRepresentation::Kind::kZip;
+      candidate.kind = Kind::kZip;
       candidate.syntax.any = true;
     } else {
       continue;
