@@ -246,9 +246,10 @@ function delay(ms, signal) {
       signal?.removeEventListener('abort', abort);
       resolve();
     }, ms);
-    if (signal?.aborted)
+    if (signal?.aborted) {
       abort();
-    else
+    } else {
       signal?.addEventListener('abort', abort, {once: true});
+    }
   });
 }
