@@ -36,6 +36,10 @@ Result<std::string> NewPassword(const std::optional<std::filesystem::path>& file
     password = std::move(*read);
   } else if (auto from_env = Environment(environment_name)) {
     password = std::move(*from_env);
+    // As from a file: `$(cat file)` keeps no newline, but "$VAR" set from one may.
+    while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
+      password.pop_back();
+    }
   } else {
     auto first = auth::ReadPasswordFromTerminal("New " + std::string(what) + " password: ");
     if (!first) {

@@ -1,6 +1,11 @@
 #include "app/data_folder.h"
 
+#include <cerrno>
 #include <fstream>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "app/settings.h"
 #include "auth/setup.h"
@@ -10,8 +15,28 @@
 namespace tessera::app {
 namespace {
 
+bool Exists(const std::filesystem::path& path) {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec);
+}
+
+// What tessera.toml holds: the defaults, then the file already there (its
+// modalities too). Never this run's environment variables or command-line
+// flags: they override the file, they are not the folder's settings.
+Result<config::Config> FileSettings(const config::Config& config) {
+  const auto path = ConfigFileIn(config.data_dir);
+  std::optional<std::filesystem::path> file;
+  if (Exists(path)) file = path;
+  auto settings = config::Load(file, [](std::string_view) { return std::optional<std::string>(); });
+  if (!settings) return settings;
+  settings->data_dir = config.data_dir;
+  return settings;
+}
+
 Status WriteConfigFile(const config::Config& config, const SetupRequest& request) {
-  config::Config file_config = config;
+  auto file_settings = FileSettings(config);
+  if (!file_settings) return std::move(file_settings).error();
+  config::Config& file_config = *file_settings;
   file_config.auth.algorithm = request.jwt_algorithm;
   if (request.certificate_file) {
     file_config.http.certificate = std::filesystem::absolute(*request.certificate_file);
@@ -32,12 +57,28 @@ Status WriteConfigFile(const config::Config& config, const SetupRequest& request
   return Ok();
 }
 
-bool Exists(const std::filesystem::path& path) {
-  std::error_code ec;
-  return std::filesystem::exists(path, ec);
+// The archive's BlobStore holds an exclusive flock on incoming/ while a server
+// runs; replacing the keys under it would leave it signing with the old ones.
+Status CheckNotServed(const std::filesystem::path& data_dir) {
+  const auto incoming = data_dir / "incoming";
+  const int fd = ::open(incoming.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Ok();  // never served
+  const bool free = ::flock(fd, LOCK_SH | LOCK_NB) == 0 || errno != EWOULDBLOCK;
+  ::close(fd);  // releases the lock taken
+  if (free) return Ok();
+  return Fail(ErrorCode::kUnavailable,
+              data_dir.string() + " is in use by a running server: stop it first");
 }
 
 }  // namespace
+
+Status KeepDataFolderPrivate(const std::filesystem::path& data_dir) {
+  std::error_code ec;
+  std::filesystem::permissions(data_dir, std::filesystem::perms::others_all,
+                               std::filesystem::perm_options::remove, ec);
+  if (ec) return Fail(ErrorCode::kIo, "cannot restrict " + data_dir.string() + ": " + ec.message());
+  return Ok();
+}
 
 bool IsSetUp(const config::Config& config) { return auth::IsInitialized(config.AuthDir()); }
 
@@ -70,9 +111,13 @@ Status SetUpDataFolder(const config::Config& config, const SetupRequest& request
   if (request.certificate_file.has_value() != request.private_key_file.has_value()) {
     return Fail(ErrorCode::kInvalidArgument, "--certificate and --private-key go together");
   }
+  if (request.force) {
+    if (auto status = CheckNotServed(config.data_dir); !status) return status;
+  }
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) return Fail(ErrorCode::kIo, "cannot create " + config.data_dir.string() + ": " + ec.message());
+  if (auto status = KeepDataFolderPrivate(config.data_dir); !status) return status;
 
   auth::InitOptions auth_options;
   auth_options.algorithm = request.jwt_algorithm;

@@ -20,11 +20,20 @@ struct SetupRequest {
   bool force = false;
 };
 
-// Creates the data folder, its commented tessera.toml, a self-signed TLS
-// certificate (unless files are given) and the auth state (signing key, admin
-// password hash). Errors: kAlreadyExists when the folder is set up and not
-// `force`; kInvalidArgument (weak password, unreadable certificate paths); kIo.
+// Creates the data folder (no access for others: it holds patient data), its
+// commented tessera.toml, a self-signed TLS certificate (unless files are given)
+// and the auth state (signing key, admin password hash). tessera.toml gets the
+// defaults and what the file already says, with this request's algorithm and
+// certificate: never the environment's or the command line's overrides, and
+// `force` keeps its other settings, [[dicom.modalities]] included (not its
+// comments). Errors: kAlreadyExists when the folder is set up and not `force`;
+// kUnavailable when `force` and a server runs on it; kInvalidArgument (weak
+// password, unreadable certificate paths); kIo.
 Status SetUpDataFolder(const config::Config& config, const SetupRequest& request);
+
+// Takes every permission of "others" off the data folder, so that only its
+// owner and group reach the index and the files in it. Errors: kIo.
+Status KeepDataFolderPrivate(const std::filesystem::path& data_dir);
 
 // True when the folder's auth state exists (the marker of a set-up folder).
 bool IsSetUp(const config::Config& config);

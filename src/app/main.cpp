@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <sys/stat.h>
 
 #include "app/admin_commands.h"
 #include "app/serve_command.h"
@@ -23,6 +24,9 @@ void AddDataFlags(CLI::App& command, CommonFlags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Everything Tessera writes (the index with patients' names, the files, the
+  // keys) is for its owner and group only, whatever the shell's umask.
+  ::umask(027);
   CLI::App app{
       "Tessera: a DICOM archive (PACS) with DICOMweb, DICOM networking and token auth built in.\n"
       "Every configuration key can also be set as TESSERA_<SECTION>_<KEY>, e.g. "
@@ -50,7 +54,9 @@ int main(int argc, char** argv) {
               "admin password (asked twice, or from --admin-password-file or "
               "TESSERA_ADMIN_PASSWORD)");
   AddDataFlags(*init, common);
-  init->add_flag("--force", init_flags.force, "Replace an existing set-up (users are kept)");
+  init->add_flag("--force", init_flags.force,
+                 "Replace the keys, certificate and admin password of an existing set-up "
+                 "(users and tessera.toml's settings are kept; refused while a server runs)");
   init->add_option("--admin-password-file", init_flags.admin_password_file,
                    "Read the admin password from the first line of this file")
       ->check(CLI::ExistingFile);
@@ -126,8 +132,9 @@ int main(int argc, char** argv) {
   token->require_subcommand(1);
   std::string token_user;
   auto* token_issue = token->add_subcommand(
-      "issue", "Print a one-off login token for a user (valid 24 h or until first use) and "
-               "the direct login link");
+      "issue",
+      "Print a one-off login token for a user (valid auth.one_off_token_hours, 24 h by "
+      "default, or until first use) and the direct login link");
   AddDataFlags(*token_issue, common);
   token_issue->add_option("username", token_user, "User name")->required();
   token_issue->callback([&] { exit_code = tessera::app::RunTokenIssue(common, token_user); });

@@ -81,6 +81,10 @@ int RunServe(const CommonFlags& flags) {
   mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
 
   if (auto status = SetUpOnFirstStart(config); !status) return Failed("set-up", status.error());
+  // Folders set up by an earlier version (or by hand) may still be open to all.
+  if (auto status = KeepDataFolderPrivate(config.data_dir); !status) {
+    return Failed("data folder", status.error());
+  }
   if (auto status = EnsureCertificate(config, "Tessera PACS"); !status) {
     return Failed("TLS certificate", status.error());
   }

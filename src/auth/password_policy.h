@@ -16,7 +16,8 @@ inline constexpr std::string_view kPasswordPolicyText =
     "a digit and a special character";
 
 // Errors: kInvalidArgument with kPasswordPolicyText when `password` breaks the
-// rule or is longer than 1024 bytes.
+// rule or is longer than 1024 bytes; kInvalidArgument naming control characters
+// (a line break, a tab) when it has any.
 Status CheckPasswordPolicy(std::string_view password);
 
 }  // namespace tessera::auth

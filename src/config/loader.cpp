@@ -569,6 +569,15 @@ std::string DefaultConfigFile(const Config& defaults) {
          "# port = 104\n"
          "# tls = false\n"
          "# allow = [\"echo\", \"store\", \"find\", \"move\", \"get\"]\n";
+  for (const Modality& modality : config.dicom.modalities) {
+    out << "\n[[dicom.modalities]]\nae_title = " << TomlString(modality.ae_title)
+        << "\nhost = " << TomlString(modality.host) << "\nport = " << modality.port
+        << "\ntls = " << (modality.tls ? "true" : "false") << "\nallow = [";
+    for (std::size_t i = 0; i < modality.allow.size(); ++i) {
+      out << (i ? ", " : "") << TomlString(modality.allow[i]);
+    }
+    out << "]\n";
+  }
   return out.str();
 }
 

@@ -28,7 +28,8 @@ Status Validate(const Config& config);
 // The environment variable that overrides `key` ("http.listen" -> "TESSERA_HTTP_LISTEN").
 std::string EnvironmentName(std::string_view key);
 
-// A commented TOML file with every key at its default, for `tessera init`.
+// A commented TOML file with every key at `config`'s value, its
+// [[dicom.modalities]] included, for `tessera init`.
 std::string DefaultConfigFile(const Config& config);
 
 }  // namespace tessera::config

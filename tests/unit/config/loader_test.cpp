@@ -151,6 +151,26 @@ TEST_F(LoaderTest, DefaultFileLoadsBackToDefaults) {
   EXPECT_TRUE(Validate(*config));
 }
 
+TEST_F(LoaderTest, WrittenFileKeepsTheModalities) {
+  Config config;
+  Modality modality;
+  modality.ae_title = "CT1";
+  modality.host = "10.0.0.5";
+  modality.port = 11112;
+  modality.tls = true;
+  modality.allow = {"echo", "store"};
+  config.dicom.modalities = {modality};
+  auto loaded = Load(Write(DefaultConfigFile(config)), Env());
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  ASSERT_EQ(loaded->dicom.modalities.size(), 1u);
+  const Modality& back = loaded->dicom.modalities[0];
+  EXPECT_EQ(back.ae_title, "CT1");
+  EXPECT_EQ(back.host, "10.0.0.5");
+  EXPECT_EQ(back.port, 11112);
+  EXPECT_TRUE(back.tls);
+  EXPECT_EQ(back.allow, (std::vector<std::string>{"echo", "store"}));
+}
+
 TEST(ListenAddressTest, ParsesHostPortAndBracketedIpv6) {
   auto v4 = ParseListenAddress("127.0.0.1:8443");
   ASSERT_TRUE(v4);

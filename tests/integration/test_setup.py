@@ -1,0 +1,91 @@
+"""Setting up a data folder with the real binary: what `tessera init` (and a first `serve`)
+writes and with which permissions, what `init --force` keeps, and how passwords given through
+the environment are read."""
+import os
+import stat
+import tomllib
+
+import requests
+
+from dicom_factory import make_instance
+from tessera_harness import ADMIN_PASSWORD, TesseraServer, run_cli, stow
+
+
+def others_may_access(path):
+    return os.stat(path).st_mode & stat.S_IRWXO != 0
+
+
+def config_of(server):
+    with open(os.path.join(server.data_dir, "tessera.toml"), "rb") as f:
+        return tomllib.load(f)
+
+
+def test_the_data_folder_and_the_index_are_closed_to_other_users():
+    server = TesseraServer().init()
+    try:
+        os.chmod(server.data_dir, 0o755)  # as an earlier version, or a hand-made folder, left it
+        server.start()
+        _, data = make_instance(seed=31)
+        assert stow(server.session(), server, [data]).status_code == 200
+        server.stop()
+        assert not others_may_access(server.data_dir)
+        for name in ("index.db", "index.db-wal", "tessera.toml", "blobs", "auth", "tls"):
+            path = os.path.join(server.data_dir, name)
+            if os.path.exists(path):
+                assert not others_may_access(path), name
+    finally:
+        server.cleanup()
+
+
+def test_init_writes_the_folder_settings_not_this_runs_overrides():
+    server = TesseraServer()
+    try:
+        run_cli("init", data_dir=server.data_dir, env={
+            "TESSERA_ADMIN_PASSWORD": ADMIN_PASSWORD, "TESSERA_AUTH_ENABLED": "false",
+            "TESSERA_HTTP_LISTEN": "127.0.0.1:1"})
+        written = config_of(server)
+        assert written["auth"]["enabled"] is True
+        assert written["http"]["listen"] == "0.0.0.0:8443"
+    finally:
+        server.cleanup()
+
+
+def test_init_force_keeps_the_modalities_and_refuses_while_served():
+    server = TesseraServer().init()
+    try:
+        with open(os.path.join(server.data_dir, "tessera.toml"), "a") as f:
+            f.write('\n[[dicom.modalities]]\nae_title = "CT1"\nhost = "10.0.0.5"\nport = 104\n'
+                    'allow = ["echo", "store"]\n')
+        server.start()
+        busy = run_cli("init", "--force", data_dir=server.data_dir, check=False,
+                       env={"TESSERA_ADMIN_PASSWORD": "An0ther-Passw0rd!"})
+        assert busy.returncode != 0
+        assert "in use by a running server" in busy.stderr
+        # The running server still signs with the keys it has, and they still work.
+        assert server.session().get(server.pacs + "/studies").status_code in (200, 204)
+        server.stop()
+
+        run_cli("init", "--force", data_dir=server.data_dir,
+                env={"TESSERA_ADMIN_PASSWORD": "An0ther-Passw0rd!"})
+        modalities = config_of(server)["dicom"]["modalities"]
+        assert modalities == [{"ae_title": "CT1", "host": "10.0.0.5", "port": 104, "tls": False,
+                               "allow": ["echo", "store"]}]
+    finally:
+        server.cleanup()
+
+
+def test_a_password_from_the_environment_loses_its_line_break():
+    server = TesseraServer().init()
+    try:
+        server.add_user("nora", password="N0ra-Passw0rd!\n")
+        server.start()
+        r = requests.post(server.url("/auth/sign-user"),
+                          json={"username": "nora", "password": "N0ra-Passw0rd!"},
+                          verify=server.verify)
+        assert r.status_code == 200, r.text
+        # Inside a password, a control character is refused, not counted as "special".
+        weak = run_cli("user", "add", "tab", data_dir=server.data_dir, check=False,
+                       env={"TESSERA_USER_PASSWORD": "passw0rd\tx"})
+        assert weak.returncode != 0 and "control characters" in weak.stderr
+    finally:
+        server.cleanup()
