@@ -16,6 +16,7 @@
 #include "auth/auth_service.h"
 #include "auth/setup.h"
 #include "base/clock.h"
+#include "config/listen_address.h"
 #include "dicom/attribute_dictionary.h"
 #include "dicom/codecs.h"
 #include "dicom/dcmtk_logging.h"
@@ -116,9 +117,7 @@ int RunServe(const CommonFlags& flags) {
     if (!options) return Failed("DICOM service", options.error());
     auto started = dimse::DicomService::Start(std::move(*options), **archive);
     if (!started) return Failed("DICOM service", started.error());
-    dicom_service = std::move(*started);
-    spdlog::info("DICOM service {} listening on {}{}", config.dicom.ae_title, config.dicom.listen,
-                 config.dicom.tls ? " (TLS)" : "");
+    dicom_service = std::move(*started);  // it logs its address, the port bound included
   }
 
   http::ServerOptions server_options = ServerOptionsFrom(config);
@@ -134,9 +133,13 @@ int RunServe(const CommonFlags& flags) {
   }
   http::Server server(std::move(server_options), router, (*auth)->guard());
   if (auto status = server.Start(); !status) return Failed("HTTP server", status.error());
-  spdlog::info("{} listening on {} (explorer: {}/explorer.html, DICOMweb: {}){}",
-               config.http.tls ? "HTTPS" : "HTTP", config.http.listen, config.AppPath(),
-               config.DicomwebPath(), config.auth.enabled ? "" : " — auth DISABLED");
+  // The port bound, which differs from the configured one when that is 0.
+  const auto host = config::ParseListenAddress(config.http.listen).value().host;
+  spdlog::info("{} listening on {}:{} (explorer: {}/explorer.html, DICOMweb: {}){}",
+               config.http.tls ? "HTTPS" : "HTTP",
+               host.find(':') == std::string::npos ? host : "[" + host + "]", server.port(),
+               config.AppPath(), config.DicomwebPath(),
+               config.auth.enabled ? "" : " — auth DISABLED");
   server.Run();
 
   spdlog::info("shutting down");

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <variant>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <toml.hpp>
 
 #include "base/strings.h"
@@ -405,8 +407,22 @@ Status Validate(const Config& config) {
   }
 
   const auto& http = config.http;
-  if (auto address = ParseListenAddress(http.listen); !address) {
-    return KeyError("http.listen", address.error().message);
+  auto address = ParseListenAddress(http.listen);
+  if (!address) return KeyError("http.listen", address.error().message);
+  // The HTTP server binds an address, not a name: said here, before anything listens.
+  if (in6_addr ip{}; ::inet_pton(AF_INET, address->host.c_str(), &ip) != 1 &&
+                     ::inet_pton(AF_INET6, address->host.c_str(), &ip) != 1) {
+    return KeyError("http.listen",
+                    "expected an IP address (such as 0.0.0.0), got '" + address->host + "'");
+  }
+  if (http.tls) {
+    for (const auto& [key, file] : {std::pair{"http.certificate", &http.certificate},
+                                    std::pair{"http.private_key", &http.private_key}}) {
+      std::error_code ec;
+      if (!file->empty() && !std::filesystem::is_regular_file(*file, ec)) {
+        return KeyError(key, "no such file: " + file->string());
+      }
+    }
   }
   if (http.max_upload_mib == 0 || http.max_upload_mib > (1ull << 24)) {
     return KeyError("http.max_upload_mib", "must be between 1 and 16777216");

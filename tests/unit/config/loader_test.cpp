@@ -151,6 +151,22 @@ TEST_F(LoaderTest, DefaultFileLoadsBackToDefaults) {
   EXPECT_TRUE(Validate(*config));
 }
 
+TEST_F(LoaderTest, ValidateWantsAnIpToListenOnAndExistingCertificateFiles) {
+  Config config;
+  config.http.listen = "localhost:8443";
+  auto status = Validate(config);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.error().message.find("http.listen"), std::string::npos);
+  config.http.listen = "[::1]:8443";
+  EXPECT_TRUE(Validate(config));
+  config.http.certificate = "/nonexistent/server.crt";
+  status = Validate(config);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.error().message.find("http.certificate: no such file"), std::string::npos);
+  config.http.tls = false;  // plain HTTP: the files are not used
+  EXPECT_TRUE(Validate(config));
+}
+
 TEST_F(LoaderTest, WrittenFileKeepsTheModalities) {
   Config config;
   Modality modality;
