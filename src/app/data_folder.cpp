@@ -73,9 +73,15 @@ Status CheckNotServed(const std::filesystem::path& data_dir) {
 }  // namespace
 
 Status KeepDataFolderPrivate(const std::filesystem::path& data_dir) {
+  using std::filesystem::perms;
   std::error_code ec;
-  std::filesystem::permissions(data_dir, std::filesystem::perms::others_all,
-                               std::filesystem::perm_options::remove, ec);
+  const auto current = std::filesystem::status(data_dir, ec).permissions();
+  if (ec) return Fail(ErrorCode::kIo, "cannot read " + data_dir.string() + ": " + ec.message());
+  // Changed only when needed: a folder its owner shares with the server's group
+  // may not be the server's to chmod.
+  if ((current & perms::others_all) == perms::none) return Ok();
+  std::filesystem::permissions(data_dir, perms::others_all, std::filesystem::perm_options::remove,
+                               ec);
   if (ec) return Fail(ErrorCode::kIo, "cannot restrict " + data_dir.string() + ": " + ec.message());
   return Ok();
 }

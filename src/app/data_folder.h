@@ -32,7 +32,8 @@ struct SetupRequest {
 Status SetUpDataFolder(const config::Config& config, const SetupRequest& request);
 
 // Takes every permission of "others" off the data folder, so that only its
-// owner and group reach the index and the files in it. Errors: kIo.
+// owner and group reach the index and the files in it; leaves a folder that
+// gives them none untouched. Errors: kIo (not the owner, for one).
 Status KeepDataFolderPrivate(const std::filesystem::path& data_dir);
 
 // True when the folder's auth state exists (the marker of a set-up folder).

@@ -84,7 +84,8 @@ int RunServe(const CommonFlags& flags) {
   if (auto status = SetUpOnFirstStart(config); !status) return Failed("set-up", status.error());
   // Folders set up by an earlier version (or by hand) may still be open to all.
   if (auto status = KeepDataFolderPrivate(config.data_dir); !status) {
-    return Failed("data folder", status.error());
+    spdlog::warn("data folder: {}; other users of this machine can read the index",
+                 status.error().message);
   }
   if (auto status = EnsureCertificate(config, "Tessera PACS"); !status) {
     return Failed("TLS certificate", status.error());
