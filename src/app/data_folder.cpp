@@ -5,10 +5,10 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <unistd.h>
 
 #include "app/settings.h"
 #include "auth/setup.h"
+#include "base/unique_fd.h"
 #include "config/loader.h"
 #include "http/tls_certificate.h"
 
@@ -61,11 +61,10 @@ Status WriteConfigFile(const config::Config& config, const SetupRequest& request
 // runs; replacing the keys under it would leave it signing with the old ones.
 Status CheckNotServed(const std::filesystem::path& data_dir) {
   const auto incoming = data_dir / "incoming";
-  const int fd = ::open(incoming.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Ok();  // never served
-  const bool free = ::flock(fd, LOCK_SH | LOCK_NB) == 0 || errno != EWOULDBLOCK;
-  ::close(fd);  // releases the lock taken
-  if (free) return Ok();
+  // Closing the descriptor releases the lock this takes.
+  const UniqueFd fd(::open(incoming.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return Ok();  // never served
+  if (::flock(fd.get(), LOCK_SH | LOCK_NB) == 0 || errno != EWOULDBLOCK) return Ok();
   return Fail(ErrorCode::kUnavailable,
               data_dir.string() + " is in use by a running server: stop it first");
 }
