@@ -95,15 +95,41 @@ Status UpdateCredentials(db::Connection& connection, const User& user) {
 
 Error NoSuchUser() { return Error{ErrorCode::kNotFound, "no such user"}; }
 
+// Spaces other than ' ' and characters that print as nothing: with them two
+// usernames could look the same in the admin's list ("ab" and "a\u200Bb").
+bool IsInvisible(char32_t c) {
+  return c == 0x00A0 || c == 0x00AD || c == 0x034F || c == 0x061C || c == 0x115F || c == 0x1160 ||
+         c == 0x17B4 || c == 0x17B5 || c == 0x180E || (c >= 0x2000 && c <= 0x200F) ||
+         (c >= 0x2028 && c <= 0x202F) || (c >= 0x205F && c <= 0x206F) || c == 0x3000 ||
+         c == 0x3164 || (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF || c == 0xFFA0;
+}
+
+// REQUIRES: `text` is valid UTF-8.
+bool HasInvisible(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    char32_t c = length == 1 ? lead : lead & (0x7F >> length);
+    for (std::size_t k = 1; k < length; ++k) {
+      c = (c << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    }
+    if (IsInvisible(c)) return true;
+    i += length;
+  }
+  return false;
+}
+
 }  // namespace
 
 Status CheckUsername(std::string_view username) {
   const bool ok = !username.empty() && username.size() <= kMaxUsernameBytes &&
                   IsValidUtf8(username) &&
-                  std::none_of(username.begin(), username.end(), [](char c) {
-                    const auto u = static_cast<unsigned char>(c);
-                    return IsControl(u) || u == ' ';
-                  });
+                  std::none_of(username.begin(), username.end(),
+                               [](char c) {
+                                 const auto u = static_cast<unsigned char>(c);
+                                 return IsControl(u) || u == ' ';
+                               }) &&
+                  !HasInvisible(username);
   if (!ok) return Fail(ErrorCode::kInvalidArgument, "username not valid");
   return Ok();
 }

@@ -180,6 +180,13 @@ TEST(UserNamesTest, ChecksUsernamesAndDisplayNames) {
   EXPECT_FALSE(CheckUsername("tab\there"));
   EXPECT_FALSE(CheckUsername(std::string(129, 'a')));
   EXPECT_FALSE(CheckUsername("\xff\xfe"));
+  // Characters that print as nothing or as a space: look-alike usernames.
+  EXPECT_FALSE(CheckUsername("a\u200Bb"));     // zero-width space
+  EXPECT_FALSE(CheckUsername("ab\u00A0"));     // no-break space
+  EXPECT_FALSE(CheckUsername("\uFEFFalice"));  // byte order mark
+  EXPECT_FALSE(CheckUsername("jo\u3000e"));    // ideographic space
+  EXPECT_TRUE(CheckUsername("\u7528\u6237"));  // CJK letters are fine
+  EXPECT_TRUE(CheckUsername("Jos\u00E9"));
   EXPECT_EQ(CheckUsername("").error().message, "username not valid");
 
   EXPECT_TRUE(CheckDisplayName("Dr. Gregory House"));
