@@ -9,6 +9,7 @@
 #include "auth/password_policy.h"
 #include "auth/setup.h"
 #include "base/clock.h"
+#include "base/strings.h"
 
 namespace tessera::app {
 namespace {
@@ -35,11 +36,8 @@ Result<std::string> NewPassword(const std::optional<std::filesystem::path>& file
     if (!read) return read;
     password = std::move(*read);
   } else if (auto from_env = Environment(environment_name)) {
-    password = std::move(*from_env);
     // As from a file: `$(cat file)` keeps no newline, but "$VAR" set from one may.
-    while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
-      password.pop_back();
-    }
+    password = std::string(TrimRight(*from_env, "\r\n"));
   } else {
     auto first = auth::ReadPasswordFromTerminal("New " + std::string(what) + " password: ");
     if (!first) {

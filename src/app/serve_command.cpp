@@ -16,7 +16,6 @@
 #include "auth/auth_service.h"
 #include "auth/setup.h"
 #include "base/clock.h"
-#include "config/listen_address.h"
 #include "dicom/attribute_dictionary.h"
 #include "dicom/codecs.h"
 #include "dicom/dcmtk_logging.h"
@@ -132,10 +131,10 @@ int RunServe(const CommonFlags& flags) {
     server_options.max_connections_per_address =
         std::min(server_options.max_connections_per_address, connection_room);
   }
+  const std::string host = server_options.address;
   http::Server server(std::move(server_options), router, (*auth)->guard());
   if (auto status = server.Start(); !status) return Failed("HTTP server", status.error());
   // The port bound, which differs from the configured one when that is 0.
-  const auto host = config::ParseListenAddress(config.http.listen).value().host;
   spdlog::info("{} listening on {}:{} (explorer: {}/explorer.html, DICOMweb: {}){}",
                config.http.tls ? "HTTPS" : "HTTP",
                host.find(':') == std::string::npos ? host : "[" + host + "]", server.port(),

@@ -107,14 +107,9 @@ bool IsInvisible(char32_t c) {
 // REQUIRES: `text` is valid UTF-8.
 bool HasInvisible(std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    const std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-    char32_t c = length == 1 ? lead : lead & (0x7F >> length);
-    for (std::size_t k = 1; k < length; ++k) {
-      c = (c << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
-    }
-    if (IsInvisible(c)) return true;
-    i += length;
+    const long c = DecodeUtf8(text, i);
+    if (c < 0) return false;  // not UTF-8: refused elsewhere
+    if (IsInvisible(static_cast<char32_t>(c))) return true;
   }
   return false;
 }

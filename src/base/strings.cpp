@@ -123,8 +123,7 @@ std::string PercentEncode(std::string_view s) {
   return out;
 }
 
-// Decodes one UTF-8 sequence at s[i]; returns the code point and advances i, or -1.
-static long DecodeUtf8(std::string_view s, std::size_t& i) {
+long DecodeUtf8(std::string_view s, std::size_t& i) {
   const auto b0 = static_cast<unsigned char>(s[i]);
   if (b0 < 0x80) {
     ++i;

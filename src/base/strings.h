@@ -31,6 +31,10 @@ std::string PercentEncode(std::string_view s);
 
 // True when `s` is valid UTF-8 (no overlongs, no surrogates).
 bool IsValidUtf8(std::string_view s);
+// Decodes one UTF-8 sequence at s[i]: returns its code point and advances i past
+// it, or -1 (i unchanged) for a malformed, overlong or surrogate sequence.
+// REQUIRES: i < s.size().
+long DecodeUtf8(std::string_view s, std::size_t& i);
 
 // Lower-cases ASCII, Latin-1 Supplement, Latin Extended-A, Greek and Cyrillic
 // letters in UTF-8 text; other code points pass through. Enough for the

@@ -104,9 +104,10 @@ const http::MediaRange* RangeFor(std::span<const http::MediaRange> ranges,
   return best;
 }
 
-bool Accepts(std::span<const http::MediaRange> ranges, const http::MediaType& type) {
+// The quality the client gives `type`; 0 when no range covers it.
+double QualityOf(std::span<const http::MediaRange> ranges, const http::MediaType& type) {
   const auto* range = RangeFor(ranges, type);
-  return range != nullptr && range->quality > 0.0;
+  return range == nullptr ? 0.0 : range->quality;
 }
 
 // Named with q=0 by its most specific range. A type no range covers is not
@@ -127,7 +128,7 @@ std::vector<http::MediaRange> AcceptedRanges(const http::Request& request) {
 
 bool AcceptsDicomJson(const http::Request& request) {
   const auto ranges = AllRanges(request);
-  if (Accepts(ranges, Concrete("application", "dicom+json"))) return true;
+  if (QualityOf(ranges, Concrete("application", "dicom+json")) > 0.0) return true;
   // Some clients name plain JSON; they get DICOM JSON all the same, but a
   // wildcard does not stand in for a refused application/dicom+json.
   const auto* json = RangeFor(ranges, Concrete("application", "json"));
@@ -294,12 +295,8 @@ Result<BulkDataRepresentation> NegotiateBulkData(const http::Request& request) {
 
 Result<std::string> NegotiateRendered(const http::Request& request) {
   const auto all = AllRanges(request);
-  const auto quality = [&](std::string_view subtype) {
-    const auto* range = RangeFor(all, Concrete("image", std::string(subtype)));
-    return range == nullptr ? 0.0 : range->quality;
-  };
-  const double jpeg = quality("jpeg");
-  const double png = quality("png");
+  const double jpeg = QualityOf(all, Concrete("image", "jpeg"));
+  const double png = QualityOf(all, Concrete("image", "png"));
   if (jpeg <= 0.0 && png <= 0.0) {
     return NotAcceptable("rendered images are available as image/jpeg or image/png");
   }

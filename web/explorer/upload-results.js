@@ -4,6 +4,8 @@
 // "Status": "Failure", "Message"} entries; a refused file answers 4xx
 // {"message"}. Pure functions.
 
+import {kInvalidToken} from '../lib/api.js';
+
 export const kOutcomes = ['stored', 'replaced', 'already', 'refused', 'failed', 'skipped',
   'cancelled'];
 
@@ -53,7 +55,7 @@ export function interpretUpload({status, text}) {
   if (status === 401) return failed('Not signed in');
   // The session's token was refused (revoked, its user deleted) and no new
   // sign-in followed: the file may be sent again once signed in.
-  if (status === 403 && messageOf(body, text) === 'Invalid Token') {
+  if (status === 403 && messageOf(body, text) === kInvalidToken) {
     return failed('Not signed in (the session was ended)');
   }
   if (status === 403) {

@@ -72,7 +72,7 @@ function statusText(status, text) {
 // The zhiva-compatible refusal of a token that is no longer valid (revoked, its
 // user deleted or changed) is a 403 like "not allowed to edit", told apart by
 // its message: it needs a new sign-in, not a different request.
-const kInvalidToken = 'Invalid Token';
+export const kInvalidToken = 'Invalid Token';
 
 function tokenRefused(status, message) {
   return status === 401 || (status === 403 && message === kInvalidToken);
