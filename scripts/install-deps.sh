@@ -13,7 +13,7 @@ packages=(
   # libraries
   libdcmtk-dev libboost-dev libssl-dev libsqlite3-dev libjwt-dev libargon2-dev
   nlohmann-json3-dev libtoml11-dev libcli11-dev libspdlog-dev libfmt-dev zlib1g-dev
-  libzip-dev libgtest-dev googletest libopenjp2-7-dev
+  libzip-dev libgtest-dev googletest libopenjp2-7-dev libjemalloc-dev
   # the server makes its TLS certificate itself; openssl and curl are handy to check it
   openssl curl
 )

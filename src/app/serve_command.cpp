@@ -4,7 +4,6 @@
 #include <csignal>
 #include <iostream>
 
-#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include "app/data_folder.h"
@@ -15,6 +14,7 @@
 #include "archive/archive.h"
 #include "auth/auth_service.h"
 #include "auth/setup.h"
+#include "base/allocator.h"
 #include "base/clock.h"
 #include "dicom/attribute_dictionary.h"
 #include "dicom/codecs.h"
@@ -74,11 +74,7 @@ int RunServe(const CommonFlags& flags) {
   // Peers that hang up mid-write must cost a connection, not the process.
   std::signal(SIGPIPE, SIG_IGN);
   const std::size_t open_files = RaiseOpenFileLimit();
-  // Fixed malloc thresholds: glibc otherwise raises them after each large free,
-  // and the memory of one large answer (a QIDO of every study) stays with the
-  // process long after it was sent.
-  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-  mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+  TuneAllocator();
 
   if (auto status = SetUpOnFirstStart(config); !status) return Failed("set-up", status.error());
   // Folders set up by an earlier version (or by hand) may still be open to all.

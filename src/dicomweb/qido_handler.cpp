@@ -3,8 +3,7 @@
 #include <optional>
 #include <string>
 
-#include <malloc.h>
-
+#include "base/allocator.h"
 #include "base/json_text.h"
 #include "dicomweb/media_types.h"
 #include "dicomweb/qido_request.h"
@@ -91,10 +90,9 @@ http::Awaitable<http::Response> QidoHandler::Search(http::Request& request,
       }
       text += ']';
     }
-    // The matches were a great many small blocks in this thread's malloc arena;
-    // glibc keeps such freed memory unless asked (a million studies left
-    // gigabytes resident).
-    if (matches >= kTrimAfterMatches) malloc_trim(0);
+    // The matches were a great many small blocks: hand their memory back now
+    // rather than leave it resident until the allocator gets round to it.
+    if (matches >= kTrimAfterMatches) ReleaseFreedMemory();
     return text;
   });
   if (!body) co_return http::ErrorResponse(body.error());
