@@ -7,7 +7,9 @@
 #include <sys/file.h>
 
 #include "app/settings.h"
+#include "auth/password_policy.h"
 #include "auth/setup.h"
+#include "auth/signing_key.h"
 #include "base/unique_fd.h"
 #include "config/loader.h"
 #include "http/tls_certificate.h"
@@ -95,7 +97,10 @@ Status EnsureCertificate(const config::Config& config, const std::string& subjec
 
   std::error_code ec;
   std::filesystem::create_directories(config.CertificateFile().parent_path(), ec);
-  if (ec) return Fail(ErrorCode::kIo, "cannot create " + config.CertificateFile().parent_path().string());
+  if (ec) {
+    return Fail(ErrorCode::kIo, "cannot create " + config.CertificateFile().parent_path().string() +
+                                    ": " + ec.message());
+  }
   http::CertificateOptions options;
   options.common_name = subject;
   options.dns_names = {"localhost"};
@@ -116,6 +121,13 @@ Status SetUpDataFolder(const config::Config& config, const SetupRequest& request
   if (request.certificate_file.has_value() != request.private_key_file.has_value()) {
     return Fail(ErrorCode::kInvalidArgument, "--certificate and --private-key go together");
   }
+  // What can refuse is checked before anything is written, and the auth files,
+  // which IsSetUp looks for, come last: a set-up that stops half-way (a bad
+  // password, a `tls` path that is a file) can simply be run again.
+  if (auto status = auth::CheckPasswordPolicy(request.admin_password); !status) return status;
+  if (auto algorithm = auth::ParseSigningAlgorithm(request.jwt_algorithm); !algorithm) {
+    return std::move(algorithm).error();
+  }
   if (request.force) {
     if (auto status = CheckNotServed(config.data_dir); !status) return status;
   }
@@ -124,21 +136,24 @@ Status SetUpDataFolder(const config::Config& config, const SetupRequest& request
   if (ec) return Fail(ErrorCode::kIo, "cannot create " + config.data_dir.string() + ": " + ec.message());
   if (auto status = KeepDataFolderPrivate(config.data_dir); !status) return status;
 
+  if (!request.certificate_file) {
+    if (request.force) {
+      std::filesystem::remove(config.CertificateFile(), ec);
+      std::filesystem::remove(config.PrivateKeyFile(), ec);
+    }
+    if (auto status = EnsureCertificate(config, request.certificate_subject); !status) {
+      return status;
+    }
+  }
+  if (request.force || !Exists(ConfigFileIn(config.data_dir))) {
+    if (auto status = WriteConfigFile(config, request); !status) return status;
+  }
+
   auth::InitOptions auth_options;
   auth_options.algorithm = request.jwt_algorithm;
   auth_options.admin_password = request.admin_password;
   auth_options.force = request.force;
-  if (auto status = auth::InitializeAuth(config.AuthDir(), auth_options); !status) return status;
-
-  if (request.force || !Exists(ConfigFileIn(config.data_dir))) {
-    if (auto status = WriteConfigFile(config, request); !status) return status;
-  }
-  if (request.certificate_file) return Ok();
-  if (request.force) {
-    std::filesystem::remove(config.CertificateFile(), ec);
-    std::filesystem::remove(config.PrivateKeyFile(), ec);
-  }
-  return EnsureCertificate(config, request.certificate_subject);
+  return auth::InitializeAuth(config.AuthDir(), auth_options);
 }
 
 }  // namespace tessera::app

@@ -89,3 +89,28 @@ def test_a_password_from_the_environment_loses_its_line_break():
         assert weak.returncode != 0 and "control characters" in weak.stderr
     finally:
         server.cleanup()
+
+
+def test_an_init_that_stops_half_way_can_be_run_again():
+    server = TesseraServer()
+    try:
+        # A weak password is refused before anything is written.
+        weak = run_cli("init", data_dir=server.data_dir, check=False,
+                       env={"TESSERA_ADMIN_PASSWORD": "short"})
+        assert weak.returncode != 0
+        assert sorted(os.listdir(server.data_dir)) == []
+        # The certificate's folder cannot be made: nothing that marks the folder as set up
+        # (the auth files) or fixes its settings (tessera.toml) is left behind.
+        blocker = os.path.join(server.data_dir, "tls")
+        open(blocker, "w").close()
+        blocked = run_cli("init", data_dir=server.data_dir, check=False,
+                          env={"TESSERA_ADMIN_PASSWORD": ADMIN_PASSWORD})
+        assert blocked.returncode != 0
+        assert "cannot create " + blocker in blocked.stderr
+        assert sorted(os.listdir(server.data_dir)) == ["tls"]
+        os.remove(blocker)
+        server.init()  # again, without --force
+        server.start()
+        assert server.session().get(server.pacs + "/studies").status_code in (200, 204)
+    finally:
+        server.cleanup()
