@@ -175,7 +175,13 @@ int RunTokenIssue(const CommonFlags& common, const std::string& username) {
   if (!settings) return Report(settings.error());
   const SystemClock clock;
   auto options = AuthOptionsFrom(*settings);
-  options.public_base_url = CommandLinePublicUrl(*settings);
+  // http.public_url first; else the address of the server running on this folder,
+  // which may have been started with other flags than this command sees.
+  options.public_base_url = settings->http.public_url;
+  if (options.public_base_url.empty()) {
+    options.public_base_url =
+        ServedUrl(settings->data_dir).value_or(CommandLinePublicUrl(*settings));
+  }
   auto issued = auth::IssueToken(options, username, clock);
   if (!issued) return Report(issued.error());
   // The token first, alone on its line, so scripts can take it with `head -1`.

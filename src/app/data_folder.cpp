@@ -7,6 +7,7 @@
 #include <sys/file.h>
 
 #include "app/settings.h"
+#include "auth/auth_files.h"
 #include "auth/password_policy.h"
 #include "auth/setup.h"
 #include "auth/signing_key.h"
@@ -61,14 +62,23 @@ Status WriteConfigFile(const config::Config& config, const SetupRequest& request
 
 // The archive's BlobStore holds an exclusive flock on incoming/ while a server
 // runs; replacing the keys under it would leave it signing with the old ones.
-Status CheckNotServed(const std::filesystem::path& data_dir) {
+// A running server holds an exclusive lock on incoming/ (archive::BlobStore).
+bool IsServed(const std::filesystem::path& data_dir) {
   const auto incoming = data_dir / "incoming";
   // Closing the descriptor releases the lock this takes.
   const UniqueFd fd(::open(incoming.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid()) return Ok();  // never served
-  if (::flock(fd.get(), LOCK_SH | LOCK_NB) == 0 || errno != EWOULDBLOCK) return Ok();
+  if (!fd.valid()) return false;  // never served
+  return ::flock(fd.get(), LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+}
+
+Status CheckNotServed(const std::filesystem::path& data_dir) {
+  if (!IsServed(data_dir)) return Ok();
   return Fail(ErrorCode::kUnavailable,
               data_dir.string() + " is in use by a running server: stop it first");
+}
+
+std::filesystem::path ServedUrlFile(const std::filesystem::path& data_dir) {
+  return data_dir / "server-url";
 }
 
 }  // namespace
@@ -85,6 +95,18 @@ Status KeepDataFolderPrivate(const std::filesystem::path& data_dir) {
                                ec);
   if (ec) return Fail(ErrorCode::kIo, "cannot restrict " + data_dir.string() + ": " + ec.message());
   return Ok();
+}
+
+Status RecordServedUrl(const std::filesystem::path& data_dir, std::string_view url) {
+  return auth::WriteFileAtomically(ServedUrlFile(data_dir), url, 0640);
+}
+
+std::optional<std::string> ServedUrl(const std::filesystem::path& data_dir) {
+  // Read before the lock is tested: a file read after a restart could be the
+  // next server's, never an earlier one's paired with a running server.
+  auto url = auth::ReadSmallFile(ServedUrlFile(data_dir));
+  if (!url || url->empty() || !IsServed(data_dir)) return std::nullopt;
+  return std::move(*url);
 }
 
 bool IsSetUp(const config::Config& config) { return auth::IsInitialized(config.AuthDir()); }

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "base/result.h"
 #include "config/config.h"
@@ -28,13 +29,24 @@ struct SetupRequest {
 // `force` keeps its other settings, [[dicom.modalities]] included (not its
 // comments). Errors: kAlreadyExists when the folder is set up and not `force`;
 // kUnavailable when `force` and a server runs on it; kInvalidArgument (weak
-// password, unreadable certificate paths); kIo.
+// password, unreadable certificate paths); kIo. What can be refused is checked
+// before anything is written, and the auth state comes last: a set-up stopped
+// half-way does not count as done, and running it again finishes it.
 Status SetUpDataFolder(const config::Config& config, const SetupRequest& request);
 
 // Takes every permission of "others" off the data folder, so that only its
 // owner and group reach the index and the files in it; leaves a folder that
 // gives them none untouched. Errors: kIo (not the owner, for one).
 Status KeepDataFolderPrivate(const std::filesystem::path& data_dir);
+
+// Records the base URL a server started on `data_dir` serves (the address and
+// port it bound), for ServedUrl. Errors: kIo.
+Status RecordServedUrl(const std::filesystem::path& data_dir, std::string_view url);
+
+// The base URL recorded by the server running on `data_dir`; nullopt when none
+// runs there or it recorded none. The command line's links use it: that server
+// may have been started with other flags than the command line sees.
+std::optional<std::string> ServedUrl(const std::filesystem::path& data_dir);
 
 // True when the folder's auth state exists (the marker of a set-up folder).
 bool IsSetUp(const config::Config& config);

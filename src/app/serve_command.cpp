@@ -136,6 +136,11 @@ int RunServe(const CommonFlags& flags) {
                host.find(':') == std::string::npos ? host : "[" + host + "]", server.port(),
                config.AppPath(), config.DicomwebPath(),
                config.auth.enabled ? "" : " — auth DISABLED");
+  if (auto status = RecordServedUrl(config.data_dir, CommandLinePublicUrl(config, server.port()));
+      !status) {
+    spdlog::warn("links printed by `tessera token issue` may name another address: {}",
+                 status.error().message);
+  }
   server.Run();
 
   spdlog::info("shutting down");

@@ -22,7 +22,8 @@ Result<std::set<dimse::Operation>> Operations(const std::vector<std::string>& na
 
 }  // namespace
 
-std::string CommandLinePublicUrl(const config::Config& config) {
+std::string CommandLinePublicUrl(const config::Config& config,
+                                 std::optional<std::uint16_t> bound_port) {
   if (!config.http.public_url.empty()) return config.http.public_url;
   const auto address = config::ParseListenAddress(config.http.listen).value();
   std::string host = address.host;
@@ -32,7 +33,7 @@ std::string CommandLinePublicUrl(const config::Config& config) {
   }
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
   return std::string(config.http.tls ? "https://" : "http://") + host + ":" +
-         std::to_string(address.port);
+         std::to_string(bound_port.value_or(address.port));
 }
 
 std::size_t BlockingThreads(const config::Config& config) {

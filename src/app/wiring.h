@@ -1,5 +1,9 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
+#include <string>
+
 #include "archive/archive.h"
 #include "auth/auth_options.h"
 #include "config/config.h"
@@ -20,9 +24,11 @@ dicomweb::DicomwebOptions DicomwebOptionsFrom(const config::Config& config);
 Result<dimse::DimseOptions> DimseOptionsFrom(const config::Config& config);
 
 // The base URL links printed on the command line should use when http.public_url
-// is empty: the listen address, or this machine's first LAN address when the
-// server listens on all of them (never "localhost": the link is for other machines).
-std::string CommandLinePublicUrl(const config::Config& config);
+// is empty: the listen address (with `bound_port` when given, for a server that
+// listens on port 0), or this machine's first LAN address when the server listens
+// on all of them (never "localhost": the link is for other machines).
+std::string CommandLinePublicUrl(const config::Config& config,
+                                 std::optional<std::uint16_t> bound_port = std::nullopt);
 
 // Threads for blocking work: the configured number, or four per core.
 std::size_t BlockingThreads(const config::Config& config);
