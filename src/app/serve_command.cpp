@@ -92,6 +92,13 @@ int RunServe(const CommonFlags& flags) {
 
   auto archive = archive::Archive::Open(ArchiveOptionsFrom(config));
   if (!archive) return Failed("archive", archive.error());
+  if (const auto& recovered = (*archive)->recovery();
+      recovered.indexed + recovered.settled + recovered.removed != 0) {
+    spdlog::warn(
+        "archive: the last run did not stop cleanly; recovered {} stored instance(s) whose "
+        "index rows were missing, settled {} more, removed {} file(s) of instances not stored",
+        recovered.indexed, recovered.settled, recovered.removed);
+  }
 
   const SystemClock clock;
   auto auth = auth::AuthService::Open(AuthOptionsFrom(config), clock);

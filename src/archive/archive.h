@@ -130,6 +130,15 @@ struct InstanceRef {
   std::uint32_t number_of_frames = 0;
 };
 
+// What opening the archive found left in incoming/ by a run that did not stop
+// cleanly (all zero otherwise), for the start-up log.
+struct RecoveryReport {
+  std::size_t indexed = 0;  // stored instances whose index rows were missing: written now
+  std::size_t settled = 0;  // indexed instances whose file names were not final yet
+  std::size_t removed = 0;  // files of instances not stored: never accepted, kept out as
+                            // duplicates, or replaced or deleted since
+};
+
 // DICOM JSON metadata for a scope, as a JSON array text, plus a validator that
 // changes whenever the scope's content changes.
 struct MetadataDocument {
@@ -192,6 +201,9 @@ class Archive {
   // Deletes the scope's index rows (updating the counts) and then its files.
   // Errors: kNotFound, kIo.
   virtual Status Delete(const Scope& scope) = 0;
+
+  // What Open's recovery did.
+  virtual const RecoveryReport& recovery() const = 0;
 };
 
 }  // namespace tessera::archive

@@ -28,7 +28,8 @@ Result<std::unique_ptr<ArchiveImpl>> ArchiveImpl::Open(const ArchiveOptions& opt
   if (!db) return std::move(db).error();
   archive->db_ = std::move(*db);
 
-  auto next = Recover(*archive->db_, *archive->blobs_, archive->sql_, options.duplicates);
+  auto next = Recover(*archive->db_, *archive->blobs_, archive->sql_, options.duplicates,
+                      archive->recovery_);
   if (!next) return std::move(next).error();
   archive->blobs_->SetNextNumber(*next);
 

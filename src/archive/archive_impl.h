@@ -38,6 +38,7 @@ class ArchiveImpl final : public Archive {
   Result<std::vector<InstanceRef>> Instances(const Scope& scope) const override;
   Result<MetadataDocument> Metadata(const Scope& scope) const override;
   Status Delete(const Scope& scope) override;
+  const RecoveryReport& recovery() const override { return recovery_; }
 
   // For tests: the index and the file layout.
   db::Database& database() { return *db_; }
@@ -53,6 +54,7 @@ class ArchiveImpl final : public Archive {
   ArchiveHooks hooks_;
   SystemClock system_clock_;
   WriterSql sql_;
+  RecoveryReport recovery_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<db::Database> db_;
   SqlFunctions functions_;

@@ -102,7 +102,8 @@ Status IndexAccepted(db::Database& db, const WriterSql& sql, DuplicatePolicy dup
 
 // Settles the files left in incoming/. Returns the highest number seen there.
 static Result<BlobNumber> RecoverIncoming(db::Database& db, const BlobStore& blobs,
-                                          const WriterSql& sql, DuplicatePolicy duplicates) {
+                                          const WriterSql& sql, DuplicatePolicy duplicates,
+                                          RecoveryReport& report) {
   std::vector<Leftover> received;  // <n>.part
   std::vector<Leftover> accepted;  // <n>.accepted
   std::error_code ec;
@@ -140,6 +141,7 @@ static Result<BlobNumber> RecoverIncoming(db::Database& db, const BlobStore& blo
   }
   std::sort(unmerged.begin(), unmerged.end(),
             [](const Leftover& a, const Leftover& b) { return a.number < b.number; });
+  const std::size_t settled = verdicts.committed.size();
   if (auto status = IndexAccepted(db, sql, duplicates, unmerged, verdicts); !status) {
     return std::move(status).error();
   }
@@ -164,14 +166,17 @@ static Result<BlobNumber> RecoverIncoming(db::Database& db, const BlobStore& blo
     }
   }
   if (auto status = blobs.SyncIncomingDir(); !status) return std::move(status).error();
+  report.settled = settled;
+  report.indexed = verdicts.committed.size() - settled;
+  report.removed = verdicts.gone.size();
   return highest;
 }
 
 Result<BlobNumber> Recover(db::Database& db, const BlobStore& blobs, const WriterSql& sql,
-                           DuplicatePolicy duplicates) {
+                           DuplicatePolicy duplicates, RecoveryReport& report) {
   // Incoming first: whether an accepted name was merged depends on the garbage
   // rows, which Garbage::Recover empties.
-  auto highest_incoming = RecoverIncoming(db, blobs, sql, duplicates);
+  auto highest_incoming = RecoverIncoming(db, blobs, sql, duplicates, report);
   if (!highest_incoming) return std::move(highest_incoming).error();
   if (auto status = Garbage::Recover(db, blobs, sql); !status) return std::move(status).error();
   auto last =

@@ -16,7 +16,8 @@ namespace tessera::archive {
 // unmerged instances: the cost is that of what was in flight, never a scan of
 // the blobs. REQUIRES: nothing else uses the archive yet. Errors: kIo, SQLite's,
 // and those of parsing an accepted file that cannot be indexed (it stays).
+// `report` counts what was settled.
 Result<BlobNumber> Recover(db::Database& db, const BlobStore& blobs, const WriterSql& sql,
-                           DuplicatePolicy duplicates);
+                           DuplicatePolicy duplicates, RecoveryReport& report);
 
 }  // namespace tessera::archive

@@ -138,9 +138,15 @@ def test_kill_9_during_concurrent_uploads_loses_nothing_acknowledged(own_server)
     assert len(acknowledged_now) >= 60
     assert len(sent) > len(acknowledged_now)  # some were in flight when the server died
 
+    left_behind = len(incoming_files(s))
+    log_before = len(s.log())
     s.start()
     client = s.session()
     assert incoming_files(s) == []
+    # The operator learns that the last run was cut short and what start-up settled.
+    recovered = [line for line in s.log()[log_before:].splitlines()
+                 if "the last run did not stop cleanly" in line]
+    assert len(recovered) == (1 if left_behind else 0), recovered
 
     # Every acknowledged instance is there, byte for byte.
     for sop in acknowledged_now:

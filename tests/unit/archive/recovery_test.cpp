@@ -84,6 +84,8 @@ TEST_F(RecoveryTest, CrashBeforeTheAcceptanceLeavesNothingAfterRestart) {
   EXPECT_EQ(InstanceCount(), 0u);
   EXPECT_TRUE(Incoming().empty());
   EXPECT_TRUE(Blobs().empty());
+  EXPECT_EQ(archive_->recovery().removed, 1u);
+  EXPECT_EQ(archive_->recovery().indexed + archive_->recovery().settled, 0u);
   ASSERT_TRUE(Store(instance));  // and the same instance can come again
   EXPECT_EQ(InstanceCount(), 1u);
 }
@@ -124,6 +126,8 @@ TEST_F(RecoveryTest, AnAcknowledgedInstanceTheMergerDidNotGetToIsIndexedAtRestar
 
   Open();
   EXPECT_TRUE(Incoming().empty());
+  EXPECT_EQ(archive_->recovery().indexed, 1u);
+  EXPECT_EQ(archive_->recovery().settled + archive_->recovery().removed, 0u);
   auto result = archive_->Find(testing::AtLevel(QueryLevel::kInstance));
   ASSERT_TRUE(result);
   ASSERT_EQ(result->matches.size(), 1u);
@@ -144,6 +148,13 @@ TEST_F(RecoveryTest, CrashAfterTheCommitKeepsTheInstance) {
   Open();
   EXPECT_EQ(InstanceCount(), 1u);
   EXPECT_TRUE(Incoming().empty());
+  EXPECT_EQ(archive_->recovery().settled, 1u);
+  EXPECT_EQ(archive_->recovery().indexed + archive_->recovery().removed, 0u);
+  archive_.reset();
+  Open();  // a clean stop leaves nothing to recover
+  EXPECT_EQ(
+      archive_->recovery().indexed + archive_->recovery().settled + archive_->recovery().removed,
+      0u);
   ASSERT_EQ(Blobs().size(), 1u);
   auto refs = archive_->Instances(Scope{"1.2.3.1", "", ""});
   ASSERT_TRUE(refs);
