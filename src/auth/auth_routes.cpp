@@ -82,9 +82,7 @@ http::Awaitable<Response> AuthRoutes::GenerateToken(Request& request) {
     co_return Message(HttpStatus::bad_request, kNameNotValid);
   }
   const auto* username = NonEmptyString(json, "username");
-  if (username == nullptr || !CheckUsername(*username)) {
-    co_return Message(HttpStatus::bad_request, kUsernameNotValid);
-  }
+  if (username == nullptr) co_return Message(HttpStatus::bad_request, kUsernameNotValid);
   const auto* password = NonEmptyString(json, "password");
   if (password == nullptr) co_return Message(HttpStatus::bad_request, kInvalidData);
   // As in the zhiva service, an empty or absent userPassword means "none given".
@@ -110,6 +108,11 @@ http::Awaitable<Response> AuthRoutes::GenerateToken(Request& request) {
     if (!existing) return std::move(existing).error();
     if (*existing && !create) return Fail(ErrorCode::kAlreadyExists, std::string(kUserExists));
     if (!*existing && !create) return Fail(ErrorCode::kNotFound, std::string(kUserDoesNotExist));
+    // A new name must pass today's rules; an existing user, perhaps named under
+    // an older version's, keeps theirs and can still be given a login token.
+    if (!*existing && !CheckUsername(*username)) {
+      return Fail(ErrorCode::kInvalidArgument, std::string(kUsernameNotValid));
+    }
     std::optional<std::string> hash;
     if (user_password != nullptr) {
       auto hashed = context_.hasher.Hash(*user_password);
@@ -122,7 +125,8 @@ http::Awaitable<Response> AuthRoutes::GenerateToken(Request& request) {
   });
   if (!issued) {
     const auto code = issued.error().code;
-    if (code == ErrorCode::kAlreadyExists || code == ErrorCode::kNotFound) {
+    if (code == ErrorCode::kAlreadyExists || code == ErrorCode::kNotFound ||
+        code == ErrorCode::kInvalidArgument) {
       co_return Message(HttpStatus::bad_request, issued.error().message);
     }
     co_return Unexpected(issued.error());

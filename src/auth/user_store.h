@@ -42,7 +42,8 @@ struct UserChange {
 };
 
 // Errors: kInvalidArgument unless `username` is 1-128 bytes of UTF-8 without
-// whitespace or control characters.
+// whitespace, control characters or characters that print as nothing. For new
+// names only: users created under an older version's rules keep theirs.
 Status CheckUsername(std::string_view username);
 // Errors: kInvalidArgument unless `name` is 1-256 bytes of UTF-8 without control
 // characters and not only spaces.

@@ -98,5 +98,22 @@ TEST_F(AdminRoutesTest, DeleteUserRemovesThemAndTheirTokens) {
   EXPECT_EQ(Message(Admin("delete-user", {{"username", "alice"}})), "User doesn't exists");
 }
 
+// Names refused today (a no-break space) may exist from older versions: the
+// admin page must still be able to change, revoke and remove such a user.
+TEST_F(AdminRoutesTest, UsersWithNamesNoLongerAcceptedCanStillBeManaged) {
+  const std::string legacy = "nb\u00a0sp";
+  ASSERT_FALSE(CheckUsername(legacy));
+  UserChange change;
+  change.username = legacy;
+  change.name = "Legacy";
+  ASSERT_TRUE(service_->users().Create(change));
+  EXPECT_EQ(Admin("set-permission", {{"username", legacy}, {"canEditResource", true}}).status,
+            HttpStatus::ok);
+  EXPECT_TRUE(service_->users().Lookup(legacy)->can_edit);
+  EXPECT_EQ(Admin("revoke-user", {{"username", legacy}}).status, HttpStatus::ok);
+  EXPECT_EQ(Admin("delete-user", {{"username", legacy}}).status, HttpStatus::ok);
+  EXPECT_FALSE(service_->users().Lookup(legacy));
+}
+
 }  // namespace
 }  // namespace tessera::auth
