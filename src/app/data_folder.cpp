@@ -81,19 +81,40 @@ std::filesystem::path ServedUrlFile(const std::filesystem::path& data_dir) {
   return data_dir / "server-url";
 }
 
+// A link is followed only when `follow_link`: a link inside the folder may
+// point at anybody's file.
+Status RemoveOthersAccess(const std::filesystem::path& path, bool follow_link) {
+  using std::filesystem::perms;
+  std::error_code ec;
+  const auto current =
+      follow_link ? std::filesystem::status(path, ec) : std::filesystem::symlink_status(path, ec);
+  if (ec) return Fail(ErrorCode::kIo, "cannot read " + path.string() + ": " + ec.message());
+  // Changed only when needed: a folder its owner shares with the server's group
+  // may not be the server's to chmod.
+  if (std::filesystem::is_symlink(current) ||
+      (current.permissions() & perms::others_all) == perms::none) {
+    return Ok();
+  }
+  std::filesystem::permissions(path, perms::others_all, std::filesystem::perm_options::remove, ec);
+  if (ec) return Fail(ErrorCode::kIo, "cannot restrict " + path.string() + ": " + ec.message());
+  return Ok();
+}
+
 }  // namespace
 
 Status KeepDataFolderPrivate(const std::filesystem::path& data_dir) {
-  using std::filesystem::perms;
-  std::error_code ec;
-  const auto current = std::filesystem::status(data_dir, ec).permissions();
-  if (ec) return Fail(ErrorCode::kIo, "cannot read " + data_dir.string() + ": " + ec.message());
-  // Changed only when needed: a folder its owner shares with the server's group
-  // may not be the server's to chmod.
-  if ((current & perms::others_all) == perms::none) return Ok();
-  std::filesystem::permissions(data_dir, perms::others_all, std::filesystem::perm_options::remove,
-                               ec);
-  if (ec) return Fail(ErrorCode::kIo, "cannot restrict " + data_dir.string() + ": " + ec.message());
+  if (auto status = RemoveOthersAccess(data_dir, /*follow_link=*/true); !status) return status;
+  // What is inside too, for copies that keep the modes (cp -a, backups): the
+  // entries of the folder itself and of the two folders holding secrets. Not
+  // the blobs one by one: a million files at every start.
+  for (const auto& folder : {data_dir, data_dir / "auth", data_dir / "tls"}) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+      if (auto status = RemoveOthersAccess(entry.path(), /*follow_link=*/false); !status) {
+        return status;
+      }
+    }
+  }
   return Ok();
 }
 

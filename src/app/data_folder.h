@@ -34,9 +34,11 @@ struct SetupRequest {
 // half-way does not count as done, and running it again finishes it.
 Status SetUpDataFolder(const config::Config& config, const SetupRequest& request);
 
-// Takes every permission of "others" off the data folder, so that only its
-// owner and group reach the index and the files in it; leaves a folder that
-// gives them none untouched. Errors: kIo (not the owner, for one).
+// Takes every permission of "others" off the data folder, the entries directly
+// in it and those in auth/ and tls/ (what an older version may have left open),
+// so that only the owner and group reach the index and the files in it; leaves
+// what gives them none untouched, and symbolic links alone. Errors: kIo (not the
+// owner, for one).
 Status KeepDataFolderPrivate(const std::filesystem::path& data_dir);
 
 // Records the base URL a server started on `data_dir` serves (the address and

@@ -23,13 +23,19 @@ def config_of(server):
 def test_the_data_folder_and_the_index_are_closed_to_other_users():
     server = TesseraServer().init()
     try:
-        os.chmod(server.data_dir, 0o755)  # as an earlier version, or a hand-made folder, left it
+        # As an earlier version, or a hand-made folder, left them.
+        os.chmod(server.data_dir, 0o755)
+        for name, mode in (("tessera.toml", 0o644), ("tls", 0o755),
+                           (os.path.join("tls", "server.key"), 0o644),
+                           (os.path.join("auth", "auth.db"), 0o644)):
+            os.chmod(os.path.join(server.data_dir, name), mode)
         server.start()
         _, data = make_instance(seed=31)
         assert stow(server.session(), server, [data]).status_code == 200
         server.stop()
         assert not others_may_access(server.data_dir)
-        for name in ("index.db", "index.db-wal", "tessera.toml", "blobs", "auth", "tls"):
+        for name in ("index.db", "index.db-wal", "tessera.toml", "blobs", "auth", "tls",
+                     os.path.join("tls", "server.key"), os.path.join("auth", "auth.db")):
             path = os.path.join(server.data_dir, name)
             if os.path.exists(path):
                 assert not others_may_access(path), name
