@@ -110,9 +110,10 @@ Status Migrate(Connection& connection, std::span<const Migration> migrations) {
   if (!current) return std::move(current).error();
   const int latest = migrations.empty() ? 0 : migrations.back().version;
   if (*current > latest) {
-    return Fail(ErrorCode::kCorrupt, "database schema version " + std::to_string(*current) +
-                                         " is newer than this program knows (" +
-                                         std::to_string(latest) + ")");
+    return Fail(ErrorCode::kCorrupt,
+                "database schema version " + std::to_string(*current) +
+                    " is newer than this program knows (" + std::to_string(latest) +
+                    "): a newer version of Tessera has upgraded it; run that version");
   }
   for (const auto& migration : migrations) {
     if (migration.version <= *current) continue;

@@ -47,6 +47,10 @@ TEST_F(DatabaseTest, RefusesDatabaseNewerThanMigrations) {
   auto older = Database::Open(dir_ / "x.db", std::span(kMigrations, 1));
   ASSERT_FALSE(older);
   EXPECT_EQ(older.error().code, ErrorCode::kCorrupt);
+  // The operator who started an older build on an upgraded folder learns what to do.
+  EXPECT_EQ(older.error().message,
+            "database schema version 2 is newer than this program knows (1): a newer version of "
+            "Tessera has upgraded it; run that version");
 }
 
 TEST_F(DatabaseTest, RollsBackUncommittedTransaction) {
