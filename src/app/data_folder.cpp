@@ -61,8 +61,7 @@ Status WriteConfigFile(const config::Config& config, const SetupRequest& request
 }
 
 // The archive's BlobStore holds an exclusive flock on incoming/ while a server
-// runs; replacing the keys under it would leave it signing with the old ones.
-// A running server holds an exclusive lock on incoming/ (archive::BlobStore).
+// runs.
 bool IsServed(const std::filesystem::path& data_dir) {
   const auto incoming = data_dir / "incoming";
   // Closing the descriptor releases the lock this takes.
@@ -71,6 +70,8 @@ bool IsServed(const std::filesystem::path& data_dir) {
   return ::flock(fd.get(), LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
 }
 
+// Replacing the keys under a running server would leave it signing with the old
+// ones.
 Status CheckNotServed(const std::filesystem::path& data_dir) {
   if (!IsServed(data_dir)) return Ok();
   return Fail(ErrorCode::kUnavailable,
