@@ -1,8 +1,8 @@
 #include "base/allocator.h"
 
-#include <cstddef>
-
 #if TESSERA_JEMALLOC
+
+#include <jemalloc/jemalloc.h>
 
 // jemalloc reads this at its first allocation. background_thread purges unused
 // pages off the request path; dirty_decay_ms:1000 makes it return them within a
@@ -11,17 +11,12 @@ extern "C" {
 const char* malloc_conf = "background_thread:true,dirty_decay_ms:1000";
 }
 
-// Declared here rather than by including <jemalloc/jemalloc.h>, whose malloc
-// declarations clash with glibc's in C++.
-extern "C" int mallctl(const char* name, void* old_value, std::size_t* old_length, void* new_value,
-                       std::size_t new_length);
-
 namespace tessera {
 
 void TuneAllocator() {}
 
 void ReleaseFreedMemory() {
-  // 4096 is MALLCTL_ARENAS_ALL: every arena.
+  static_assert(MALLCTL_ARENAS_ALL == 4096, "the name below addresses every arena");
   mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);
 }
 

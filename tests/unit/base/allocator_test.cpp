@@ -7,8 +7,7 @@
 #include <gtest/gtest.h>
 
 #if TESSERA_JEMALLOC
-extern "C" int mallctl(const char* name, void* old_value, std::size_t* old_length, void* new_value,
-                       std::size_t new_length);
+#include <jemalloc/jemalloc.h>
 #endif
 
 namespace tessera {
