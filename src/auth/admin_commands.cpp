@@ -42,11 +42,38 @@ std::string DateTime(std::optional<std::chrono::sys_seconds> t) {
   return text;
 }
 
-// Display width of UTF-8 text, one column per code point (good enough for names).
+// Terminal columns of one code point: 0 for combining marks, 2 for the wide
+// East Asian ranges and emoji, 1 otherwise (Markus Kuhn's wcwidth, in short;
+// wcwidth itself would depend on the process's locale).
+std::size_t CodePointColumns(long c) {
+  if ((c >= 0x0300 && c <= 0x036F) || (c >= 0x1AB0 && c <= 0x1AFF) ||
+      (c >= 0x1DC0 && c <= 0x1DFF) || (c >= 0x20D0 && c <= 0x20FF) ||
+      (c >= 0xFE20 && c <= 0xFE2F)) {
+    return 0;
+  }
+  const bool wide = (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0x303E) ||
+                    (c >= 0x3041 && c <= 0x33FF) || (c >= 0x3400 && c <= 0x4DBF) ||
+                    (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xA000 && c <= 0xA4CF) ||
+                    (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
+                    (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+                    (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
+                    (c >= 0x1F900 && c <= 0x1F9FF) || (c >= 0x20000 && c <= 0x3FFFD);
+  return wide ? 2 : 1;
+}
+
+// Terminal columns of UTF-8 text, so that the table's columns line up.
 std::size_t Columns(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
+  std::size_t columns = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    const long c = DecodeUtf8(text, i);
+    if (c < 0) {  // not UTF-8 (names are checked when made): a byte a column
+      ++i;
+      ++columns;
+      continue;
+    }
+    columns += CodePointColumns(c);
+  }
+  return columns;
 }
 
 }  // namespace

@@ -57,6 +57,18 @@ TEST_F(AdminCommandsTest, AddsListsAndRemovesUsers) {
   EXPECT_EQ(ListUsers(auth_dir())->size(), 1u);
 }
 
+// Names in wide scripts take two terminal columns a character, combining marks
+// none: the next column still starts at the same place on every line.
+TEST_F(AdminCommandsTest, TheUserTableLinesUpWideAndCombiningCharacters) {
+  ASSERT_TRUE(
+      AddUser(auth_dir(), {"ann", "\u5c71\u7530 \u592a\u90ce", std::nullopt, true}, kFastArgon2));
+  ASSERT_TRUE(AddUser(auth_dir(), {"bo", "Jose\u0301 Li", std::nullopt, false}, kFastArgon2));
+  const auto table = FormatUserTable(*ListUsers(auth_dir()));
+  // "山田 太郎" is 9 columns, "José Li" 7: CAN-EDIT starts at column 10 + 11.
+  EXPECT_NE(table.find("ann       \u5c71\u7530 \u592a\u90ce  yes"), std::string::npos) << table;
+  EXPECT_NE(table.find("bo        Jose\u0301 Li    no"), std::string::npos) << table;
+}
+
 TEST_F(AdminCommandsTest, RefusesAnUninitialisedFolder) {
   const auto elsewhere = dir_.path() / "nothing";
   EXPECT_EQ(ListUsers(elsewhere).error().code, ErrorCode::kNotFound);
