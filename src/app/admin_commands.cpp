@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <utility>
 
 #include "app/data_folder.h"
 #include "app/wiring.h"
@@ -177,10 +178,10 @@ int RunTokenIssue(const CommonFlags& common, const std::string& username) {
   auto options = AuthOptionsFrom(*settings);
   // http.public_url first; else the address of the server running on this folder,
   // which may have been started with other flags than this command sees.
-  options.public_base_url = settings->http.public_url;
-  if (options.public_base_url.empty()) {
-    options.public_base_url =
-        ServedUrl(settings->data_dir).value_or(CommandLinePublicUrl(*settings));
+  if (auto served = ServedUrl(settings->data_dir); settings->http.public_url.empty() && served) {
+    options.public_base_url = std::move(*served);
+  } else {
+    options.public_base_url = CommandLinePublicUrl(*settings);  // http.public_url when set
   }
   auto issued = auth::IssueToken(options, username, clock);
   if (!issued) return Report(issued.error());
