@@ -18,38 +18,59 @@
 namespace tessera::dicom {
 namespace {
 
-constexpr std::array<TransferSyntaxInfo, 24> kTransferSyntaxes = {{
-    // uid, name, encapsulated, can_decode, can_encode
-    {"1.2.840.10008.1.2", "Implicit VR Little Endian", false, true, true},
-    {"1.2.840.10008.1.2.1", "Explicit VR Little Endian", false, true, true},
-    {"1.2.840.10008.1.2.1.99", "Deflated Explicit VR Little Endian", false, true, true},
-    {"1.2.840.10008.1.2.2", "Explicit VR Big Endian (retired)", false, true, true},
-    {"1.2.840.10008.1.2.4.50", "JPEG Baseline (Process 1)", true, true, true},
-    {"1.2.840.10008.1.2.4.51", "JPEG Extended (Process 2 & 4)", true, true, true},
-    {"1.2.840.10008.1.2.4.53", "JPEG Spectral Selection, Non-Hierarchical (Process 6 & 8)", true,
-     true, false},
-    {"1.2.840.10008.1.2.4.55", "JPEG Full Progression, Non-Hierarchical (Process 10 & 12)", true,
-     true, false},
-    {"1.2.840.10008.1.2.4.57", "JPEG Lossless, Non-Hierarchical (Process 14)", true, true, true},
-    {"1.2.840.10008.1.2.4.70", "JPEG Lossless, Non-Hierarchical, First-Order Prediction", true,
+constexpr std::string_view kOctetStream = "application/octet-stream";
+
+// The media types are PS3.18 Table 8.7.3-2's, for frames and bulk data in each
+// syntax; the retired JPEG processes 6 & 8 and 10 & 12 are JPEG too.
+constexpr TransferSyntaxInfo kTransferSyntaxes[] = {
+    // uid, name, media type, encapsulated, can_decode, can_encode
+    {"1.2.840.10008.1.2", "Implicit VR Little Endian", kOctetStream, false, true, true},
+    {"1.2.840.10008.1.2.1", "Explicit VR Little Endian", kOctetStream, false, true, true},
+    {"1.2.840.10008.1.2.1.99", "Deflated Explicit VR Little Endian", kOctetStream, false, true,
+     true},
+    {"1.2.840.10008.1.2.2", "Explicit VR Big Endian (retired)", kOctetStream, false, true, true},
+    {"1.2.840.10008.1.2.4.50", "JPEG Baseline (Process 1)", "image/jpeg", true, true, true},
+    {"1.2.840.10008.1.2.4.51", "JPEG Extended (Process 2 & 4)", "image/jpeg", true, true, true},
+    {"1.2.840.10008.1.2.4.53", "JPEG Spectral Selection, Non-Hierarchical (Process 6 & 8)",
+     "image/jpeg", true, true, false},
+    {"1.2.840.10008.1.2.4.55", "JPEG Full Progression, Non-Hierarchical (Process 10 & 12)",
+     "image/jpeg", true, true, false},
+    {"1.2.840.10008.1.2.4.57", "JPEG Lossless, Non-Hierarchical (Process 14)", "image/jpeg", true,
      true, true},
-    {"1.2.840.10008.1.2.4.80", "JPEG-LS Lossless", true, true, true},
-    {"1.2.840.10008.1.2.4.81", "JPEG-LS Lossy (Near-Lossless)", true, true, true},
-    {"1.2.840.10008.1.2.4.90", "JPEG 2000 (Lossless Only)", true, true, false},
-    {"1.2.840.10008.1.2.4.91", "JPEG 2000", true, true, false},
-    {"1.2.840.10008.1.2.4.92", "JPEG 2000 Part 2 Multi-component (Lossless Only)", true, false,
+    {"1.2.840.10008.1.2.4.70", "JPEG Lossless, Non-Hierarchical, First-Order Prediction",
+     "image/jpeg", true, true, true},
+    {"1.2.840.10008.1.2.4.80", "JPEG-LS Lossless", "image/jls", true, true, true},
+    {"1.2.840.10008.1.2.4.81", "JPEG-LS Lossy (Near-Lossless)", "image/jls", true, true, true},
+    {"1.2.840.10008.1.2.4.90", "JPEG 2000 (Lossless Only)", "image/jp2", true, true, false},
+    {"1.2.840.10008.1.2.4.91", "JPEG 2000", "image/jp2", true, true, false},
+    {"1.2.840.10008.1.2.4.92", "JPEG 2000 Part 2 Multi-component (Lossless Only)", "image/jpx",
+     true, false, false},
+    {"1.2.840.10008.1.2.4.93", "JPEG 2000 Part 2 Multi-component", "image/jpx", true, false, false},
+    {"1.2.840.10008.1.2.4.100", "MPEG2 Main Profile / Main Level", "video/mpeg", true, false,
      false},
-    {"1.2.840.10008.1.2.4.93", "JPEG 2000 Part 2 Multi-component", true, false, false},
-    {"1.2.840.10008.1.2.4.100", "MPEG2 Main Profile / Main Level", true, false, false},
-    {"1.2.840.10008.1.2.4.101", "MPEG2 Main Profile / High Level", true, false, false},
-    {"1.2.840.10008.1.2.4.102", "MPEG-4 AVC/H.264 High Profile / Level 4.1", true, false, false},
-    {"1.2.840.10008.1.2.4.103", "MPEG-4 AVC/H.264 BD-compatible High Profile / Level 4.1", true,
+    {"1.2.840.10008.1.2.4.101", "MPEG2 Main Profile / High Level", "video/mpeg", true, false,
+     false},
+    {"1.2.840.10008.1.2.4.102", "MPEG-4 AVC/H.264 High Profile / Level 4.1", "video/mp4", true,
      false, false},
-    {"1.2.840.10008.1.2.4.107", "HEVC/H.265 Main Profile / Level 5.1", true, false, false},
-    {"1.2.840.10008.1.2.4.201", "High-Throughput JPEG 2000 (Lossless Only)", true, false, false},
-    {"1.2.840.10008.1.2.4.203", "High-Throughput JPEG 2000", true, false, false},
-    {"1.2.840.10008.1.2.5", "RLE Lossless", true, true, true},
-}};
+    {"1.2.840.10008.1.2.4.103", "MPEG-4 AVC/H.264 BD-compatible High Profile / Level 4.1",
+     "video/mp4", true, false, false},
+    {"1.2.840.10008.1.2.4.104", "MPEG-4 AVC/H.264 High Profile For 2D Video", "video/mp4", true,
+     false, false},
+    {"1.2.840.10008.1.2.4.105", "MPEG-4 AVC/H.264 High Profile For 3D Video", "video/mp4", true,
+     false, false},
+    {"1.2.840.10008.1.2.4.106", "MPEG-4 AVC/H.264 Stereo High Profile", "video/mp4", true, false,
+     false},
+    {"1.2.840.10008.1.2.4.107", "HEVC/H.265 Main Profile / Level 5.1", "video/H265", true, false,
+     false},
+    {"1.2.840.10008.1.2.4.108", "HEVC/H.265 Main 10 Profile / Level 5.1", "video/H265", true, false,
+     false},
+    {"1.2.840.10008.1.2.4.201", "High-Throughput JPEG 2000 (Lossless Only)", "image/jphc", true,
+     false, false},
+    {"1.2.840.10008.1.2.4.202", "High-Throughput JPEG 2000 with RPCL Options (Lossless Only)",
+     "image/jphc", true, false, false},
+    {"1.2.840.10008.1.2.4.203", "High-Throughput JPEG 2000", "image/jphc", true, false, false},
+    {"1.2.840.10008.1.2.5", "RLE Lossless", "image/dicom-rle", true, true, true},
+};
 
 // DCMTK keeps its codec list in process-wide state; count the live registries so
 // that only the last one to go deregisters. Our own codec lives as long as it is
@@ -112,9 +133,9 @@ CodecRegistry::~CodecRegistry() {
 std::span<const TransferSyntaxInfo> TransferSyntaxes() { return kTransferSyntaxes; }
 
 const TransferSyntaxInfo* FindTransferSyntax(std::string_view uid) {
-  const auto it = std::find_if(kTransferSyntaxes.begin(), kTransferSyntaxes.end(),
+  const auto it = std::find_if(std::begin(kTransferSyntaxes), std::end(kTransferSyntaxes),
                                [uid](const TransferSyntaxInfo& info) { return info.uid == uid; });
-  return it == kTransferSyntaxes.end() ? nullptr : &*it;
+  return it == std::end(kTransferSyntaxes) ? nullptr : &*it;
 }
 
 }  // namespace tessera::dicom

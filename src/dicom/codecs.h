@@ -25,6 +25,9 @@ class CodecRegistry {
 struct TransferSyntaxInfo {
   std::string_view uid;
   std::string_view name;
+  // Of its frames and bulk data in DICOMweb (PS3.18 Table 8.7.3-2):
+  // "application/octet-stream" for the native syntaxes.
+  std::string_view media_type;
   bool encapsulated;  // Pixel Data is a sequence of compressed fragments
   bool can_decode;    // we can produce native pixels from it (true for native syntaxes)
   bool can_encode;    // we can write it (true for native syntaxes)

@@ -4,27 +4,10 @@
 #include <span>
 
 #include "base/strings.h"
+#include "dicom/codecs.h"
 
 namespace tessera::dicomweb {
 namespace {
-
-struct SyntaxMedia {
-  std::string_view uid_prefix;  // matched as an exact UID or, when ending in '.', a family
-  std::string_view media_type;
-};
-
-constexpr SyntaxMedia kSyntaxMedia[] = {
-    {"1.2.840.10008.1.2.4.50", "image/jpeg"},  {"1.2.840.10008.1.2.4.51", "image/jpeg"},
-    {"1.2.840.10008.1.2.4.57", "image/jpeg"},  {"1.2.840.10008.1.2.4.70", "image/jpeg"},
-    {"1.2.840.10008.1.2.4.80", "image/jls"},   {"1.2.840.10008.1.2.4.81", "image/jls"},
-    {"1.2.840.10008.1.2.4.90", "image/jp2"},   {"1.2.840.10008.1.2.4.91", "image/jp2"},
-    {"1.2.840.10008.1.2.4.92", "image/jpx"},   {"1.2.840.10008.1.2.4.93", "image/jpx"},
-    {"1.2.840.10008.1.2.4.100", "video/mpeg"}, {"1.2.840.10008.1.2.4.101", "video/mpeg"},
-    {"1.2.840.10008.1.2.4.102", "video/mp4"},  {"1.2.840.10008.1.2.4.103", "video/mp4"},
-    {"1.2.840.10008.1.2.4.104", "video/mp4"},  {"1.2.840.10008.1.2.4.105", "video/mp4"},
-    {"1.2.840.10008.1.2.4.106", "video/mp4"},  {"1.2.840.10008.1.2.4.107", "video/H265"},
-    {"1.2.840.10008.1.2.4.108", "video/H265"}, {"1.2.840.10008.1.2.5", "image/dicom-rle"},
-};
 
 bool IsDicomType(const http::MediaType& type) { return type.Is("application", "dicom"); }
 
@@ -39,7 +22,7 @@ SyntaxChoice SyntaxOf(const http::MediaType& range) {
   const auto syntax = range.Parameter("transfer-syntax");
   if (!syntax) {
     choice.defaulted = true;
-    choice.preferred = {std::string(kExplicitVrLittleEndian)};
+    choice.preferred = {std::string(dicom::transfer_syntax::kExplicitVrLittleEndian)};
     return choice;
   }
   if (Trim(*syntax) == "*") {
@@ -244,7 +227,9 @@ Result<FramesRepresentation> NegotiateFrames(const http::Request& request,
         rep.as_stored = true;
         return rep;
       }
-      if (syntax == kExplicitVrLittleEndian || syntax == "1.2.840.10008.1.2") return rep;
+      if (syntax == dicom::transfer_syntax::kExplicitVrLittleEndian ||
+          syntax == dicom::transfer_syntax::kImplicitVrLittleEndian)
+        return rep;
       if (encapsulated && syntax == stored_syntax) {
         rep.as_stored = true;
         return rep;
@@ -304,14 +289,13 @@ Result<std::string> NegotiateRendered(const http::Request& request) {
 }
 
 std::string_view MediaTypeOfSyntax(std::string_view transfer_syntax_uid) {
-  for (const auto& entry : kSyntaxMedia) {
-    if (entry.uid_prefix == transfer_syntax_uid) return entry.media_type;
-  }
-  return "application/octet-stream";
+  const dicom::TransferSyntaxInfo* info = dicom::FindTransferSyntax(transfer_syntax_uid);
+  return info ? info->media_type : "application/octet-stream";
 }
 
 bool IsEncapsulated(std::string_view transfer_syntax_uid) {
-  return MediaTypeOfSyntax(transfer_syntax_uid) != "application/octet-stream";
+  const dicom::TransferSyntaxInfo* info = dicom::FindTransferSyntax(transfer_syntax_uid);
+  return info && info->encapsulated;
 }
 
 }  // namespace tessera::dicomweb

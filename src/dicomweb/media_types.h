@@ -16,8 +16,6 @@ namespace tessera::dicomweb {
 // Accept: quoted or bare `type`, `transfer-syntax=*`, several ranges with q.
 // The `accept` query parameter, when present, replaces the Accept header.
 
-inline constexpr std::string_view kExplicitVrLittleEndian = "1.2.840.10008.1.2.1";
-
 // The media ranges the client accepts, most preferred first (from the `accept`
 // query parameter or the Accept header; "*/*" when neither says anything; none
 // when every range it names has q=0). A q=0 range also refuses what it names
@@ -82,9 +80,10 @@ Result<BulkDataRepresentation> NegotiateBulkData(const http::Request& request);
 Result<std::string> NegotiateRendered(const http::Request& request);
 
 // The media type of a frame or bulk item in `transfer_syntax_uid` (PS3.18 Table
-// 8.7.3-2): "image/jpeg" for JPEG, "image/jls", "image/jp2", "image/jpx",
-// "image/dicom-rle", "video/mpeg", "video/mp4", "video/H265", or
-// "application/octet-stream" for native syntaxes.
+// 8.7.3-2, kept in dicom::TransferSyntaxInfo): "image/jpeg" for JPEG,
+// "image/jls", "image/jp2", "image/jpx", "image/jphc", "image/dicom-rle",
+// "video/mpeg", "video/mp4", "video/H265", or "application/octet-stream" for
+// native and unknown syntaxes.
 std::string_view MediaTypeOfSyntax(std::string_view transfer_syntax_uid);
 
 // True when `transfer_syntax_uid` stores pixel data encapsulated (compressed).

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "base/strings.h"
+#include "dicom/codecs.h"
 #include "dicom/frames.h"
 #include "dicom/transcoder.h"
 #include "dicomweb/file_streaming.h"
@@ -295,8 +296,8 @@ http::Awaitable<http::Response> WadoHandler::RetrieveBulkData(http::Request& req
 
   const bool multipart = representation->multipart;
   // ReadBulkData answers little endian whatever the stored byte order.
-  const auto part_type =
-      "application/octet-stream; transfer-syntax=" + std::string(kExplicitVrLittleEndian);
+  const auto part_type = "application/octet-stream; transfer-syntax=" +
+                         std::string(dicom::transfer_syntax::kExplicitVrLittleEndian);
   if (!multipart) {
     co_return http::Response::WithBody(http::HttpStatus::ok, std::move(*bytes),
                                        "application/octet-stream");
@@ -332,7 +333,8 @@ http::Awaitable<http::Response> WadoHandler::FramesResponse(
   bool as_stored = representation->as_stored;
   // No decoder: the stored bitstream beats a 406 for a client without preference.
   if (representation->defaulted && IsEncapsulated(ref.transfer_syntax_uid) &&
-      !dicom::CanTranscode(ref.transfer_syntax_uid, kExplicitVrLittleEndian)) {
+      !dicom::CanTranscode(ref.transfer_syntax_uid,
+                           dicom::transfer_syntax::kExplicitVrLittleEndian)) {
     as_stored = true;
   }
   const auto encoding =

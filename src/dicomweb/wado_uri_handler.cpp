@@ -1,6 +1,7 @@
 #include "dicomweb/wado_uri_handler.h"
 
 #include "base/strings.h"
+#include "dicom/codecs.h"
 #include "dicom/renderer.h"
 #include "dicom/transcoder.h"
 #include "dicomweb/media_types.h"
@@ -144,7 +145,7 @@ http::Awaitable<http::Response> WadoUriHandler::Get(http::Request& request) {
       choice.any = Trim(*asked_syntax) == "*";
     } else {
       choice.defaulted = true;
-      choice.preferred = {std::string(kExplicitVrLittleEndian)};
+      choice.preferred = {std::string(dicom::transfer_syntax::kExplicitVrLittleEndian)};
     }
     const auto syntax = choice.Choose(
         ref.transfer_syntax_uid, [](auto from, auto to) { return dicom::CanTranscode(from, to); });

@@ -49,6 +49,8 @@ TEST(CodecsTest, TableEntriesAreUniqueValidUidsAndNamed) {
     // Everything we can write we can also read back.
     EXPECT_TRUE(!info.can_encode || info.can_decode) << info.uid;
     EXPECT_TRUE(info.encapsulated || (info.can_decode && info.can_encode)) << info.uid;
+    // Native pixels are octet streams; compressed ones have their own type.
+    EXPECT_EQ(info.encapsulated, info.media_type != "application/octet-stream") << info.uid;
   }
 }
 

@@ -7,6 +7,7 @@ namespace {
 
 constexpr std::string_view kJpegBaseline = "1.2.840.10008.1.2.4.50";
 constexpr std::string_view kJpeg2000 = "1.2.840.10008.1.2.4.90";
+constexpr std::string_view kExplicitVrLittleEndian = "1.2.840.10008.1.2.1";
 
 class NoBody final : public http::BodyReader {
  public:
@@ -174,6 +175,19 @@ TEST_F(MediaTypesTest, FramesAsOhifAsksForThem) {
   EXPECT_FALSE(single->multipart);
 }
 
+TEST_F(MediaTypesTest, HighThroughputJpeg2000FramesAsStored) {
+  constexpr std::string_view kHtj2k = "1.2.840.10008.1.2.4.201";
+  auto htj2k = NegotiateFrames(Make("multipart/related; type=\"image/jphc\""), kHtj2k);
+  ASSERT_TRUE(htj2k);
+  EXPECT_TRUE(htj2k->as_stored);
+  auto by_syntax =
+      NegotiateFrames(Make("multipart/related; type=application/octet-stream; transfer-syntax=" +
+                           std::string(kHtj2k)),
+                      kHtj2k);
+  ASSERT_TRUE(by_syntax);
+  EXPECT_TRUE(by_syntax->as_stored);
+}
+
 TEST_F(MediaTypesTest, RenderedPrefersJpegAndAcceptsPng) {
   EXPECT_EQ(NegotiateRendered(Make("")).value_or(""), "image/jpeg");
   EXPECT_EQ(NegotiateRendered(Make("image/png")).value_or(""), "image/png");
@@ -195,8 +209,24 @@ TEST_F(MediaTypesTest, MediaTypeOfTransferSyntax) {
   EXPECT_EQ(MediaTypeOfSyntax(kJpeg2000), "image/jp2");
   EXPECT_EQ(MediaTypeOfSyntax("1.2.840.10008.1.2.5"), "image/dicom-rle");
   EXPECT_EQ(MediaTypeOfSyntax(kExplicitVrLittleEndian), "application/octet-stream");
+  EXPECT_EQ(MediaTypeOfSyntax("1.2.840.10008.1.2.4.201"), "image/jphc");
+  EXPECT_EQ(MediaTypeOfSyntax("1.2.840.10008.1.2.4.108"), "video/H265");
+  EXPECT_EQ(MediaTypeOfSyntax("1.2.3.4"), "application/octet-stream");
   EXPECT_TRUE(IsEncapsulated(kJpegBaseline));
   EXPECT_FALSE(IsEncapsulated("1.2.840.10008.1.2"));
+  EXPECT_FALSE(IsEncapsulated("1.2.3.4"));
+}
+
+// Every encapsulated syntax has its own media type: the frames of one are never
+// offered as application/octet-stream, which means native pixels.
+TEST_F(MediaTypesTest, EncapsulatedSyntaxesHaveAnImageOrVideoType) {
+  for (const std::string_view uid :
+       {"1.2.840.10008.1.2.4.53", "1.2.840.10008.1.2.4.55", "1.2.840.10008.1.2.4.201",
+        "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.203", "1.2.840.10008.1.2.4.104"}) {
+    EXPECT_TRUE(IsEncapsulated(uid)) << uid;
+    EXPECT_NE(MediaTypeOfSyntax(uid), "application/octet-stream") << uid;
+  }
+  EXPECT_EQ(MediaTypeOfSyntax("1.2.840.10008.1.2.4.55"), "image/jpeg");
 }
 
 }  // namespace
