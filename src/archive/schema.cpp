@@ -152,8 +152,26 @@ CREATE TRIGGER study_total_removed AFTER DELETE ON studies
   BEGIN UPDATE study_total SET studies = studies - 1; END;
 )sql";
 
+// FoldCaseUtf8 learnt Greek's final sigma (as σ) and its accented capitals,
+// as Unicode's case folding has them: names folded before are folded again, so
+// that "ΔΙΟΝΥΣΙΟΣ" finds "Διονυσιος". Only those code points changed.
+static constexpr const char* kSchemaV5 = R"sql(
+UPDATE patients SET patient_name_folded = replace(replace(replace(replace(
+  replace(replace(replace(replace(patient_name_folded,
+  'ς', 'σ'), 'Ά', 'ά'), 'Έ', 'έ'), 'Ή', 'ή'), 'Ί', 'ί'), 'Ό', 'ό'), 'Ύ', 'ύ'), 'Ώ', 'ώ')
+  WHERE patient_name_folded GLOB '*[ςΆΈΉΊΌΎΏ]*';
+UPDATE studies SET patient_name_folded = replace(replace(replace(replace(
+  replace(replace(replace(replace(patient_name_folded,
+  'ς', 'σ'), 'Ά', 'ά'), 'Έ', 'έ'), 'Ή', 'ή'), 'Ί', 'ί'), 'Ό', 'ό'), 'Ύ', 'ύ'), 'Ώ', 'ώ')
+  WHERE patient_name_folded GLOB '*[ςΆΈΉΊΌΎΏ]*';
+UPDATE studies SET referring_physician_name_folded = replace(replace(replace(replace(
+  replace(replace(replace(replace(referring_physician_name_folded,
+  'ς', 'σ'), 'Ά', 'ά'), 'Έ', 'έ'), 'Ή', 'ή'), 'Ί', 'ί'), 'Ό', 'ό'), 'Ύ', 'ύ'), 'Ώ', 'ώ')
+  WHERE referring_physician_name_folded GLOB '*[ςΆΈΉΊΌΎΏ]*';
+)sql";
+
 static constexpr db::Migration kMigrations[] = {
-    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}};
+    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5}};
 
 std::span<const db::Migration> IndexMigrations() { return kMigrations; }
 

@@ -191,6 +191,11 @@ static long FoldCodePoint(long cp) {
     return (cp % 2 == 0) ? cp + 1 : cp;
   }
   if (cp >= 0x391 && cp <= 0x3AB && cp != 0x3A2) return cp + 32;      // Greek
+  if (cp == 0x3C2) return 0x3C3;                                      // final sigma: σ
+  if (cp == 0x386) return 0x3AC;                                      // Ά
+  if (cp >= 0x388 && cp <= 0x38A) return cp + 37;                     // Έ Ή Ί
+  if (cp == 0x38C) return 0x3CC;                                      // Ό
+  if (cp == 0x38E || cp == 0x38F) return cp + 63;                     // Ύ Ώ
   if (cp >= 0x410 && cp <= 0x42F) return cp + 32;                     // Cyrillic
   if (cp >= 0x400 && cp <= 0x40F) return cp + 80;
   return cp;

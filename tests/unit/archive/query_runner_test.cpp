@@ -176,6 +176,40 @@ TEST_F(QueryRunnerTest, PersonNamesMatchCaseInsensitivelyBeyondAscii) {
   EXPECT_EQ(Studies(kPatientName, MatchType::kWildcard, {"MÜ*"}), (Strings{"1.2"}));
 }
 
+TEST_F(QueryRunnerTest, GreekNamesMatchWhateverTheirCaseAndFinalSigma) {
+  Add("1.5", "1.5.1", "1.5.1.1", [](TestInstance& i) { i.patient_name = "Διονύσιος"; });
+  EXPECT_EQ(Studies(kPatientName, MatchType::kSingleValue, {"ΔΙΟΝΎΣΙΟΣ"}), (Strings{"1.5"}));
+  EXPECT_EQ(Studies(kPatientName, MatchType::kSingleValue, {"διονύσιοσ"}), (Strings{"1.5"}));
+  EXPECT_EQ(Studies(kPatientName, MatchType::kWildcard, {"*ΣΙΟΣ"}), (Strings{"1.5"}));
+}
+
+// Names folded before FoldCaseUtf8 knew the final sigma are folded again by
+// migration 5, so that they are found as new ones are.
+TEST_F(QueryRunnerTest, UpgradeFoldsOlderFoldedNamesAgain) {
+  Add("1.5", "1.5.1", "1.5.1.1", [](TestInstance& i) {
+    i.patient_name = "Διονυσιος";
+    i.referring = "Άρης";
+  });
+  archive_.reset();
+  {
+    auto connection = db::Connection::Open(dir_.path() / "index.db", {});
+    ASSERT_TRUE(connection) << connection.error().message;
+    ASSERT_TRUE(
+        (*connection)
+            ->Exec(
+                "UPDATE patients SET patient_name_folded = 'διονυσιος' WHERE patient_name_folded = "
+                "'διονυσιοσ'; UPDATE studies SET patient_name_folded = 'διονυσιος', "
+                "referring_physician_name_folded = 'Άρης' WHERE study_uid = '1.5'; "
+                "PRAGMA user_version = 4"));
+  }
+  Open(true);
+  EXPECT_EQ(Studies(kPatientName, MatchType::kSingleValue, {"ΔΙΟΝΥΣΙΟΣ"}), (Strings{"1.5"}));
+  EXPECT_EQ(Studies(0x00080090, MatchType::kSingleValue, {"άρησ"}), (Strings{"1.5"}));
+  Query by_patient = testing::AtLevel(QueryLevel::kPatient);
+  by_patient.conditions.push_back({kPatientName, MatchType::kSingleValue, {"ΔΙΟΝΥΣΙΟΣ"}});
+  EXPECT_EQ(FindTexts(*archive_, by_patient, "00100010"), (Strings{"Διονυσιος"}));
+}
+
 TEST_F(QueryRunnerTest, WildcardsMatchStarQuestionMarkAndLiteralBrackets) {
   EXPECT_EQ(Studies(kPatientName, MatchType::kWildcard, {"mü*"}), (Strings{"1.2", "1.1"}));
   EXPECT_EQ(Studies(kPatientName, MatchType::kWildcard, {"M?LLER*"}), (Strings{"1.2", "1.1"}));

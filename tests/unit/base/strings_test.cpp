@@ -56,6 +56,8 @@ TEST(StringsTest, FoldCaseHandlesLatinGreekAndCyrillic) {
   EXPECT_EQ(FoldCaseUtf8("M\xC3\x9CLLER"), "m\xC3\xBCller");            // Ü -> ü
   EXPECT_EQ(FoldCaseUtf8("\xCE\x94\xCE\xB9\xCE\xBF"), "\xCE\xB4\xCE\xB9\xCE\xBF");  // Διο
   EXPECT_EQ(FoldCaseUtf8("\xD0\x98\xD0\xB2"), "\xD0\xB8\xD0\xB2");      // Ив
+  EXPECT_EQ(FoldCaseUtf8("ΆΈΉΊΌΎΏ"), "άέήίόύώ");
+  EXPECT_EQ(FoldCaseUtf8("ΣΟΦΟΣ"), FoldCaseUtf8("σοφος"));  // final sigma
   EXPECT_EQ(FoldCaseUtf8("\xC5\x81\xC3\xB3" "d\xC5\xBA"), "\xC5\x82\xC3\xB3" "d\xC5\xBA");  // Łódź
   EXPECT_EQ(FoldCaseUtf8("\xE5\xB1\xB1\xE7\x94\xB0"), "\xE5\xB1\xB1\xE7\x94\xB0");  // 山田 unchanged
 }
