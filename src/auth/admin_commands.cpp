@@ -173,9 +173,12 @@ Result<IssuedToken> IssueToken(const AuthOptions& options, const std::string& us
   const TokenSubject subject{(*user)->username, (*user)->name, (*user)->can_edit, (*user)->version};
   auto token = (*service)->tokens().IssueOneOff(subject, std::nullopt, base);
   if (!token) return std::move(token).error();
-  std::string viewer = options.viewer_base_url.empty() ? base : options.viewer_base_url;
-  while (viewer.ends_with('/')) viewer.pop_back();
-  return IssuedToken{*token, viewer + "/auth/oauth?token=" + PercentEncode(*token)};
+  // A viewer's own login route is /auth/oauth (zhiva's); this server's is under
+  // its auth path, which the configuration may have moved.
+  std::string login = options.viewer_base_url;
+  while (login.ends_with('/')) login.pop_back();
+  login = login.empty() ? base + options.auth_prefix + "/oauth" : login + "/auth/oauth";
+  return IssuedToken{*token, login + "?token=" + PercentEncode(*token)};
 }
 
 }  // namespace tessera::auth

@@ -44,7 +44,9 @@ Status RevokeUserTokens(const std::filesystem::path& auth_dir, const std::string
 
 struct IssuedToken {
   std::string token;       // the one-off token
-  std::string login_link;  // <viewer base>/auth/oauth?token=<token>
+  // <viewer base>/auth/oauth?token=<token>, or without a viewer this server's
+  // <public base><auth prefix>/oauth?token=<token>.
+  std::string login_link;
 };
 
 // A one-off token for an existing user, as POST /auth/generate-token would give,

@@ -28,7 +28,8 @@ struct AuthOptions {
   std::string public_base_url;
   std::string auth_prefix = "/auth";
   std::string pacs_url_path = "/zhiva/pacs";  // the DICOMweb root, for the "pacs" claim
-  // Base of the direct login link <viewer>/auth/oauth?token=... (empty: public_base_url).
+  // Base of the direct login link <viewer>/auth/oauth?token=... (empty: this
+  // server's own <public_base_url><auth_prefix>/oauth).
   std::string viewer_base_url;
   // Origins (with * wildcards, as in the CORS list) a sign-in may return to,
   // besides this server's own origin.

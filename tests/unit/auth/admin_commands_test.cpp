@@ -92,6 +92,18 @@ TEST_F(AdminCommandsTest, IssuesAOneOffTokenWithLoginLink) {
   EXPECT_EQ(IssueToken(options_, "ghost", clock_).error().code, ErrorCode::kNotFound);
 }
 
+// Without a viewer the link is this server's own login route, under the auth
+// path the configuration gives (not always /auth).
+TEST_F(AdminCommandsTest, WithoutAViewerTheLinkIsThisServersLoginRoute) {
+  ASSERT_TRUE(AddUser(auth_dir(), {"alice", "Alice", std::nullopt, false}));
+  options_.public_base_url = "https://pacs.clinic.lan:8443/";
+  options_.auth_prefix = "/hosp/login";
+  auto issued = IssueToken(options_, "alice", clock_);
+  ASSERT_TRUE(issued) << issued.error().message;
+  EXPECT_EQ(issued->login_link,
+            "https://pacs.clinic.lan:8443/hosp/login/oauth?token=" + issued->token);
+}
+
 TEST_F(AdminCommandsTest, ARunningServerSeesCommandLineChanges) {
   ASSERT_TRUE(AddUser(auth_dir(), {"alice", "Alice", std::nullopt, false}));
   auto service = AuthService::Open(options_, clock_);
