@@ -136,6 +136,17 @@ def test_stow_failed_items_name_the_refused_instance(server, client):
     assert first_value(failed, REFERENCED_SOP_CLASS) == factory.CT_IMAGE_STORAGE
 
 
+def test_stow_warns_of_every_refused_part(server, client):
+    ds, data = make_instance()
+    _, other = make_instance()
+    r = stow(client, server, [other[:len(other) // 2], b"not DICOM at all" * 20, data])
+    assert r.status_code == 202, r.text
+    warning = r.headers["Warning"]  # requests joins the Warning headers with ", "
+    assert "part 1: " in warning and "part 2: " in warning, warning
+    assert "part 3" not in warning
+    assert len(query_instances(client, server, ds.StudyInstanceUID)) == 1
+
+
 def test_stow_refuses_a_non_dicom_part_but_stores_the_rest(server, client):
     ds, data = make_instance()
     boundary = "mixed-parts"
