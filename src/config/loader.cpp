@@ -463,9 +463,25 @@ Status Validate(const Config& config) {
   for (const auto& [key, value] : inner_paths) {
     if (!IsUrlPath(*value, false)) return KeyError(key, "expected a path like /pacs");
   }
-  if (paths.dicomweb_root == paths.app || paths.dicomweb_root == paths.wado_uri ||
-      paths.app == paths.wado_uri) {
-    return KeyError("paths.dicomweb_root", "paths.dicomweb_root, paths.app and paths.wado_uri must differ");
+  // The router would give one of two nested paths' requests to the other (QIDO
+  // answering WADO-URI's), so each must stand apart, whole segments compared.
+  const std::pair<std::string_view, std::string> served[] = {
+      {"paths.dicomweb_root", config.DicomwebPath()},
+      {"paths.app", config.AppPath()},
+      {"paths.wado_uri", config.WadoUriPath()},
+      {"paths.auth", paths.auth}};
+  const auto within = [](std::string_view inner, std::string_view outer) {
+    return inner == outer || (inner.starts_with(outer) && inner[outer.size()] == '/');
+  };
+  for (std::size_t i = 0; i < std::size(served); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      const auto& [key, path] = served[i];
+      const auto& [other_key, other_path] = served[j];
+      if (within(path, other_path) || within(other_path, path)) {
+        return KeyError(key, "serves " + path + ", which overlaps " + std::string(other_key) +
+                                 " (" + other_path + "); give each its own path");
+      }
+    }
   }
 
   if (config.archive.duplicates != "replace" && config.archive.duplicates != "keep") {

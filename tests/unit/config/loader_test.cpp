@@ -141,6 +141,29 @@ TEST_F(LoaderTest, ValidationNamesTheKey) {
   }
 }
 
+// One route inside another would hand its requests to the other (QIDO answering
+// WADO-URI); a shared first part of a segment is no overlap.
+TEST_F(LoaderTest, RoutePathsMustNotOverlap) {
+  const std::map<std::string, std::string> overlapping[] = {
+      {{"TESSERA_PATHS_WADO_URI", "/pacs/studies"}},
+      {{"TESSERA_PATHS_APP", "/pacs"}},
+      {{"TESSERA_PATHS_AUTH", "/zhiva/pacs"}},
+      {{"TESSERA_PATHS_AUTH", "/zhiva"}, {"TESSERA_PATHS_PREFIX", "/zhiva/x"}},
+  };
+  for (const auto& env : overlapping) {
+    env_ = env;
+    auto config = Load(std::nullopt, Env());
+    ASSERT_TRUE(config);
+    auto status = Validate(*config);
+    ASSERT_FALSE(status) << env.begin()->second;
+    EXPECT_NE(status.error().message.find("overlaps"), std::string::npos) << status.error().message;
+  }
+  env_ = {{"TESSERA_PATHS_WADO_URI", "/pacs2"}, {"TESSERA_PATHS_AUTH", "/zhiva-auth"}};
+  auto config = Load(std::nullopt, Env());
+  ASSERT_TRUE(config);
+  EXPECT_TRUE(Validate(*config)) << Validate(*config).error().message;
+}
+
 TEST_F(LoaderTest, DefaultFileLoadsBackToDefaults) {
   const Config defaults;
   auto config = Load(Write(DefaultConfigFile(defaults)), Env());
