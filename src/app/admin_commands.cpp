@@ -54,6 +54,28 @@ Result<std::string> NewPassword(const std::optional<std::filesystem::path>& file
   return password;
 }
 
+// `text` as one word for a POSIX shell: as it is when that is safe, else in
+// single quotes.
+std::string ShellWord(const std::string& text) {
+  const bool plain = !text.empty() && text.find_first_not_of(
+                                          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                          "0123456789_-./=:@%+,") == std::string::npos;
+  if (plain) return text;
+  std::string quoted = "'";
+  for (const char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// `tessera <command>` as the user can paste it to act on the same folder with
+// the same settings file.
+std::string CommandFor(const CommonFlags& common, const config::Config& settings,
+                       std::string_view command) {
+  std::string line =
+      "tessera " + std::string(command) + " --data " + ShellWord(settings.data_dir.string());
+  if (common.config_file) line += " --config " + ShellWord(common.config_file->string());
+  return line;
+}
+
 // Settings that must belong to a set-up folder.
 Result<config::Config> SetUpSettings(const CommonFlags& common) {
   auto settings = LoadSettings(common);
@@ -80,17 +102,19 @@ int RunInit(const CommonFlags& common, const InitFlags& flags) {
 
   SetupRequest request;
   request.admin_password = std::move(*password);
-  request.jwt_algorithm = flags.jwt_algorithm;
+  request.jwt_algorithm = flags.jwt_algorithm.value_or(settings->auth.algorithm);
   request.certificate_subject = flags.subject;
   request.certificate_file = flags.certificate_file;
   request.private_key_file = flags.private_key_file;
   request.force = flags.force;
+  request.config_elsewhere = common.config_file.has_value();
   if (auto status = SetUpDataFolder(*settings, request); !status) return Report(status.error());
-  std::cout << "Set up " << settings->data_dir.string() << ": configuration in "
-            << ConfigFileIn(settings->data_dir).string() << ", certificate in "
-            << (flags.certificate_file ? *flags.certificate_file : settings->CertificateFile()).string()
-            << ".\nStart the server with: tessera serve --data " << settings->data_dir.string()
-            << "\n";
+  std::cout
+      << "Set up " << settings->data_dir.string() << ": configuration in "
+      << common.config_file.value_or(ConfigFileIn(settings->data_dir)).string()
+      << ", certificate in "
+      << (flags.certificate_file ? *flags.certificate_file : settings->CertificateFile()).string()
+      << ".\nStart the server with: " << CommandFor(common, *settings, "serve") << "\n";
   return 0;
 }
 
@@ -122,8 +146,10 @@ int RunUserAdd(const CommonFlags& common, const UserFlags& flags) {
   }
   auto user = auth::AddUser(settings->AuthDir(), options);
   if (!user) return Report(user.error());
-  std::cout << "Added " << user->username << (user->can_edit ? " (can edit PACS resources)" : " (read-only)")
-            << ". Issue a login token with: tessera token issue " << user->username << "\n";
+  std::cout << "Added " << user->username
+            << (user->can_edit ? " (can edit PACS resources)" : " (read-only)")
+            << ". Issue a login token with: " << CommandFor(common, *settings, "token issue") << " "
+            << ShellWord(user->username) << "\n";
   return 0;
 }
 

@@ -18,7 +18,8 @@ struct InitFlags {
   std::optional<std::filesystem::path> certificate_file;
   std::optional<std::filesystem::path> private_key_file;
   std::string subject = "Tessera PACS";
-  std::string jwt_algorithm = "RS256";
+  // Unset: the settings' auth.algorithm (the folder's, on --force).
+  std::optional<std::string> jwt_algorithm;
 };
 int RunInit(const CommonFlags& common, const InitFlags& flags);
 

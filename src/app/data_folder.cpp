@@ -1,8 +1,11 @@
 #include "app/data_folder.h"
 
+#include <cctype>
 #include <cerrno>
 #include <fstream>
+#include <string_view>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/file.h>
 
@@ -11,6 +14,7 @@
 #include "auth/password_policy.h"
 #include "auth/setup.h"
 #include "auth/signing_key.h"
+#include "base/strings.h"
 #include "base/unique_fd.h"
 #include "config/loader.h"
 #include "http/tls_certificate.h"
@@ -36,17 +40,25 @@ Result<config::Config> FileSettings(const config::Config& config) {
   return settings;
 }
 
-Status WriteConfigFile(const config::Config& config, const SetupRequest& request) {
+// Writes tessera.toml unless it already says what `request` sets: an admin's
+// comments survive an `init --force` that changes nothing in the file.
+Status UpdateConfigFile(const config::Config& config, const SetupRequest& request) {
   auto file_settings = FileSettings(config);
   if (!file_settings) return std::move(file_settings).error();
   config::Config& file_config = *file_settings;
-  file_config.auth.algorithm = request.jwt_algorithm;
+  bool changed = !Exists(ConfigFileIn(config.data_dir));
+  const auto set = [&changed](auto& field, auto value) {
+    if (field != value) changed = true;
+    field = std::move(value);
+  };
+  set(file_config.auth.algorithm, request.jwt_algorithm);
   if (request.certificate_file) {
-    file_config.http.certificate = std::filesystem::absolute(*request.certificate_file);
+    set(file_config.http.certificate, std::filesystem::absolute(*request.certificate_file));
   }
   if (request.private_key_file) {
-    file_config.http.private_key = std::filesystem::absolute(*request.private_key_file);
+    set(file_config.http.private_key, std::filesystem::absolute(*request.private_key_file));
   }
+  if (!changed) return Ok();
   const auto path = ConfigFileIn(config.data_dir);
   const auto temporary = path.string() + ".tmp";
   {
@@ -58,6 +70,27 @@ Status WriteConfigFile(const config::Config& config, const SetupRequest& request
   std::filesystem::rename(temporary, path, ec);
   if (ec) return Fail(ErrorCode::kIo, "cannot write " + path.string() + ": " + ec.message());
   return Ok();
+}
+
+bool IsIpAddress(const std::string& text) {
+  in6_addr address{};
+  return ::inet_pton(AF_INET, text.c_str(), &address) == 1 ||
+         ::inet_pton(AF_INET6, text.c_str(), &address) == 1;
+}
+
+// A DNS name as certificates carry them: dot-separated labels of letters,
+// digits and inner hyphens ("pacs.hospital.lan"; not "Tessera PACS").
+bool IsHostName(std::string_view text) {
+  if (text.empty() || text.size() > 253) return false;
+  for (const auto label : Split(text, '.')) {
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+      return false;
+    }
+    for (const char c : label) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+    }
+  }
+  return true;
 }
 
 // The archive's BlobStore holds an exclusive flock on incoming/ while a server
@@ -149,6 +182,13 @@ Status EnsureCertificate(const config::Config& config, const std::string& subjec
   options.common_name = subject;
   options.dns_names = {"localhost"};
   options.ip_addresses = {"127.0.0.1", "::1"};
+  // Browsers read only the alternative names: a subject that names the host
+  // must be one of them for the certificate to fit that name.
+  if (IsIpAddress(subject)) {
+    options.ip_addresses.push_back(subject);
+  } else if (IsHostName(subject) && subject != "localhost") {
+    options.dns_names.push_back(subject);
+  }
   for (auto& address : http::LocalIpAddresses()) options.ip_addresses.push_back(std::move(address));
   return http::CreateSelfSignedCertificate(config.CertificateFile(), config.PrivateKeyFile(),
                                            options);
@@ -164,6 +204,15 @@ Status SetUpDataFolder(const config::Config& config, const SetupRequest& request
   }
   if (request.certificate_file.has_value() != request.private_key_file.has_value()) {
     return Fail(ErrorCode::kInvalidArgument, "--certificate and --private-key go together");
+  }
+  if (request.certificate_file && request.config_elsewhere) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "with --config, set http.certificate and http.private_key in that file");
+  }
+  if (request.certificate_file) {
+    // Found now rather than at the first start, when nobody is at the terminal.
+    auto usable = http::CheckCertificatePair(*request.certificate_file, *request.private_key_file);
+    if (!usable) return Fail(ErrorCode::kInvalidArgument, usable.error().message);
   }
   // What can refuse is checked before anything is written, and the auth files,
   // which IsSetUp looks for, come last: a set-up that stops half-way (a bad
@@ -189,8 +238,8 @@ Status SetUpDataFolder(const config::Config& config, const SetupRequest& request
       return status;
     }
   }
-  if (request.force || !Exists(ConfigFileIn(config.data_dir))) {
-    if (auto status = WriteConfigFile(config, request); !status) return status;
+  if (!request.config_elsewhere) {
+    if (auto status = UpdateConfigFile(config, request); !status) return status;
   }
 
   auth::InitOptions auth_options;

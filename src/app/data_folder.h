@@ -19,17 +19,22 @@ struct SetupRequest {
   std::optional<std::filesystem::path> certificate_file;
   std::optional<std::filesystem::path> private_key_file;
   bool force = false;
+  // --config names the settings file: tessera.toml is neither written nor
+  // read, and certificate files belong in that file.
+  bool config_elsewhere = false;
 };
 
 // Creates the data folder (no access for others: it holds patient data), its
 // commented tessera.toml, a self-signed TLS certificate (unless files are given)
 // and the auth state (signing key, admin password hash). tessera.toml gets the
 // defaults and what the file already says, with this request's algorithm and
-// certificate: never the environment's or the command line's overrides, and
-// `force` keeps its other settings, [[dicom.modalities]] included (not its
-// comments). Errors: kAlreadyExists when the folder is set up and not `force`;
+// certificate: never the environment's or the command line's overrides. An
+// existing file is rewritten only when one of those three differs from it (its
+// other settings are kept, [[dicom.modalities]] included, its comments not).
+// Errors: kAlreadyExists when the folder is set up and not `force`;
 // kUnavailable when `force` and a server runs on it; kInvalidArgument (weak
-// password, unreadable certificate paths); kIo. What can be refused is checked
+// password, a certificate and key a server could not use, certificate files
+// with `config_elsewhere`); kIo. What can be refused is checked
 // before anything is written, and the auth state comes last: a set-up stopped
 // half-way does not count as done, and running it again finishes it.
 Status SetUpDataFolder(const config::Config& config, const SetupRequest& request);

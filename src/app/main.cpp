@@ -65,11 +65,13 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   init->add_option("--private-key", init_flags.private_key_file, "The key of --certificate")
       ->check(CLI::ExistingFile);
-  init->add_option("--subject", init_flags.subject, "Common name of the self-signed certificate")
+  init->add_option("--subject", init_flags.subject,
+                   "Common name of the self-signed certificate (a host name or IP address is "
+                   "also made one of its alternative names)")
       ->capture_default_str();
-  init->add_option("--jwt-algorithm", init_flags.jwt_algorithm, "RS256 or ES256")
-      ->check(CLI::IsMember({"RS256", "ES256"}))
-      ->capture_default_str();
+  init->add_option("--jwt-algorithm", init_flags.jwt_algorithm,
+                   "RS256 or ES256 (default: auth.algorithm of the settings, RS256 unless set)")
+      ->check(CLI::IsMember({"RS256", "ES256"}));
   init->callback([&] { exit_code = tessera::app::RunInit(common, init_flags); });
 
   std::optional<std::filesystem::path> admin_password_file;

@@ -50,11 +50,12 @@ auth::AuthPages AuthPagesFrom(std::span<const http::StaticAsset> assets) {
 
 // A first start on a folder nobody set up: do what `tessera init` would, with a
 // generated admin password shown once, so that one command gets a working server.
-Status SetUpOnFirstStart(const config::Config& config) {
+Status SetUpOnFirstStart(const config::Config& config, bool config_elsewhere) {
   if (IsSetUp(config)) return Ok();
   SetupRequest request;
   request.admin_password = auth::GeneratePassword();
   request.jwt_algorithm = config.auth.algorithm;
+  request.config_elsewhere = config_elsewhere;
   if (auto status = SetUpDataFolder(config, request); !status) return status;
   std::cout << "\nTessera set up " << config.data_dir.string() << ".\n"
             << "Admin password (shown once; change it with `tessera admin-password`): "
@@ -76,7 +77,8 @@ int RunServe(const CommonFlags& flags) {
   const std::size_t open_files = RaiseOpenFileLimit();
   TuneAllocator();
 
-  if (auto status = SetUpOnFirstStart(config); !status) return Failed("set-up", status.error());
+  if (auto status = SetUpOnFirstStart(config, flags.config_file.has_value()); !status)
+    return Failed("set-up", status.error());
   // Folders set up by an earlier version (or by hand) may still be open to all.
   if (auto status = KeepDataFolderPrivate(config.data_dir); !status) {
     spdlog::warn("data folder: {}; other users of this machine can read the index",

@@ -20,6 +20,7 @@
 
 #include "http/connection_limiter.h"
 #include "http/session.h"
+#include "http/tls_certificate.h"
 
 namespace tessera::http {
 
@@ -113,23 +114,7 @@ Status Server::Impl::LoadCertificate() {
   if (SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) {
     return Fail(ErrorCode::kInternal, "OpenSSL rejected the TLS 1.2 cipher list");
   }
-  beast::error_code ec;
-  context.use_certificate_chain_file(options.certificate_file.string(), ec);
-  if (ec) {
-    return Fail(ErrorCode::kIo, "cannot load TLS certificate " + options.certificate_file.string() +
-                                    ": " + ec.message());
-  }
-  context.use_private_key_file(options.private_key_file.string(), net::ssl::context::pem, ec);
-  if (ec) {
-    return Fail(ErrorCode::kIo, "cannot load TLS private key " + options.private_key_file.string() +
-                                    ": " + ec.message());
-  }
-  if (SSL_CTX_check_private_key(native) != 1) {
-    return Fail(ErrorCode::kIo, "TLS private key " + options.private_key_file.string() +
-                                    " does not match certificate " +
-                                    options.certificate_file.string());
-  }
-  return Ok();
+  return LoadCertificatePair(native, options.certificate_file, options.private_key_file);
 }
 
 Status Server::Impl::Listen() {

@@ -16,6 +16,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
@@ -36,6 +37,7 @@ struct OpenSslFree {
   void operator()(GENERAL_NAMES* p) const { GENERAL_NAMES_free(p); }
   void operator()(ASN1_OCTET_STRING* p) const { ASN1_OCTET_STRING_free(p); }
   void operator()(ifaddrs* p) const { freeifaddrs(p); }
+  void operator()(SSL_CTX* p) const { SSL_CTX_free(p); }
 };
 template <class T>
 using OpenSslPtr = std::unique_ptr<T, OpenSslFree>;
@@ -194,6 +196,38 @@ Status CreateSelfSignedCertificate(const std::filesystem::path& cert_file,
   // The key first: a certificate on disk without its key would be useless.
   if (auto status = WriteFileAtomically(key_file, *key_pem, 0600); !status) return status;
   return WriteFileAtomically(cert_file, *cert_pem, 0644);
+}
+
+Status LoadCertificatePair(SSL_CTX* context, const std::filesystem::path& cert_file,
+                           const std::filesystem::path& key_file) {
+  const auto failed = [](std::string what) {
+    Error error = OpenSslError(what);
+    error.code = ErrorCode::kIo;
+    return error;
+  };
+  ERR_clear_error();
+  if (SSL_CTX_use_certificate_chain_file(context, cert_file.c_str()) != 1) {
+    return failed("cannot load TLS certificate " + cert_file.string());
+  }
+  const auto mismatch = [&] {
+    ERR_clear_error();
+    return Fail(ErrorCode::kIo, "TLS private key " + key_file.string() +
+                                    " does not match certificate " + cert_file.string());
+  };
+  if (SSL_CTX_use_PrivateKey_file(context, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    // OpenSSL compares the key with the certificate as it loads it.
+    if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) return mismatch();
+    return failed("cannot load TLS private key " + key_file.string());
+  }
+  if (SSL_CTX_check_private_key(context) != 1) return mismatch();
+  return Ok();
+}
+
+Status CheckCertificatePair(const std::filesystem::path& cert_file,
+                            const std::filesystem::path& key_file) {
+  OpenSslPtr<SSL_CTX> context(SSL_CTX_new(TLS_server_method()));
+  if (!context) return OpenSslError("cannot create a TLS context");
+  return LoadCertificatePair(context.get(), cert_file, key_file);
 }
 
 std::vector<std::string> LocalIpAddresses() {

@@ -6,6 +6,8 @@
 
 #include "base/result.h"
 
+using SSL_CTX = struct ssl_ctx_st;
+
 namespace tessera::http {
 
 struct CertificateOptions {
@@ -24,6 +26,17 @@ struct CertificateOptions {
 Status CreateSelfSignedCertificate(const std::filesystem::path& cert_file,
                                    const std::filesystem::path& key_file,
                                    const CertificateOptions& options);
+
+// Loads the PEM certificate chain and private key into `context` and checks that
+// they belong together. Errors: kIo naming the file and OpenSSL's reason (a
+// missing file, not PEM, a key of another certificate).
+Status LoadCertificatePair(SSL_CTX* context, const std::filesystem::path& cert_file,
+                           const std::filesystem::path& key_file);
+
+// LoadCertificatePair into a throwaway context: whether a server could use the
+// pair. Errors: as LoadCertificatePair; kInternal when OpenSSL fails.
+Status CheckCertificatePair(const std::filesystem::path& cert_file,
+                            const std::filesystem::path& key_file);
 
 // The machine's non-loopback IPv4 and IPv6 addresses of interfaces that are up
 // (link-local IPv6 excluded), for certificate SANs. Empty when none or on error.

@@ -3,6 +3,7 @@ writes and with which permissions, what `init --force` keeps, and how passwords 
 the environment are read."""
 import os
 import stat
+import subprocess
 import tomllib
 
 import requests
@@ -71,11 +72,34 @@ def test_init_force_keeps_the_modalities_and_refuses_while_served():
         assert server.session().get(server.pacs + "/studies").status_code in (200, 204)
         server.stop()
 
-        run_cli("init", "--force", data_dir=server.data_dir,
+        run_cli("init", "--force", "--jwt-algorithm", "ES256", data_dir=server.data_dir,
                 env={"TESSERA_ADMIN_PASSWORD": "An0ther-Passw0rd!"})
         modalities = config_of(server)["dicom"]["modalities"]
         assert modalities == [{"ae_title": "CT1", "host": "10.0.0.5", "port": 104, "tls": False,
                                "allow": ["echo", "store"]}]
+        assert config_of(server)["auth"]["algorithm"] == "ES256"
+    finally:
+        server.cleanup()
+
+
+def test_init_force_leaves_a_file_it_would_not_change_alone():
+    server = TesseraServer()
+    try:
+        run_cli("init", "--jwt-algorithm", "ES256", data_dir=server.data_dir,
+                env={"TESSERA_ADMIN_PASSWORD": ADMIN_PASSWORD})
+        settings = os.path.join(server.data_dir, "tessera.toml")
+        with open(settings, "a") as f:
+            f.write("# the radiology PACS, set up by IT\n")
+        with open(settings, "rb") as f:
+            before = f.read()
+        # No --jwt-algorithm: the folder's ES256 stays, and so does the file, comment and all.
+        run_cli("init", "--force", data_dir=server.data_dir,
+                env={"TESSERA_ADMIN_PASSWORD": "An0ther-Passw0rd!"})
+        with open(settings, "rb") as f:
+            assert f.read() == before
+        server.start()
+        jwks = requests.get(server.url("/auth/.well-known/jwks.json"), verify=server.verify)
+        assert [key["kty"] for key in jwks.json()["keys"]] == ["EC"], jwks.text
     finally:
         server.cleanup()
 
@@ -118,5 +142,68 @@ def test_an_init_that_stops_half_way_can_be_run_again():
         server.init()  # again, without --force
         server.start()
         assert server.session().get(server.pacs + "/studies").status_code in (200, 204)
+    finally:
+        server.cleanup()
+
+
+def test_init_refuses_a_certificate_a_server_could_not_use(tmp_path):
+    server = TesseraServer()
+    try:
+        junk = tmp_path / "junk.pem"
+        junk.write_text("not a certificate\n")
+        refused = run_cli("init", "--certificate", str(junk), "--private-key", str(junk),
+                          data_dir=server.data_dir, check=False,
+                          env={"TESSERA_ADMIN_PASSWORD": ADMIN_PASSWORD})
+        assert refused.returncode == 2
+        assert "cannot load TLS certificate " + str(junk) in refused.stderr
+        # A real certificate with another certificate's key.
+        for name in ("a", "b"):
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                            "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=" + name,
+                            "-keyout", str(tmp_path / f"{name}.key"),
+                            "-out", str(tmp_path / f"{name}.crt"), "-days", "1"],
+                           check=True, capture_output=True)
+        mismatched = run_cli("init", "--certificate", str(tmp_path / "a.crt"),
+                             "--private-key", str(tmp_path / "b.key"),
+                             data_dir=server.data_dir, check=False,
+                             env={"TESSERA_ADMIN_PASSWORD": ADMIN_PASSWORD})
+        assert mismatched.returncode == 2
+        assert f"{tmp_path / 'b.key'} does not match certificate" in mismatched.stderr
+        assert sorted(os.listdir(server.data_dir)) == []
+        run_cli("init", "--certificate", str(tmp_path / "a.crt"),
+                "--private-key", str(tmp_path / "a.key"), data_dir=server.data_dir,
+                env={"TESSERA_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    finally:
+        server.cleanup()
+
+
+def test_init_subject_that_names_the_host_is_one_of_the_certificates_names():
+    server = TesseraServer()
+    try:
+        run_cli("init", "--subject", "pacs.hospital.lan", data_dir=server.data_dir,
+                env={"TESSERA_ADMIN_PASSWORD": ADMIN_PASSWORD})
+        names = subprocess.run(
+            ["openssl", "x509", "-noout", "-ext", "subjectAltName", "-in",
+             os.path.join(server.data_dir, "tls", "server.crt")],
+            check=True, capture_output=True, text=True).stdout
+        assert "DNS:pacs.hospital.lan" in names and "DNS:localhost" in names, names
+    finally:
+        server.cleanup()
+
+
+def test_init_with_a_settings_file_elsewhere_writes_none_and_says_how_to_serve(tmp_path):
+    server = TesseraServer(data_dir=str(tmp_path / "data with spaces"))
+    try:
+        custom = tmp_path / "custom.toml"
+        custom.write_text('[dicom]\nae_title = "FROMCFG"\n')
+        done = run_cli("init", "--config", str(custom), data_dir=server.data_dir,
+                       env={"TESSERA_ADMIN_PASSWORD": ADMIN_PASSWORD})
+        assert not os.path.exists(os.path.join(server.data_dir, "tessera.toml"))
+        assert (f"tessera serve --data '{server.data_dir}' --config {custom}"
+                in done.stdout), done.stdout
+        added = run_cli("user", "add", "editor", "--config", str(custom),
+                        data_dir=server.data_dir)
+        assert (f"tessera token issue --data '{server.data_dir}' --config {custom} editor"
+                in added.stdout), added.stdout
     finally:
         server.cleanup()
