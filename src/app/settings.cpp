@@ -1,5 +1,11 @@
 #include "app/settings.h"
 
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <unistd.h>
+
 #include "config/loader.h"
 
 namespace tessera::app {
@@ -8,7 +14,21 @@ std::filesystem::path ConfigFileIn(const std::filesystem::path& data_dir) {
   return data_dir / "tessera.toml";
 }
 
+// The names of this process's TESSERA_* environment variables.
+static std::vector<std::string> TesseraVariableNames() {
+  std::vector<std::string> names;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    if (!text.starts_with("TESSERA_")) continue;
+    names.emplace_back(text.substr(0, text.find('=')));
+  }
+  return names;
+}
+
 Result<config::Config> LoadSettings(const CommonFlags& flags) {
+  if (auto status = config::CheckEnvironmentNames(TesseraVariableNames()); !status) {
+    return std::move(status).error();
+  }
   const auto environment = config::ProcessEnvironment();
   std::optional<std::filesystem::path> file = flags.config_file;
   if (!file) {

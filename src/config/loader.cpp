@@ -381,6 +381,30 @@ std::string EnvironmentName(std::string_view key) {
   return name;
 }
 
+Status CheckEnvironmentNames(std::span<const std::string> names) {
+  std::set<std::string> settings;
+  std::set<std::string> families;
+  for (const auto& field : Fields()) {
+    const std::string name = EnvironmentName(field.key);
+    settings.insert(name);
+    const auto dot = field.key.find('.');
+    if (dot != std::string_view::npos)
+      families.insert(EnvironmentName(field.key.substr(0, dot + 1)));
+  }
+  for (const std::string& name : names) {
+    if (settings.contains(name)) continue;
+    for (const std::string& family : families) {
+      if (name.starts_with(family)) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    name +
+                        ": no such setting (the settings and their variables are listed in "
+                        "tessera.toml)");
+      }
+    }
+  }
+  return Ok();
+}
+
 Result<Config> Load(const std::optional<std::filesystem::path>& file,
                     const EnvironmentLookup& environment) {
   Config config;

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,13 @@ Status Validate(const Config& config);
 
 // The environment variable that overrides `key` ("http.listen" -> "TESSERA_HTTP_LISTEN").
 std::string EnvironmentName(std::string_view key);
+
+// Refuses a variable among `names` (the environment's) that sits in a section's
+// family (TESSERA_HTTP_...) but names no setting: a misspelt TESSERA_HTTP_LISTN
+// would leave the server on another address without a word, where the same
+// slip in the file is refused. Other names, TESSERA_DATA_DIR among them, pass.
+// Errors: kInvalidArgument naming the variable.
+Status CheckEnvironmentNames(std::span<const std::string> names);
 
 // A commented TOML file with every key at `config`'s value, its
 // [[dicom.modalities]] included, for `tessera init`.

@@ -164,6 +164,19 @@ TEST_F(LoaderTest, RoutePathsMustNotOverlap) {
   EXPECT_TRUE(Validate(*config)) << Validate(*config).error().message;
 }
 
+TEST_F(LoaderTest, AMisspeltSettingVariableIsRefused) {
+  const std::vector<std::string> fine = {"TESSERA_HTTP_LISTEN", "TESSERA_DATA_DIR",
+                                         "TESSERA_ADMIN_PASSWORD", "TESSERA_BINARY"};
+  EXPECT_TRUE(CheckEnvironmentNames(fine));
+  for (const std::string name : {"TESSERA_HTTP_LISTN", "TESSERA_DICOM_AETITLE"}) {
+    const std::vector<std::string> names = {"TESSERA_HTTP_LISTEN", name};
+    auto status = CheckEnvironmentNames(names);
+    ASSERT_FALSE(status) << name;
+    EXPECT_EQ(status.error().message.rfind(name + ": no such setting", 0), 0u)
+        << status.error().message;
+  }
+}
+
 TEST_F(LoaderTest, DefaultFileLoadsBackToDefaults) {
   const Config defaults;
   auto config = Load(Write(DefaultConfigFile(defaults)), Env());
