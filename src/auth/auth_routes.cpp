@@ -197,9 +197,11 @@ http::Awaitable<Response> AuthRoutes::SignUser(Request& request) {
   const auto& address = request.remote_address();
   if (const auto wait = context_.sign_in_limiter.Begin(address)) co_return TooManyAttempts(*wait);
   const std::string base_url = BaseUrl(context_.options, request);
+  bool known_user = false;
   auto issued = co_await context_.pool.Run([&]() -> Result<std::string> {
     auto user = context_.users.Find(*username);
     if (!user) return std::move(user).error();
+    known_user = user->has_value();
     const bool valid = *user && (*user)->password_hash &&
                        context_.hasher.Verify(*(*user)->password_hash, *password);
     // Unknown users and users without a password cost the same argon2 run.
@@ -208,7 +210,9 @@ http::Awaitable<Response> AuthRoutes::SignUser(Request& request) {
     return context_.tokens.IssueOneOff(SubjectOf(**user), audience, base_url);
   });
   if (!issued && issued.error().code == ErrorCode::kUnauthenticated) {
-    spdlog::warn("auth: failed sign-in from {}", address);
+    // An unknown name is not logged: it may be a password typed in the wrong field.
+    spdlog::warn("auth: failed sign-in as {} from {}",
+                 known_user ? LogWord(*username) : "an unknown user", address);
     co_return Message(HttpStatus::bad_request, kInvalidData);
   }
   if (!issued) co_return Unexpected(issued.error());

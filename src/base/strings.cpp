@@ -218,6 +218,23 @@ std::string FoldCaseUtf8(std::string_view s) {
   return out;
 }
 
+std::string LogWord(std::string_view text) {
+  if (text.empty()) return "-";
+  std::string word;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte == 0x7f || c == '"' || c == '%') {
+      constexpr char kHex[] = "0123456789ABCDEF";
+      word += '%';
+      word += kHex[byte >> 4];
+      word += kHex[byte & 0xF];
+    } else {
+      word += c;
+    }
+  }
+  return word;
+}
+
 std::optional<std::string_view> LeadingCharacters(std::string_view s, std::size_t count) {
   std::size_t end = 0;
   for (std::size_t seen = 0; seen < count; ++seen) {

@@ -43,6 +43,11 @@ long DecodeUtf8(std::string_view s, std::size_t& i);
 // change here needs a migration that folds them again (archive/schema.cpp).
 std::string FoldCaseUtf8(std::string_view s);
 
+// `text` as one space-separated field of a log line: "-" when empty; spaces,
+// quotes, percent signs and control characters %-escaped, other UTF-8 kept
+// readable. For names a client chose (a user), which must not forge lines.
+std::string LogWord(std::string_view text);
+
 // The first `count` characters of `s` as SQLite's substr() counts them in text
 // (a byte of 0xC0 or more starts a character that takes the 0x80-0xBF bytes
 // after it; any other byte is one character); nullopt when `s` has fewer.

@@ -283,7 +283,8 @@ class Session {
     const HttpStatus status = response.status;
     ResponseWriter<Stream> writer(stream_, env_.options.request_timeout);
     const WriteOutcome outcome = co_await writer.Write(response, context);
-    LogAccess(request.method_string(), request.RedactedTarget(), status, outcome, started);
+    LogAccess(request.principal().subject, request.method_string(), request.RedactedTarget(),
+              status, outcome, started);
     if (!outcome.ok) co_return false;
     if (!body.complete() && !linger && !co_await body.Drain()) co_return false;
     if (outcome.keep_alive) co_return true;
@@ -304,7 +305,7 @@ class Session {
     FinishHeaders(response, context);
     ResponseWriter<Stream> writer(stream_, env_.options.request_timeout);
     const WriteOutcome outcome = co_await writer.Write(response, context);
-    LogAccess("-", "-", status, outcome, started);
+    LogAccess("", "-", "-", status, outcome, started);
     if (outcome.ok) co_await Linger();
   }
 
@@ -322,10 +323,12 @@ class Session {
     }
   }
 
-  void LogAccess(std::string_view method, std::string_view target, HttpStatus status,
-                 const WriteOutcome& outcome, Clock::time_point started) const {
+  // As in the Common Log Format: who asked (the guard's user, "-" for none) is
+  // the second field, so an audit can tell who stored or deleted what.
+  void LogAccess(std::string_view user, std::string_view method, std::string_view target,
+                 HttpStatus status, const WriteOutcome& outcome, Clock::time_point started) const {
     const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-    spdlog::info("{} \"{} {}\" {} {} {:.1f}ms{}", remote_, method, target,
+    spdlog::info("{} {} \"{} {}\" {} {} {:.1f}ms{}", remote_, LogWord(user), method, target,
                  static_cast<unsigned>(status), outcome.body_bytes, elapsed,
                  outcome.ok ? "" : " (aborted)");
   }

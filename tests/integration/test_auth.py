@@ -149,6 +149,27 @@ def test_tokens_never_reach_the_log(server):
     assert access.split(".")[2] not in server.log()
 
 
+def test_the_log_names_who_asked_and_whose_sign_in_failed(server):
+    access, _ = login(server, "auditee", can_edit=True)
+    gone = "/studies/1.2.840.99999.2"
+    r = requests.delete(server.pacs + gone, headers=bearer(access), verify=server.verify)
+    assert r.status_code == 404
+    assert studies(server).status_code == 401
+    line = '127.0.0.1 auditee "DELETE /zhiva/pacs' + gone + '" 404'
+    assert wait_until(lambda: line in server.log(), timeout=5), server.log()[-2000:]
+    assert '127.0.0.1 - "GET /zhiva/pacs' + PROBE + '" 401' in server.log()
+    # A known user's failed sign-in is named; an unknown name (perhaps a password typed
+    # in the wrong field) is not written down.
+    for username in ("auditee", "Secret-in-the-wrong-field1"):
+        r = requests.post(server.url("/auth/sign-user"),
+                          json={"username": username, "password": "Wr0ng-password!"},
+                          verify=server.verify)
+        assert r.status_code == 400
+    assert wait_until(lambda: "failed sign-in as an unknown user" in server.log(), timeout=5)
+    assert "failed sign-in as auditee from 127.0.0.1" in server.log()
+    assert "Secret-in-the-wrong-field1" not in server.log()
+
+
 def test_jwks_verifies_tokens(server):
     jwt = pytest.importorskip("jwt")
     r = requests.get(server.url("/auth/.well-known/jwks.json"), verify=server.verify)

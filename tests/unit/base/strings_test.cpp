@@ -51,6 +51,13 @@ TEST(StringsTest, ValidatesUtf8) {
   EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));       // surrogate
 }
 
+TEST(StringsTest, LogWordKeepsALogLineOneLine) {
+  EXPECT_EQ(LogWord(""), "-");
+  EXPECT_EQ(LogWord("anna"), "anna");
+  EXPECT_EQ(LogWord("Jos\xC3\xA9"), "Jos\xC3\xA9");
+  EXPECT_EQ(LogWord("a b\n\"c\"%"), "a%20b%0A%22c%22%25");
+}
+
 TEST(StringsTest, FoldCaseHandlesLatinGreekAndCyrillic) {
   EXPECT_EQ(FoldCaseUtf8("DOE^John"), "doe^john");
   EXPECT_EQ(FoldCaseUtf8("M\xC3\x9CLLER"), "m\xC3\xBCller");            // Ü -> ü
