@@ -2,6 +2,8 @@
 // subcommand's work is in its own file.
 
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 #include <sys/stat.h>
@@ -19,6 +21,27 @@ void AddDataFlags(CLI::App& command, CommonFlags& flags) {
                      "Data folder (default ./data or TESSERA_DATA_DIR)");
   command.add_option("--config", flags.config_file,
                      "Configuration file (default <data>/tessera.toml when present)");
+}
+
+// CLI11 answers a misspelt command ("tessera sevre") with "A subcommand is
+// required"; this names the word and the commands there are instead.
+std::optional<std::string> UnknownCommand(CLI::App& app, int argc, char** argv) {
+  CLI::App* level = &app;
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word.starts_with('-')) return std::nullopt;  // options are CLI11's to judge
+    const auto commands = level->get_subcommands([](CLI::App*) { return true; });
+    if (commands.empty()) return std::nullopt;
+    CLI::App* next = nullptr;
+    std::string names;
+    for (CLI::App* command : commands) {
+      if (command->get_name() == word) next = command;
+      names += (names.empty() ? "" : ", ") + command->get_name();
+    }
+    if (next == nullptr) return "unknown command '" + word + "'; the commands are: " + names;
+    level = next;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -141,6 +164,10 @@ int main(int argc, char** argv) {
   token_issue->add_option("username", token_user, "User name")->required();
   token_issue->callback([&] { exit_code = tessera::app::RunTokenIssue(common, token_user); });
 
+  if (const auto unknown = UnknownCommand(app, argc, argv)) {
+    std::cerr << "tessera: " << *unknown << " (see tessera --help)\n";
+    return 2;
+  }
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

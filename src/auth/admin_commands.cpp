@@ -80,7 +80,13 @@ std::size_t Columns(std::string_view text) {
 
 Result<User> AddUser(const std::filesystem::path& auth_dir, const AddUserOptions& options,
                      const Argon2Params& argon2) {
-  if (auto status = CheckUsername(options.username); !status) return std::move(status).error();
+  if (!CheckUsername(options.username)) {
+    // The HTTP API keeps zhiva's bare "username not valid"; a person at a
+    // terminal is told the rule.
+    return Fail(ErrorCode::kInvalidArgument,
+                "username not valid: 1 to " + std::to_string(kMaxUsernameBytes) +
+                    " bytes of UTF-8 without spaces, control or invisible characters");
+  }
   const std::string name = options.name.empty() ? options.username : options.name;
   if (auto status = CheckDisplayName(name); !status) return std::move(status).error();
   std::optional<std::string> hash;

@@ -9,7 +9,6 @@
 namespace tessera::auth {
 namespace {
 
-constexpr std::size_t kMaxUsernameBytes = 128;
 constexpr std::size_t kMaxNameBytes = 256;
 
 constexpr char kSelectColumns[] =

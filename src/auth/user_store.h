@@ -41,6 +41,8 @@ struct UserChange {
   std::optional<std::string> password_hash;  // none: keep (or, when creating, no password)
 };
 
+inline constexpr std::size_t kMaxUsernameBytes = 128;
+
 // Errors: kInvalidArgument unless `username` is 1-128 bytes of UTF-8 without
 // whitespace, control characters or characters that print as nothing. For new
 // names only: users created under an older version's rules keep theirs.

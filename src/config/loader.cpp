@@ -522,8 +522,16 @@ Status Validate(const Config& config) {
   if (auth.refresh_token_days == 0) return KeyError("auth.refresh_token_days", "must be > 0");
 
   const auto& dicom = config.dicom;
-  if (auto address = ParseListenAddress(dicom.listen); !address) {
-    return KeyError("dicom.listen", address.error().message);
+  auto dicom_address = ParseListenAddress(dicom.listen);
+  if (!dicom_address) return KeyError("dicom.listen", dicom_address.error().message);
+  // Else the second to bind says "Address already in use", as if another
+  // program held the port.
+  const auto wildcard = [](const std::string& host) { return host == "0.0.0.0" || host == "::"; };
+  if (dicom_address->port != 0 && dicom_address->port == address->port &&
+      (dicom_address->host == address->host || wildcard(dicom_address->host) ||
+       wildcard(address->host))) {
+    return KeyError("dicom.listen", "uses port " + std::to_string(address->port) +
+                                        ", which http.listen has already");
   }
   if (!IsAeTitle(dicom.ae_title)) {
     return KeyError("dicom.ae_title", "expected 1-16 printable characters without '\\'");

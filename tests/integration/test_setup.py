@@ -207,3 +207,16 @@ def test_init_with_a_settings_file_elsewhere_writes_none_and_says_how_to_serve(t
                 in added.stdout), added.stdout
     finally:
         server.cleanup()
+
+
+def test_the_command_line_names_what_it_did_not_understand():
+    server = TesseraServer().init()
+    try:
+        typo = run_cli("user", "lst", data_dir=server.data_dir, check=False)
+        assert typo.returncode == 2
+        assert "unknown command 'lst'; the commands are: add, list" in typo.stderr
+        bad_name = run_cli("user", "add", "two words", data_dir=server.data_dir, check=False)
+        assert bad_name.returncode == 2
+        assert "without spaces, control or invisible characters" in bad_name.stderr
+    finally:
+        server.cleanup()

@@ -123,6 +123,7 @@ TEST_F(LoaderTest, ValidationNamesTheKey) {
       {"TESSERA_HTTP_MAX_UPLOAD_MIB", "0"},
       {"TESSERA_HTTP_MAX_CONNECTIONS", "0"},
       {"TESSERA_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "5000"},
+      {"TESSERA_DICOM_LISTEN", "0.0.0.0:8443"},
   };
   for (const auto& [name, value] : cases) {
     env_.clear();
