@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "app/data_folder.h"
 #include "app/explorer_routes.h"
@@ -57,9 +58,19 @@ Status SetUpOnFirstStart(const config::Config& config, bool config_elsewhere) {
   request.jwt_algorithm = config.auth.algorithm;
   request.config_elsewhere = config_elsewhere;
   if (auto status = SetUpDataFolder(config, request); !status) return status;
-  std::cout << "\nTessera set up " << config.data_dir.string() << ".\n"
-            << "Admin password (shown once; change it with `tessera admin-password`): "
-            << request.admin_password << "\n\n"
+  std::cout << "\nTessera set up " << config.data_dir.string() << ".\n";
+  if (::isatty(STDOUT_FILENO) == 1) {
+    std::cout << "Admin password (shown once; change it with `tessera admin-password`): "
+              << request.admin_password << "\n\n"
+              << std::flush;
+    return Ok();
+  }
+  // Not a terminal: a service's journal or a log file, which keeps what it gets.
+  auto kept = auth::WriteInitialAdminPassword(config.AuthDir(), request.admin_password);
+  if (!kept) return std::move(kept).error();
+  std::cout << "The admin password is in " << kept->string()
+            << " (for this account only); `tessera admin-password` changes it and removes "
+               "the file.\n\n"
             << std::flush;
   return Ok();
 }

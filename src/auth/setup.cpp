@@ -109,7 +109,25 @@ Status SetAdminPassword(const std::filesystem::path& auth_dir, std::string_view 
   if (!IsInitialized(auth_dir)) {
     return Fail(ErrorCode::kNotFound, auth_dir.string() + " is not initialised (run tessera init)");
   }
-  return WriteAdminHash(AuthFiles(auth_dir), password, argon2);
+  const AuthFiles files(auth_dir);
+  if (auto status = WriteAdminHash(files, password, argon2); !status) return status;
+  std::error_code ec;
+  std::filesystem::remove(files.initial_admin_password(), ec);
+  if (ec) {
+    return Fail(ErrorCode::kIo, "the password is changed, but " +
+                                    files.initial_admin_password().string() +
+                                    " (the first one) could not be removed: " + ec.message());
+  }
+  return Ok();
+}
+
+Result<std::filesystem::path> WriteInitialAdminPassword(const std::filesystem::path& auth_dir,
+                                                        std::string_view password) {
+  const auto file = AuthFiles(auth_dir).initial_admin_password();
+  if (auto status = WriteFileAtomically(file, std::string(password) + "\n", 0600); !status) {
+    return std::move(status).error();
+  }
+  return file;
 }
 
 std::string GeneratePassword() {

@@ -31,9 +31,10 @@ bool IsInitialized(const std::filesystem::path& auth_dir);
 // a weak admin password or an unknown algorithm; kIo.
 Status InitializeAuth(const std::filesystem::path& auth_dir, const InitOptions& options);
 
-// Replaces the admin password hash; a running server uses it from the next
-// admin request on. Errors: kNotFound when not initialised; kInvalidArgument for
-// a weak password; kIo.
+// Replaces the admin password hash, and removes the file a generated first
+// password was kept in (WriteInitialAdminPassword); a running server uses it
+// from the next admin request on. Errors: kNotFound when not initialised;
+// kInvalidArgument for a weak password; kIo.
 Status SetAdminPassword(const std::filesystem::path& auth_dir, std::string_view password,
                         const Argon2Params& argon2 = {});
 
@@ -41,6 +42,12 @@ Status SetAdminPassword(const std::filesystem::path& auth_dir, std::string_view 
 // characters from an alphabet without look-alikes (0/O, 1/l/I), joined by '-',
 // e.g. "Hq7xa-mP3ke-Ruv9w-tZc4n": about 110 bits, always passes the policy.
 std::string GeneratePassword();
+
+// Keeps a generated first admin password in <auth_dir>/initial-admin-password
+// (mode 0600) for a server whose output is a log, not a terminal: a password
+// written there would stay in the journal. Returns the file. Errors: kIo.
+Result<std::filesystem::path> WriteInitialAdminPassword(const std::filesystem::path& auth_dir,
+                                                        std::string_view password);
 
 // Prompts on the controlling terminal and reads a line with echo off.
 // Errors: kUnavailable when there is no terminal, kIo.

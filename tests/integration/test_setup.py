@@ -220,3 +220,24 @@ def test_the_command_line_names_what_it_did_not_understand():
         assert "without spaces, control or invisible characters" in bad_name.stderr
     finally:
         server.cleanup()
+
+
+def test_a_first_start_logging_to_a_file_keeps_the_password_out_of_the_log():
+    server = TesseraServer(tls=False)  # never initialised: its first start sets it up
+    try:
+        server.start()
+        kept = os.path.join(server.data_dir, "auth", "initial-admin-password")
+        assert stat.S_IMODE(os.stat(kept).st_mode) == 0o600
+        with open(kept) as f:
+            password = f.read().strip()
+        assert password and password not in server.log()
+        assert kept in server.log()
+        r = requests.post(server.url("/auth/generate-token"), verify=server.verify, json={
+            "name": "First", "username": "first", "canEditResource": False,
+            "password": password, "createUserIfNotExists": True})
+        assert r.status_code == 200, r.text
+        run_cli("admin-password", data_dir=server.data_dir,
+                env={"TESSERA_ADMIN_PASSWORD": "An0ther-Passw0rd!"})
+        assert not os.path.exists(kept)
+    finally:
+        server.cleanup()
