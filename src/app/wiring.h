@@ -23,10 +23,11 @@ dicomweb::DicomwebOptions DicomwebOptionsFrom(const config::Config& config);
 // Errors: kInvalidArgument for an operation name the configuration validator missed.
 Result<dimse::DimseOptions> DimseOptionsFrom(const config::Config& config);
 
-// The base URL links printed on the command line should use when http.public_url
-// is empty: the listen address (with `bound_port` when given, for a server that
+// The base URL links printed on the command line should use: http.public_url when
+// set; else the listen address (with `bound_port` when given, for a server that
 // listens on port 0), or this machine's first LAN address when the server listens
-// on all of them (never "localhost": the link is for other machines).
+// on all of them — "localhost" only when the machine has none (the link is for
+// other machines).
 std::string CommandLinePublicUrl(const config::Config& config,
                                  std::optional<std::uint16_t> bound_port = std::nullopt);
 

@@ -81,10 +81,11 @@ Status ArchiveImpl::Delete(const Scope& scope) {
     db::Transaction transaction(connection);
     if (auto status = transaction.Begin(); !status) return std::move(status).error();
     IndexWriter writer(connection, sql_);
-    (void)garbage_->ForgetDisposed(writer);
+    Garbage::Forgetting forgetting(*garbage_, writer);
     auto removed = writer.Delete(scope);
     if (!removed) return removed;
     if (auto status = transaction.Commit(); !status) return std::move(status).error();
+    forgetting.Committed();
     return removed;
   });
   if (!blobs) return std::move(blobs).error();

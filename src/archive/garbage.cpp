@@ -15,13 +15,18 @@ Status Garbage::Dispose(std::span<const BlobNumber> blobs) {
   return Ok();
 }
 
-Status Garbage::ForgetDisposed(IndexWriter& writer) {
-  std::vector<BlobNumber> disposed;
+Garbage::Forgetting::Forgetting(Garbage& garbage, IndexWriter& writer) : garbage_(garbage) {
   {
-    std::lock_guard lock(mutex_);
-    disposed.swap(disposed_);
+    std::lock_guard lock(garbage_.mutex_);
+    numbers_.swap(garbage_.disposed_);
   }
-  return writer.ForgetGarbage(disposed);
+  dropped_ = numbers_.empty() || static_cast<bool>(writer.ForgetGarbage(numbers_));
+}
+
+Garbage::Forgetting::~Forgetting() {
+  if (numbers_.empty()) return;
+  std::lock_guard lock(garbage_.mutex_);
+  garbage_.disposed_.insert(garbage_.disposed_.end(), numbers_.begin(), numbers_.end());
 }
 
 Status Garbage::Recover(db::Database& db, const BlobStore& blobs, const WriterSql& sql) {

@@ -28,9 +28,27 @@ class Garbage {
   // stay; Recover retries).
   Status Dispose(std::span<const BlobNumber> blobs);
 
-  // Inside a write transaction: drops the garbage rows of disposed blobs. If the
-  // transaction does not commit, the rows stay until the next Recover.
-  Status ForgetDisposed(IndexWriter& writer);
+  // Inside a write transaction: drops the garbage rows of the blobs disposed so
+  // far (best effort: a row left behind only waits for the next Recover). Unless
+  // Committed() is called, for a transaction that failed or rolled back (a
+  // Delete of nothing), the numbers go back for the next transaction to drop.
+  class Forgetting {
+   public:
+    Forgetting(Garbage& garbage, IndexWriter& writer);
+    ~Forgetting();
+    Forgetting(const Forgetting&) = delete;
+    Forgetting& operator=(const Forgetting&) = delete;
+
+    // The transaction committed: the rows dropped in it are gone for good.
+    void Committed() {
+      if (dropped_) numbers_.clear();
+    }
+
+   private:
+    Garbage& garbage_;
+    std::vector<BlobNumber> numbers_;
+    bool dropped_ = false;
+  };
 
   // At start-up, before anything else writes: unlinks every blob in the garbage
   // table and empties it. Errors: kIo, SQLite's.

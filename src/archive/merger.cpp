@@ -103,7 +103,7 @@ Status Merger::MergeBatch(const std::vector<Entry>& batch, const DirectorySyncSe
     db::Transaction transaction(connection);
     if (auto status = transaction.Begin(); !status) return status;
     IndexWriter writer(connection, sql_);
-    (void)garbage_.ForgetDisposed(writer);  // best effort; see Garbage
+    Garbage::Forgetting forgetting(garbage_, writer);
     for (const Entry& entry : batch) {
       auto existing = writer.Find(entry.record.sop_instance_uid);
       if (!existing) return std::move(existing).error();
@@ -120,7 +120,9 @@ Status Merger::MergeBatch(const std::vector<Entry>& batch, const DirectorySyncSe
       stored.push_back(entry.blob);
       if (*existing) replaced.push_back((*existing)->blob);
     }
-    return transaction.Commit();
+    if (auto status = transaction.Commit(); !status) return status;
+    forgetting.Committed();
+    return Ok();
   });
   if (!committed) return committed;
   if (crash_at(IngestStep::kCommitted)) return SimulatedCrash(IngestStep::kCommitted);

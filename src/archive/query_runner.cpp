@@ -123,7 +123,10 @@ Result<QueryResult> QueryRunner::Find(const Query& query) const {
   for (const MatchText& match : text->matches) {
     auto object = nlohmann::json::parse(match.json, nullptr, /*allow_exceptions=*/false);
     if (!object.is_object()) {
-      return Fail(ErrorCode::kInternal, "a query answer is not a JSON object: " + match.json);
+      // Not the text itself: it holds patient data, and errors reach clients.
+      return Fail(ErrorCode::kCorrupt,
+                  "a stored study, series or instance has damaged "
+                  "attributes in the index (not a JSON object)");
     }
     result.matches.push_back(std::move(object));
   }

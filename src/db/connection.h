@@ -59,7 +59,7 @@ class Connection {
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
 };
 
-// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless Commit succeeded.
+// BEGIN IMMEDIATE in Begin(); ROLLBACK on destruction when begun and not committed.
 class Transaction {
  public:
   // Errors from BEGIN are reported by Begin(); call it before anything else.

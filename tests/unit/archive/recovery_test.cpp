@@ -207,6 +207,22 @@ TEST_F(RecoveryTest, CrashBeforeTheOldBlobOfAReplacementIsRemovedRemovesItAtRest
   EXPECT_EQ(IntOf(result->matches[0], "00200013"), 2);
 }
 
+// A transaction that rolls back (the delete of nothing) gives the disposed
+// numbers back: the next write drops their garbage rows, not a restart.
+TEST_F(RecoveryTest, ARolledBackDeleteLeavesTheGarbageRowsToTheNextWrite) {
+  TestInstance instance;
+  instance.instance_number = "1";
+  ASSERT_TRUE(Store(instance));
+  instance.instance_number = "2";
+  ASSERT_TRUE(Store(instance));  // replaces: the first blob is disposed of
+  EXPECT_EQ(GarbageRows(), 1);
+  EXPECT_EQ(archive_->Delete(Scope{"9.9.9", "", ""}).error().code, ErrorCode::kNotFound);
+  TestInstance other;
+  other.sop_uid = "1.2.3.1.1.2";
+  ASSERT_TRUE(Store(other));
+  EXPECT_EQ(GarbageRows(), 0);
+}
+
 // A merged instance replaced before the settler unlinked its accepted name:
 // the name must not bring the old instance back.
 TEST_F(RecoveryTest, AnAcceptedNameOfAReplacedInstanceDoesNotComeBack) {
