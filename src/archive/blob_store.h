@@ -48,7 +48,6 @@ class BlobStore {
   BlobStore(const BlobStore&) = delete;
   BlobStore& operator=(const BlobStore&) = delete;
 
-  const std::filesystem::path& blobs_dir() const { return blobs_dir_; }
   const std::filesystem::path& incoming_dir() const { return incoming_dir_; }
 
   std::filesystem::path BlobPath(BlobNumber number) const;

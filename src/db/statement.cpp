@@ -45,21 +45,10 @@ Statement& Statement::Bind(int index, double value) {
   return *this;
 }
 
-Statement& Statement::BindBlob(int index, std::span<const std::byte> bytes) {
-  const int rc =
-      sqlite3_bind_blob64(stmt_.get(), index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
-  if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
-  return *this;
-}
-
 Statement& Statement::BindNull(int index) {
   const int rc = sqlite3_bind_null(stmt_.get(), index);
   if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
   return *this;
-}
-
-Statement& Statement::BindOrNull(int index, std::string_view text) {
-  return text.empty() ? BindNull(index) : Bind(index, text);
 }
 
 Result<bool> Statement::Step() {
@@ -85,8 +74,6 @@ void Statement::Reset() {
 
 int Statement::ParameterCount() const { return sqlite3_bind_parameter_count(stmt_.get()); }
 
-int Statement::ColumnCount() const { return sqlite3_column_count(stmt_.get()); }
-
 bool Statement::IsNull(int column) const {
   return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL;
 }
@@ -95,27 +82,11 @@ std::int64_t Statement::ColumnInt(int column) const {
   return sqlite3_column_int64(stmt_.get(), column);
 }
 
-double Statement::ColumnDouble(int column) const {
-  return sqlite3_column_double(stmt_.get(), column);
-}
-
 std::string_view Statement::ColumnText(int column) const {
   const auto* text = sqlite3_column_text(stmt_.get(), column);
   if (text == nullptr) return {};
   return {reinterpret_cast<const char*>(text),
           static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), column))};
-}
-
-std::span<const std::byte> Statement::ColumnBlob(int column) const {
-  const void* blob = sqlite3_column_blob(stmt_.get(), column);
-  if (blob == nullptr) return {};
-  return {static_cast<const std::byte*>(blob),
-          static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), column))};
-}
-
-std::string Statement::ColumnName(int column) const {
-  const char* name = sqlite3_column_name(stmt_.get(), column);
-  return name != nullptr ? name : "";
 }
 
 }  // namespace tessera::db

@@ -30,10 +30,7 @@ class Statement {
   Statement& Bind(int index, std::int64_t value);
   Statement& Bind(int index, int value) { return Bind(index, static_cast<std::int64_t>(value)); }
   Statement& Bind(int index, double value);
-  Statement& BindBlob(int index, std::span<const std::byte> bytes);
   Statement& BindNull(int index);
-  // Binds NULL when `text` is empty: DICOM's "no value" is SQL NULL in the index.
-  Statement& BindOrNull(int index, std::string_view text);
 
   // Advances to the next row. Returns true when a row is available, false when
   // done. Errors: kConflict for a constraint violation, kUnavailable when the
@@ -46,14 +43,10 @@ class Statement {
 
   // The highest parameter number the statement uses.
   int ParameterCount() const;
-  int ColumnCount() const;
   bool IsNull(int column) const;
   std::int64_t ColumnInt(int column) const;
-  double ColumnDouble(int column) const;
   // Valid until the next Step/Reset.
   std::string_view ColumnText(int column) const;
-  std::span<const std::byte> ColumnBlob(int column) const;
-  std::string ColumnName(int column) const;
 
   sqlite3_stmt* get() const { return stmt_.get(); }
 

@@ -63,18 +63,6 @@ std::string LocalHeader(std::string_view name, bool zip64) {
   return out;
 }
 
-std::uint64_t DescriptorSize(bool zip64) { return zip64 ? 24 : 16; }
-
-std::uint64_t CentralHeaderSize(std::string_view name, bool zip64) {
-  return 46 + name.size() + (zip64 ? 28 : 0);
-}
-
-std::uint64_t EndRecordsSize(std::size_t count, std::uint64_t directory_offset,
-                             std::uint64_t directory_size) {
-  const bool zip64 = count >= kMax16 || directory_offset >= kMax32 || directory_size >= kMax32;
-  return 22 + (zip64 ? 56 + 20 : 0);
-}
-
 }  // namespace
 
 std::string ZipWriter::BeginEntry(std::string_view name, std::uint64_t size) {
@@ -181,18 +169,6 @@ std::string ZipWriter::Finish() {
   Put16(out, 0);
   offset_ += out.size();
   return out;
-}
-
-std::uint64_t ZipWriter::ArchiveSize(
-    const std::vector<std::pair<std::string, std::uint64_t>>& entries) {
-  std::uint64_t offset = 0;
-  std::uint64_t directory_size = 0;
-  for (const auto& [name, size] : entries) {
-    const bool zip64 = NeedsZip64(size, offset);
-    offset += 30 + name.size() + (zip64 ? 20 : 0) + size + DescriptorSize(zip64);
-    directory_size += CentralHeaderSize(name, zip64);
-  }
-  return offset + directory_size + EndRecordsSize(entries.size(), offset, directory_size);
 }
 
 }  // namespace tessera::dicomweb

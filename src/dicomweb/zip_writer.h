@@ -32,11 +32,6 @@ class ZipWriter {
   // The central directory and end records. REQUIRES: no entry is open.
   std::string Finish();
 
-  // The exact archive size for entries with these names and sizes, so the
-  // response can carry a Content-Length.
-  static std::uint64_t ArchiveSize(
-      const std::vector<std::pair<std::string, std::uint64_t>>& entries);
-
  private:
   struct Entry {
     std::string name;

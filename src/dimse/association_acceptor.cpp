@@ -138,13 +138,6 @@ Error Reject(T_ASC_Association& association, T_ASC_RejectParametersReason reason
 
 }  // namespace
 
-bool IsAcceptedStorageSyntax(std::string_view transfer_syntax_uid) {
-  for (const std::string_view syntax : kStorageSyntaxes) {
-    if (syntax == transfer_syntax_uid) return true;
-  }
-  return false;
-}
-
 bool IsStorageSopClass(std::string_view sop_class_uid) {
   for (int i = 0; i < numberOfDcmAllStorageSOPClassUIDs; ++i) {
     if (sop_class_uid == dcmAllStorageSOPClassUIDs[i]) return true;

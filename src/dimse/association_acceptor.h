@@ -11,11 +11,6 @@
 
 namespace tessera::dimse {
 
-// The transfer syntaxes accepted for storage: uncompressed (implicit and
-// explicit little endian, explicit big endian), deflated, JPEG baseline,
-// extended and lossless, JPEG-LS, JPEG 2000 and RLE.
-bool IsAcceptedStorageSyntax(std::string_view transfer_syntax_uid);
-
 // True for the SOP classes in DCMTK's list of storage SOP classes.
 bool IsStorageSopClass(std::string_view sop_class_uid);
 
