@@ -103,6 +103,12 @@ int RunInit(const CommonFlags& common, const InitFlags& flags) {
   SetupRequest request;
   request.admin_password = std::move(*password);
   request.jwt_algorithm = flags.jwt_algorithm.value_or(settings->auth.algorithm);
+  if (common.config_file && request.jwt_algorithm != settings->auth.algorithm) {
+    // Nothing would record it: the server would find a key of another kind.
+    return Report(Error{ErrorCode::kInvalidArgument,
+                        "with --config, set auth.algorithm = \"" + request.jwt_algorithm +
+                            "\" in " + common.config_file->string() + " instead"});
+  }
   request.certificate_subject = flags.subject;
   request.certificate_file = flags.certificate_file;
   request.private_key_file = flags.private_key_file;

@@ -230,7 +230,8 @@ Status SetUpDataFolder(const config::Config& config, const SetupRequest& request
   if (auto status = KeepDataFolderPrivate(config.data_dir); !status) return status;
 
   if (!request.certificate_file) {
-    if (request.force) {
+    // Only the self-signed pair is replaced: configured files are the admin's.
+    if (request.force && config.http.certificate.empty() && config.http.private_key.empty()) {
       std::filesystem::remove(config.CertificateFile(), ec);
       std::filesystem::remove(config.PrivateKeyFile(), ec);
     }

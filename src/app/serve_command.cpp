@@ -67,7 +67,11 @@ Status SetUpOnFirstStart(const config::Config& config, bool config_elsewhere) {
   }
   // Not a terminal: a service's journal or a log file, which keeps what it gets.
   auto kept = auth::WriteInitialAdminPassword(config.AuthDir(), request.admin_password);
-  if (!kept) return std::move(kept).error();
+  if (!kept) {
+    return Fail(kept.error().code, kept.error().message +
+                                       "; the generated admin password is lost: set one with "
+                                       "`tessera admin-password`");
+  }
   std::cout << "The admin password is in " << kept->string()
             << " (for this account only); `tessera admin-password` changes it and removes "
                "the file.\n\n"

@@ -30,12 +30,25 @@ Status CreatePrivateDirectory(const std::filesystem::path& dir) {
   return Ok();
 }
 
+// Also removes the file a generated first password was kept in: it no longer
+// opens anything.
 Status WriteAdminHash(const AuthFiles& files, std::string_view password,
                       const Argon2Params& argon2) {
   if (auto status = CheckPasswordPolicy(password); !status) return status;
   auto hash = PasswordHasher(argon2).Hash(password);
   if (!hash) return std::move(hash).error();
-  return WriteFileAtomically(files.admin_password(), *hash + "\n", kSecretMode);
+  if (auto status = WriteFileAtomically(files.admin_password(), *hash + "\n", kSecretMode);
+      !status) {
+    return status;
+  }
+  std::error_code ec;
+  std::filesystem::remove(files.initial_admin_password(), ec);
+  if (ec) {
+    return Fail(ErrorCode::kIo, "the admin password is set, but " +
+                                    files.initial_admin_password().string() +
+                                    " (an earlier one) could not be removed: " + ec.message());
+  }
+  return Ok();
 }
 
 // Restores the terminal's echo however the read ends.
@@ -109,16 +122,7 @@ Status SetAdminPassword(const std::filesystem::path& auth_dir, std::string_view 
   if (!IsInitialized(auth_dir)) {
     return Fail(ErrorCode::kNotFound, auth_dir.string() + " is not initialised (run tessera init)");
   }
-  const AuthFiles files(auth_dir);
-  if (auto status = WriteAdminHash(files, password, argon2); !status) return status;
-  std::error_code ec;
-  std::filesystem::remove(files.initial_admin_password(), ec);
-  if (ec) {
-    return Fail(ErrorCode::kIo, "the password is changed, but " +
-                                    files.initial_admin_password().string() +
-                                    " (the first one) could not be removed: " + ec.message());
-  }
-  return Ok();
+  return WriteAdminHash(AuthFiles(auth_dir), password, argon2);
 }
 
 Result<std::filesystem::path> WriteInitialAdminPassword(const std::filesystem::path& auth_dir,

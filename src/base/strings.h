@@ -36,11 +36,12 @@ bool IsValidUtf8(std::string_view s);
 // REQUIRES: i < s.size().
 long DecodeUtf8(std::string_view s, std::size_t& i);
 
-// Lower-cases ASCII, Latin-1 Supplement, Latin Extended-A, Greek (final sigma
-// as σ, like Unicode's case folding) and Cyrillic letters in UTF-8 text; other
-// code points pass through. Enough for the case-insensitive person-name
-// matching DICOM archives are asked for. The index stores folded names: a
-// change here needs a migration that folds them again (archive/schema.cpp).
+// Lower-cases ASCII, Latin-1 Supplement, Latin Extended-A, Greek (accented
+// capitals too, and final sigma as σ, like Unicode's case folding) and Cyrillic
+// letters in UTF-8 text; other code points pass through. Enough for the
+// case-insensitive person-name matching DICOM archives are asked for. The index
+// stores folded names: a change here needs a migration that folds them again
+// (archive/schema.cpp).
 std::string FoldCaseUtf8(std::string_view s);
 
 // `text` as one space-separated field of a log line: "-" when empty; spaces,

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <toml.hpp>
 
+#include "base/origin.h"
 #include "base/strings.h"
 #include "config/listen_address.h"
 
@@ -334,16 +335,6 @@ bool IsUrlPath(std::string_view path, bool allow_empty) {
   return path.find("//") == std::string_view::npos && path.find("/.") == std::string_view::npos;
 }
 
-bool IsOriginPattern(std::string_view origin) {
-  if (origin == "*") return true;
-  const auto scheme_end = origin.find("://");
-  if (scheme_end == std::string_view::npos) return false;
-  const auto scheme = origin.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "https") return false;
-  const auto rest = origin.substr(scheme_end + 3);
-  return !rest.empty() && rest.find('/') == std::string_view::npos;
-}
-
 bool IsAeTitle(std::string_view ae) {
   if (ae.empty() || ae.size() > 16 || Trim(ae).empty()) return false;
   for (const char c : ae) {
@@ -469,9 +460,10 @@ Status Validate(const Config& config) {
     return KeyError("http.public_url", "expected an http:// or https:// URL");
   }
   for (const auto& origin : http.allowed_origins) {
-    if (!IsOriginPattern(origin)) {
-      return KeyError("http.allowed_origins",
-                      "'" + origin + "' is not an origin like https://*.example.org");
+    if (!IsAllowedOriginEntry(origin)) {
+      return KeyError("http.allowed_origins", "'" + origin +
+                                                  "' is not an origin like https://*.example.org, "
+                                                  "\"null\" or \"*\"");
     }
   }
 
@@ -526,10 +518,14 @@ Status Validate(const Config& config) {
   if (!dicom_address) return KeyError("dicom.listen", dicom_address.error().message);
   // Else the second to bind says "Address already in use", as if another
   // program held the port.
-  const auto wildcard = [](const std::string& host) { return host == "0.0.0.0" || host == "::"; };
-  if (dicom_address->port != 0 && dicom_address->port == address->port &&
-      (dicom_address->host == address->host || wildcard(dicom_address->host) ||
-       wildcard(address->host))) {
+  // "::" takes IPv4 too (dual stack); "0.0.0.0" only its own family.
+  const auto overlap = [](const std::string& a, const std::string& b) {
+    const auto ipv6 = [](const std::string& host) { return host.find(':') != std::string::npos; };
+    return a == b || a == "::" || b == "::" ||
+           ((a == "0.0.0.0" || b == "0.0.0.0") && ipv6(a) == ipv6(b));
+  };
+  if (dicom.enabled && dicom_address->port != 0 && dicom_address->port == address->port &&
+      overlap(dicom_address->host, address->host)) {
     return KeyError("dicom.listen", "uses port " + std::to_string(address->port) +
                                         ", which http.listen has already");
   }

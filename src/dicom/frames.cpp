@@ -7,6 +7,7 @@
 #include <dcmtk/dcmdata/dcdatset.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfcache.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcpixel.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 
@@ -158,6 +159,17 @@ Result<std::vector<Frame>> ReadFrames(const std::filesystem::path& file,
   auto loaded = LoadPart10File(file);
   if (!loaded) return std::move(loaded).error();
   DcmDataset& dataset = *(*loaded)->getDataset();
+  // DCMTK reads a data set in a syntax it does not know (3.6.7: High-Throughput
+  // JPEG 2000) as native: its "frames" would be compressed bytes sold as pixels.
+  OFString declared_uid;
+  (*loaded)->getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, declared_uid);
+  const TransferSyntaxInfo* declared = FindTransferSyntax(declared_uid.c_str());
+  if (declared != nullptr && declared->encapsulated &&
+      !DcmXfer(dataset.getOriginalXfer()).isEncapsulated()) {
+    return Fail(ErrorCode::kNotAcceptable, "this build cannot read the frames of " +
+                                               std::string(declared->name) +
+                                               "; retrieve the whole instance instead");
+  }
   DcmElement* pixels = FindPixels(dataset);
   if (pixels == nullptr || !HasPixelValue(*pixels)) {
     return NoSuchFrame(frame_numbers.empty() ? 1 : frame_numbers.front());

@@ -15,17 +15,6 @@ constexpr std::string_view kExposedHeaders =
     "Authorization, Content-Type, Content-Length, ETag, Warning, X-Total-Count, Location";
 constexpr std::string_view kMaxAgeSeconds = "600";
 
-bool IsHostChar(char c, bool allow_wildcards) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
-         (allow_wildcards && c == '*');
-}
-
-std::string_view DefaultPort(std::string_view scheme) {
-  if (scheme == "https") return "443";
-  if (scheme == "http") return "80";
-  return "";
-}
-
 // Glob match where '*' stands for one or more host characters. Both sides were
 // validated to hold host characters only, so '*' cannot swallow a '/', '@' or ':'.
 bool GlobMatch(std::string_view pattern, std::string_view text) {
@@ -61,61 +50,11 @@ CorsPolicy::CorsPolicy(CorsOptions options) {
       allow_null_ = true;
       continue;
     }
-    OriginParts parts;
-    if (Parse(text, /*allow_wildcards=*/true, parts)) patterns_.push_back(std::move(parts));
+    // Validated with the configuration (IsAllowedOriginEntry): nothing is dropped here.
+    if (auto pattern = ParseOrigin(text, /*allow_wildcards=*/true)) {
+      patterns_.push_back(std::move(*pattern));
+    }
   }
-}
-
-bool CorsPolicy::Parse(std::string_view text, bool allow_wildcards, OriginParts& parts) {
-  const std::string lower = ToLowerAscii(text);
-  const std::string_view origin = lower;
-  const auto separator = origin.find("://");
-  if (separator == std::string_view::npos || separator == 0) return false;
-  const std::string_view scheme = origin.substr(0, separator);
-  const bool scheme_ok = std::all_of(scheme.begin(), scheme.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
-  });
-  if (!scheme_ok) return false;
-  std::string_view authority = origin.substr(separator + 3);
-  std::string_view host;
-  if (authority.starts_with('[')) {
-    // An IPv6 literal: compared verbatim, never with wildcards.
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return false;
-    host = authority.substr(0, close + 1);
-    const std::string_view inside = host.substr(1, host.size() - 2);
-    const bool ok = !inside.empty() && std::all_of(inside.begin(), inside.end(), [](char c) {
-      return (c >= 'a' && c <= 'f') || (c >= '0' && c <= '9') || c == ':' || c == '.';
-    });
-    if (!ok) return false;
-    authority.remove_prefix(close + 1);
-  } else {
-    const auto colon = authority.find(':');
-    host = authority.substr(0, colon);
-    if (host.empty()) return false;
-    const bool ok = std::all_of(host.begin(), host.end(),
-                                [&](char c) { return IsHostChar(c, allow_wildcards); });
-    if (!ok) return false;
-    authority.remove_prefix(host.size());
-  }
-  std::string_view port;
-  if (!authority.empty()) {
-    if (authority.front() != ':') return false;  // a path, userinfo or other junk
-    port = authority.substr(1);
-    const bool wildcard = allow_wildcards && port == "*";
-    const bool digits =
-        !port.empty() && port.size() <= 5 &&
-        std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!wildcard && !digits) return false;
-  }
-  parts.scheme = std::string(scheme);
-  parts.host = std::string(host);
-  parts.port = port == DefaultPort(scheme) ? std::string() : std::string(port);
-  return true;
-}
-
-bool CorsPolicy::SameOrigin(const OriginParts& a, const OriginParts& b) {
-  return a.scheme == b.scheme && a.host == b.host && a.port == b.port;
 }
 
 bool CorsPolicy::Matches(const OriginParts& pattern, const OriginParts& origin) {
@@ -126,20 +65,18 @@ bool CorsPolicy::Matches(const OriginParts& pattern, const OriginParts& origin) 
 
 bool CorsPolicy::IsAllowed(std::string_view origin) const {
   if (origin == "null") return allow_null_;
-  OriginParts parts;
-  if (!Parse(origin, /*allow_wildcards=*/false, parts)) return false;
+  const auto parts = ParseOrigin(origin, /*allow_wildcards=*/false);
+  if (!parts) return false;
   if (allow_any_) return true;
   return std::any_of(patterns_.begin(), patterns_.end(),
-                     [&](const OriginParts& pattern) { return Matches(pattern, parts); });
+                     [&](const OriginParts& pattern) { return Matches(pattern, *parts); });
 }
 
 CorsPolicy::Verdict CorsPolicy::Evaluate(std::string_view origin,
                                          std::string_view own_origin) const {
   if (origin.empty()) return Verdict::kNoOrigin;
-  OriginParts parts;
-  OriginParts own;
-  const bool parsed = Parse(origin, /*allow_wildcards=*/false, parts);
-  if (parsed && Parse(own_origin, /*allow_wildcards=*/false, own) && SameOrigin(parts, own)) {
+  const auto parts = ParseOrigin(origin, /*allow_wildcards=*/false);
+  if (parts && parts == ParseOrigin(own_origin, /*allow_wildcards=*/false)) {
     return Verdict::kSameOrigin;
   }
   return IsAllowed(origin) ? Verdict::kAllowed : Verdict::kRefused;

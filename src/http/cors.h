@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/origin.h"
 #include "http/beast.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -50,13 +51,6 @@ class CorsPolicy {
   static Response Refusal();
 
  private:
-  struct OriginParts {
-    std::string scheme;
-    std::string host;
-    std::string port;  // empty: the scheme's default
-  };
-  static bool Parse(std::string_view text, bool allow_wildcards, OriginParts& parts);
-  static bool SameOrigin(const OriginParts& a, const OriginParts& b);
   static bool Matches(const OriginParts& pattern, const OriginParts& origin);
 
   bool allow_any_ = false;

@@ -216,7 +216,10 @@ Status LoadCertificatePair(SSL_CTX* context, const std::filesystem::path& cert_f
   };
   if (SSL_CTX_use_PrivateKey_file(context, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
     // OpenSSL compares the key with the certificate as it loads it.
-    if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) return mismatch();
+    const unsigned long error = ERR_peek_last_error();
+    if (ERR_GET_LIB(error) == ERR_LIB_X509 && ERR_GET_REASON(error) == X509_R_KEY_VALUES_MISMATCH) {
+      return mismatch();
+    }
     return failed("cannot load TLS private key " + key_file.string());
   }
   if (SSL_CTX_check_private_key(context) != 1) return mismatch();

@@ -173,6 +173,10 @@ def test_init_refuses_a_certificate_a_server_could_not_use(tmp_path):
         run_cli("init", "--certificate", str(tmp_path / "a.crt"),
                 "--private-key", str(tmp_path / "a.key"), data_dir=server.data_dir,
                 env={"TESSERA_ADMIN_PASSWORD": ADMIN_PASSWORD})
+        # --force replaces what init made, never the admin's own certificate.
+        run_cli("init", "--force", data_dir=server.data_dir,
+                env={"TESSERA_ADMIN_PASSWORD": "An0ther-Passw0rd!"})
+        assert (tmp_path / "a.crt").exists() and (tmp_path / "a.key").exists()
     finally:
         server.cleanup()
 
@@ -201,6 +205,11 @@ def test_init_with_a_settings_file_elsewhere_writes_none_and_says_how_to_serve(t
         assert not os.path.exists(os.path.join(server.data_dir, "tessera.toml"))
         assert (f"tessera serve --data '{server.data_dir}' --config {custom}"
                 in done.stdout), done.stdout
+        # Nothing would record another algorithm than the file's.
+        other = run_cli("init", "--force", "--config", str(custom), "--jwt-algorithm", "ES256",
+                        data_dir=server.data_dir, check=False,
+                        env={"TESSERA_ADMIN_PASSWORD": ADMIN_PASSWORD})
+        assert other.returncode == 2 and 'set auth.algorithm = "ES256"' in other.stderr
         added = run_cli("user", "add", "editor", "--config", str(custom),
                         data_dir=server.data_dir)
         assert (f"tessera token issue --data '{server.data_dir}' --config {custom} editor"
@@ -238,6 +247,13 @@ def test_a_first_start_logging_to_a_file_keeps_the_password_out_of_the_log():
         assert r.status_code == 200, r.text
         run_cli("admin-password", data_dir=server.data_dir,
                 env={"TESSERA_ADMIN_PASSWORD": "An0ther-Passw0rd!"})
+        assert not os.path.exists(kept)
+        # A new set-up over it leaves no stale first password behind either.
+        server.stop()
+        with open(kept, "w") as f:
+            f.write("stale\n")
+        run_cli("init", "--force", data_dir=server.data_dir,
+                env={"TESSERA_ADMIN_PASSWORD": ADMIN_PASSWORD})
         assert not os.path.exists(kept)
     finally:
         server.cleanup()

@@ -484,6 +484,35 @@ def test_compressed_frames_as_stored_or_decompressed(server, client, real):
     assert r.headers["Content-Type"].startswith("image/jpeg")
 
 
+def test_frames_of_a_syntax_dcmtk_cannot_read_are_refused_not_garbled(server, client):
+    # High-Throughput JPEG 2000: newer than this DCMTK, which reads such a data set as native.
+    htj2k = "1.2.840.10008.1.2.4.201"
+    ds, _ = make_instance(seed=41)
+    ds.PixelData = pydicom.encaps.encapsulate([b"\xff\x4f\xff\x51" + bytes(60)])
+    ds["PixelData"].VR = "OB"
+    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.4.91"  # same length; pydicom knows it
+    buffer = io.BytesIO()
+    pydicom.dcmwrite(buffer, ds, write_like_original=False)
+    # This pydicom does not know the syntax either: its UID goes in by hand, with the two
+    # lengths that change, the element's and the meta group's.
+    data = buffer.getvalue()
+    old = b"\x02\x00\x10\x00UI\x16\x001.2.840.10008.1.2.4.91"
+    assert data.count(old) == 1
+    data = data.replace(old, b"\x02\x00\x10\x00UI\x18\x00" + htj2k.encode() + b"\x00")
+    group_length = data.index(b"\x02\x00\x00\x00UL\x04\x00") + 8
+    length = int.from_bytes(data[group_length:group_length + 4], "little") + 2
+    data = data[:group_length] + length.to_bytes(4, "little") + data[group_length + 4:]
+    assert stow(client, server, [data]).status_code == 200
+    url = instance_url(server, ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
+    for accept in ('multipart/related; type="image/jphc"',
+                   "multipart/related; type=application/octet-stream; transfer-syntax=*"):
+        r = client.get(url + "/frames/1", headers={"Accept": accept})
+        assert r.status_code == 406, (accept, r.status_code, r.text[:200])
+        assert "High-Throughput JPEG 2000" in r.json()["message"]
+    _, parts = retrieve(client, url)
+    assert parts[0][1] == data  # the instance itself, as stored
+
+
 def test_frame_errors(server, client, study, real):
     multi = study["instances"][3]
     r = client.get(multi.url + "/frames/5")

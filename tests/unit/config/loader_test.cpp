@@ -165,6 +165,50 @@ TEST_F(LoaderTest, RoutePathsMustNotOverlap) {
   EXPECT_TRUE(Validate(*config)) << Validate(*config).error().message;
 }
 
+TEST_F(LoaderTest, TheDicomPortMayNotBeTheHttpPortOnAnOverlappingAddress) {
+  const std::map<std::string, std::string> clash[] = {
+      {{"TESSERA_HTTP_LISTEN", "0.0.0.0:4242"}},
+      {{"TESSERA_HTTP_LISTEN", "127.0.0.1:4242"}, {"TESSERA_DICOM_LISTEN", "127.0.0.1:4242"}},
+      {{"TESSERA_HTTP_LISTEN", "127.0.0.1:4242"}, {"TESSERA_DICOM_LISTEN", "[::]:4242"}},
+  };
+  for (const auto& env : clash) {
+    env_ = env;
+    auto config = Load(std::nullopt, Env());
+    ASSERT_TRUE(config);
+    EXPECT_FALSE(Validate(*config)) << env.begin()->second;
+  }
+  const std::map<std::string, std::string> apart[] = {
+      {{"TESSERA_HTTP_LISTEN", "0.0.0.0:4242"}, {"TESSERA_DICOM_ENABLED", "false"}},
+      {{"TESSERA_HTTP_LISTEN", "0.0.0.0:4242"}, {"TESSERA_DICOM_LISTEN", "[::1]:4242"}},
+      {{"TESSERA_HTTP_LISTEN", "127.0.0.1:4242"}, {"TESSERA_DICOM_LISTEN", "127.0.0.2:4242"}},
+  };
+  for (const auto& env : apart) {
+    env_ = env;
+    auto config = Load(std::nullopt, Env());
+    ASSERT_TRUE(config);
+    EXPECT_TRUE(Validate(*config)) << env.begin()->second << " " << env.rbegin()->second;
+  }
+}
+
+// The allow-list is read by the parser CORS uses: what passes here is what the
+// server applies, none of it dropped on the way.
+TEST_F(LoaderTest, AllowedOriginsAreCheckedAsCorsReadsThem) {
+  for (const std::string entry :
+       {"null", "*", "https://*.zhiva.ai", "http://localhost:*", "https://[::1]:8443"}) {
+    env_ = {{"TESSERA_HTTP_ALLOWED_ORIGINS", entry}};
+    auto config = Load(std::nullopt, Env());
+    ASSERT_TRUE(config);
+    EXPECT_TRUE(Validate(*config)) << entry;
+  }
+  for (const std::string entry :
+       {"https://a b", "https://user@host", "https://host/path", "https://host:port"}) {
+    env_ = {{"TESSERA_HTTP_ALLOWED_ORIGINS", entry}};
+    auto config = Load(std::nullopt, Env());
+    ASSERT_TRUE(config);
+    EXPECT_FALSE(Validate(*config)) << entry;
+  }
+}
+
 TEST_F(LoaderTest, AMisspeltSettingVariableIsRefused) {
   const std::vector<std::string> fine = {"TESSERA_HTTP_LISTEN", "TESSERA_DATA_DIR",
                                          "TESSERA_ADMIN_PASSWORD", "TESSERA_BINARY"};
