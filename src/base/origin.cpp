@@ -52,18 +52,24 @@ std::optional<OriginParts> ParseOrigin(std::string_view text, bool allow_wildcar
     if (!ok) return std::nullopt;
     authority.remove_prefix(host.size());
   }
-  std::string_view port;
+  std::string port;
   if (!authority.empty()) {
     if (authority.front() != ':') return std::nullopt;  // a path, userinfo or other junk
-    port = authority.substr(1);
-    const bool wildcard = allow_wildcards && port == "*";
-    const bool digits =
-        !port.empty() && port.size() <= 5 &&
-        std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!wildcard && !digits) return std::nullopt;
+    const std::string_view text = authority.substr(1);
+    if (allow_wildcards && text == "*") {
+      port = "*";
+    } else {
+      const auto number = text.size() <= 5 ? ParseUint(text) : std::nullopt;
+      if (!number || *number == 0 || *number > 65535) return std::nullopt;
+      port = std::to_string(*number);  // "08443" is port 8443
+    }
   }
-  return OriginParts{std::string(scheme), std::string(host),
-                     port == DefaultPort(scheme) ? std::string() : std::string(port)};
+  if (port == DefaultPort(scheme)) port.clear();
+  return OriginParts{std::string(scheme), std::string(host), std::move(port)};
+}
+
+std::string OriginParts::Serialize() const {
+  return scheme + "://" + host + (port.empty() ? "" : ":" + port);
 }
 
 bool IsAllowedOriginEntry(std::string_view entry) {

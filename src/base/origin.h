@@ -13,6 +13,9 @@ struct OriginParts {
   std::string host;  // an IPv6 literal keeps its brackets
   std::string port;  // empty: the scheme's default
   bool operator==(const OriginParts&) const = default;
+
+  // "scheme://host[:port]", as in an Origin header.
+  std::string Serialize() const;
 };
 
 // Parses "scheme://host[:port]", case-insensitively: no path, no user info.

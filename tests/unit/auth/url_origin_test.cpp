@@ -13,6 +13,7 @@ TEST(UrlOriginTest, SerialisesLikeTheOriginHeader) {
   EXPECT_EQ(OriginOf("http://localhost:3000#x"), "http://localhost:3000");
   EXPECT_EQ(OriginOf("https://[::1]:8443/x"), "https://[::1]:8443");
   EXPECT_EQ(OriginOf("https://192.168.1.5:8443"), "https://192.168.1.5:8443");
+  EXPECT_EQ(OriginOf("https://host:08443"), "https://host:8443");
 }
 
 TEST(UrlOriginTest, RefusesNonHttpAndTrickyUrls) {
