@@ -2,7 +2,6 @@
 
 #include <cctype>
 #include <cerrno>
-#include <fstream>
 #include <string_view>
 
 #include <arpa/inet.h>
@@ -14,6 +13,7 @@
 #include "auth/password_policy.h"
 #include "auth/setup.h"
 #include "auth/signing_key.h"
+#include "base/small_file.h"
 #include "base/strings.h"
 #include "base/unique_fd.h"
 #include "config/loader.h"
@@ -59,17 +59,8 @@ Status UpdateConfigFile(const config::Config& config, const SetupRequest& reques
     set(file_config.http.private_key, std::filesystem::absolute(*request.private_key_file));
   }
   if (!changed) return Ok();
-  const auto path = ConfigFileIn(config.data_dir);
-  const auto temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << config::DefaultConfigFile(file_config);
-    if (!out) return Fail(ErrorCode::kIo, "cannot write " + temporary);
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) return Fail(ErrorCode::kIo, "cannot write " + path.string() + ": " + ec.message());
-  return Ok();
+  return WriteFileAtomically(ConfigFileIn(config.data_dir), config::DefaultConfigFile(file_config),
+                             0640);
 }
 
 bool IsIpAddress(const std::string& text) {
@@ -153,13 +144,13 @@ Status KeepDataFolderPrivate(const std::filesystem::path& data_dir) {
 }
 
 Status RecordServedUrl(const std::filesystem::path& data_dir, std::string_view url) {
-  return auth::WriteFileAtomically(ServedUrlFile(data_dir), url, 0640);
+  return WriteFileAtomically(ServedUrlFile(data_dir), url, 0640);
 }
 
 std::optional<std::string> ServedUrl(const std::filesystem::path& data_dir) {
   // Read before the lock is tested: a file read after a restart could be the
   // next server's, never an earlier one's paired with a running server.
-  auto url = auth::ReadSmallFile(ServedUrlFile(data_dir));
+  auto url = ReadSmallFile(ServedUrlFile(data_dir));
   if (!url || url->empty() || !IsServed(data_dir)) return std::nullopt;
   return std::move(*url);
 }

@@ -2,11 +2,11 @@
 
 #include <cassert>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include "base/small_file.h"
 
 namespace tessera::app {
 
@@ -215,15 +215,6 @@ constexpr std::string_view kAppConfigTemplate =
 std::string WithoutTrailingSlash(std::string_view url) {
   while (url.ends_with('/')) url.remove_suffix(1);
   return std::string(url);
-}
-
-Result<std::string> ReadSmallFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Fail(ErrorCode::kNotFound, path.string() + " is missing");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) return Fail(ErrorCode::kIo, "cannot read " + path.string());
-  return bytes.str();
 }
 
 }  // namespace

@@ -1,12 +1,8 @@
 #pragma once
 
 #include <filesystem>
-#include <string>
-#include <string_view>
 
-#include <sys/types.h>
-
-#include "base/result.h"
+#include "base/small_file.h"
 
 namespace tessera::auth {
 
@@ -24,14 +20,5 @@ struct AuthFiles {
 
   std::filesystem::path dir;
 };
-
-// Replaces `file` with `contents` so that readers see the old or the new file,
-// never a mix: a temporary file in the same folder, created with `mode`, written,
-// fsynced and renamed over `file`, then the folder fsynced. Errors: kIo.
-Status WriteFileAtomically(const std::filesystem::path& file, std::string_view contents,
-                           mode_t mode);
-
-// Reads a small file whole (at most 1 MiB). Errors: kNotFound, kIo, kTooLarge.
-Result<std::string> ReadSmallFile(const std::filesystem::path& file);
 
 }  // namespace tessera::auth

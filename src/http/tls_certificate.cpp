@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/small_file.h"
 #include "base/unique_fd.h"
 
 namespace tessera::http {
@@ -110,38 +111,6 @@ Result<std::string> ToPem(const auto& write) {
   char* data = nullptr;
   const long size = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<std::size_t>(size));
-}
-
-// Writes `bytes` to a temporary file beside `path` with `mode`, fsyncs it and
-// renames it over `path`.
-Status WriteFileAtomically(const std::filesystem::path& path, std::string_view bytes, mode_t mode) {
-  std::filesystem::path temporary = path;
-  temporary += ".tmp-" + std::to_string(::getpid());
-  UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
-  if (!fd.valid()) {
-    return Fail(ErrorCode::kIo,
-                "cannot create " + temporary.string() + ": " + std::strerror(errno));
-  }
-  // O_CREAT's mode is filtered by the umask and ignored for an existing file.
-  if (::fchmod(fd.get(), mode) != 0) {
-    return Fail(ErrorCode::kIo, "cannot chmod " + temporary.string() + ": " + std::strerror(errno));
-  }
-  while (!bytes.empty()) {
-    const ssize_t written = ::write(fd.get(), bytes.data(), bytes.size());
-    if (written < 0 && errno == EINTR) continue;
-    if (written < 0) {
-      ::unlink(temporary.c_str());
-      return Fail(ErrorCode::kIo,
-                  "cannot write " + temporary.string() + ": " + std::strerror(errno));
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(written));
-  }
-  if (::fsync(fd.get()) != 0 || ::rename(temporary.c_str(), path.c_str()) != 0) {
-    const int error = errno;
-    ::unlink(temporary.c_str());
-    return Fail(ErrorCode::kIo, "cannot store " + path.string() + ": " + std::strerror(error));
-  }
-  return Ok();
 }
 
 }  // namespace

@@ -1,16 +1,17 @@
-#include "auth/auth_files.h"
+#include "base/small_file.h"
 
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "auth/crypto_util.h"
 #include "base/unique_fd.h"
 
-namespace tessera::auth {
+namespace tessera {
 
 static constexpr std::size_t kMaxSmallFile = 1 << 20;
 
@@ -31,10 +32,12 @@ static Status WriteAll(int fd, std::string_view bytes, const std::filesystem::pa
 
 Status WriteFileAtomically(const std::filesystem::path& file, std::string_view contents,
                            mode_t mode) {
-  auto suffix = RandomBytes(6);
-  if (!suffix) return std::move(suffix).error();
-  const auto temporary = file.parent_path() /
-                         ("." + file.filename().string() + "." + Base64UrlEncode(*suffix) + ".tmp");
+  // Unique within this process by the counter and across processes by the
+  // pid; O_EXCL refuses a leftover of a crashed one (remove it and retry).
+  static std::atomic<std::uint64_t> counter{0};
+  const auto temporary =
+      file.parent_path() / ("." + file.filename().string() + "." + std::to_string(::getpid()) +
+                            "." + std::to_string(counter++) + ".tmp");
   UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
   if (!fd.valid()) return IoError("create", temporary);
   // O_CREAT applies the umask; the mode must hold exactly (0600 for secrets).
@@ -71,4 +74,4 @@ Result<std::string> ReadSmallFile(const std::filesystem::path& file) {
   }
 }
 
-}  // namespace tessera::auth
+}  // namespace tessera
