@@ -14,6 +14,7 @@
 #include "dicomweb/urls.h"
 #include "dicomweb/zip_writer.h"
 #include "http/error_status.h"
+#include "http/etag.h"
 
 namespace tessera::dicomweb {
 namespace {
@@ -44,16 +45,6 @@ Result<std::vector<std::uint32_t>> ParseFrameList(std::string_view text) {
     frames.push_back(static_cast<std::uint32_t>(*number));
   }
   return frames;
-}
-
-bool EtagMatches(std::string_view if_none_match, std::string_view etag) {
-  if (Trim(if_none_match) == "*") return true;
-  for (auto candidate : Split(if_none_match, ',')) {
-    candidate = Trim(candidate);
-    if (candidate.starts_with("W/")) candidate.remove_prefix(2);
-    if (candidate == etag) return true;
-  }
-  return false;
 }
 
 // One instance of a retrieval and how it is sent.
@@ -258,7 +249,7 @@ http::Awaitable<http::Response> WadoHandler::RetrieveMetadata(http::Request& req
   if (!document) co_return http::ErrorResponse(document.error());
 
   const auto if_none_match = request.header("If-None-Match");
-  if (!if_none_match.empty() && EtagMatches(if_none_match, document->etag)) {
+  if (!if_none_match.empty() && http::EtagListMatches(if_none_match, document->etag)) {
     auto not_modified = http::Response::Empty(http::HttpStatus::not_modified);
     not_modified.headers.set("ETag", document->etag);
     co_return not_modified;

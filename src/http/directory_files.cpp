@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "base/strings.h"
+#include "http/etag.h"
 
 namespace tessera::http {
 
@@ -73,17 +74,6 @@ bool IsServableSegment(std::string_view segment) {
 
 bool IsHexDigit(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-// True when an If-None-Match list ("a", W/"b", or *) names `etag`.
-bool EtagListMatches(std::string_view list, std::string_view etag) {
-  for (std::string_view candidate : Split(list, ',')) {
-    candidate = Trim(candidate);
-    if (candidate == "*") return true;
-    if (candidate.starts_with("W/")) candidate.remove_prefix(2);
-    if (candidate == etag) return true;
-  }
-  return false;
 }
 
 // FNV-1a: stable across builds and runs, unlike std::hash, so ETags survive restarts.

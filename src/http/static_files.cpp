@@ -4,23 +4,13 @@
 #include <unordered_map>
 
 #include "base/strings.h"
+#include "http/etag.h"
 
 namespace tessera::http {
 
 namespace {
 
 using field = beast::http::field;
-
-// True when an If-None-Match list ("a", W/"b", or *) names `etag`.
-bool EtagListMatches(std::string_view list, std::string_view etag) {
-  for (std::string_view candidate : Split(list, ',')) {
-    candidate = Trim(candidate);
-    if (candidate == "*") return true;
-    if (candidate.starts_with("W/")) candidate.remove_prefix(2);
-    if (candidate == etag) return true;
-  }
-  return false;
-}
 
 void AddCommonHeaders(const StaticAsset& asset, Fields& headers) {
   headers.set(field::cache_control, "no-cache");
