@@ -67,14 +67,15 @@ Status ServeGet(ServiceContext& context, const T_DIMSE_C_GetRQ& request,
   StoreScu scu(context.association, std::move(options));
 
   bool cancelled = false;
-  for (const archive::InstanceRef& instance : *instances) {
+  for (std::size_t i = 0; i < instances->size(); ++i) {
+    const archive::InstanceRef& instance = (*instances)[i];
     if (cancelled || CancelRequested(context, context_id, request)) {
       cancelled = true;
       break;
     }
     if (context.shutdown.Expired()) {
-      tally.RecordFailure(instance.sop_instance_uid);
-      continue;
+      tally.RecordFailures(std::span(*instances).subspan(i));
+      break;
     }
     ++context.stats.sub_operations;
     auto sent = scu.Send(instance);

@@ -36,10 +36,6 @@ bool CancelRequested(ServiceContext& context, T_ASC_PresentationContextID contex
   return DIMSE_checkForCancelRQ(&context.association, context_id, request.MessageID).good();
 }
 
-void FailRemaining(SubOperationTally& tally, std::span<const archive::InstanceRef> rest) {
-  for (const archive::InstanceRef& instance : rest) tally.RecordFailure(instance.sop_instance_uid);
-}
-
 }  // namespace
 
 Status ServeMove(ServiceContext& context, const T_DIMSE_C_MoveRQ& request,
@@ -78,7 +74,7 @@ Status ServeMove(ServiceContext& context, const T_DIMSE_C_MoveRQ& request,
       OutboundAssociation::Open(*destination, context.options, context.requestor_tls, *instances);
   if (!outbound) {
     spdlog::warn("dimse: C-MOVE from {}: {}", context.Caller(), outbound.error().message);
-    FailRemaining(tally, *instances);
+    tally.RecordFailures(*instances);
     context.stats.sub_operation_failures += instances->size();
     return Respond(context, request, context_id, tally.FinalStatus(false), &tally,
                    "cannot reach the move destination");
@@ -97,7 +93,7 @@ Status ServeMove(ServiceContext& context, const T_DIMSE_C_MoveRQ& request,
       break;
     }
     if (context.shutdown.Expired()) {
-      FailRemaining(tally, std::span(*instances).subspan(i));
+      tally.RecordFailures(std::span(*instances).subspan(i));
       break;
     }
     ++context.stats.sub_operations;
@@ -111,7 +107,7 @@ Status ServeMove(ServiceContext& context, const T_DIMSE_C_MoveRQ& request,
     }
     if (!sent && sent.error().code == ErrorCode::kUnavailable) {
       (*outbound)->MarkBroken();
-      FailRemaining(tally, std::span(*instances).subspan(i + 1));
+      tally.RecordFailures(std::span(*instances).subspan(i + 1));
       context.stats.sub_operation_failures += instances->size() - i - 1;
       break;
     }

@@ -103,6 +103,10 @@ void SubOperationTally::RecordFailure(const std::string& sop_instance_uid) {
   failed_uids_.push_back(sop_instance_uid);
 }
 
+void SubOperationTally::RecordFailures(std::span<const archive::InstanceRef> rest) {
+  for (const archive::InstanceRef& instance : rest) RecordFailure(instance.sop_instance_uid);
+}
+
 std::uint16_t SubOperationTally::FinalStatus(bool cancelled) const {
   if (cancelled) return status::kCancel;
   if (failed_ > 0 && completed_ == 0 && warning_ == 0) return status::kOutOfResourcesSubOperations;

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ class SubOperationTally {
   void Record(const std::string& sop_instance_uid, std::uint16_t store_status);
   // Records one sub-operation that failed before or without a response.
   void RecordFailure(const std::string& sop_instance_uid);
+  // Records the sub-operations of `rest` as failed: none of them will be tried
+  // (the peer went away, the server is stopping).
+  void RecordFailures(std::span<const archive::InstanceRef> rest);
 
   std::uint16_t remaining() const { return Clamp(remaining_); }
   std::uint16_t completed() const { return Clamp(completed_); }

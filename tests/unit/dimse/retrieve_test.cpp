@@ -21,6 +21,19 @@ TEST(SubOperationTallyTest, CountsEachOutcome) {
   EXPECT_EQ(tally.failed(), 2);
 }
 
+TEST(SubOperationTallyTest, RecordsTheRestAsFailedWhenNoneWillBeTried) {
+  std::vector<archive::InstanceRef> instances(3);
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    instances[i].sop_instance_uid = "1." + std::to_string(i);
+  }
+  SubOperationTally tally(3);
+  tally.Record("1.0", 0x0000);
+  tally.RecordFailures(std::span(instances).subspan(1));
+  EXPECT_EQ(tally.remaining(), 0);
+  EXPECT_EQ(tally.failed(), 2);
+  EXPECT_EQ(tally.FinalStatus(false), 0xB000);
+}
+
 TEST(SubOperationTallyTest, FinalStatusFollowsTheOutcomes) {
   SubOperationTally clean(1);
   clean.Record("1", 0x0000);
