@@ -34,21 +34,6 @@ int Failed(std::string_view what, const Error& error) {
   return 1;
 }
 
-const http::StaticAsset* FindAsset(std::span<const http::StaticAsset> assets, std::string_view path) {
-  for (const auto& asset : assets) {
-    if (asset.path == path) return &asset;
-  }
-  return nullptr;
-}
-
-// The explorer's auth pages when the build has them, else auth's stand-ins.
-auth::AuthPages AuthPagesFrom(std::span<const http::StaticAsset> assets) {
-  const auto* token = FindAsset(assets, "auth/token.html");
-  const auto* sign_in = FindAsset(assets, "auth/sign-in.html");
-  if (token == nullptr || sign_in == nullptr) return auth::MinimalAuthPages();
-  return auth::AuthPages{token->bytes, sign_in->bytes, assets};
-}
-
 // A first start on a folder nobody set up: do what `tessera init` would, with a
 // generated admin password shown once, so that one command gets a working server.
 Status SetUpOnFirstStart(const config::Config& config, bool config_elsewhere) {
@@ -125,7 +110,9 @@ int RunServe(const CommonFlags& flags) {
   http::Router router;
   dicomweb::DicomwebService dicomweb(**archive, pool, DicomwebOptionsFrom(config));
   dicomweb.RegisterRoutes(router);
-  (*auth)->RegisterRoutes(router, pool, AuthPagesFrom(web::Assets()));
+  auto pages = auth::AuthPagesFrom(web::Assets());
+  if (!pages) return Failed("auth pages", pages.error());
+  (*auth)->RegisterRoutes(router, pool, *pages);
   RegisterExplorerRoutes(router, config, web::Assets());
   if (auto status = RegisterViewerRoutes(router, config, pool); !status) {
     return Failed("viewer", status.error());

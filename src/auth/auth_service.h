@@ -49,8 +49,7 @@ class AuthService {
   AuthService& operator=(const AuthService&) = delete;
 
   // Adds the /auth endpoints and pages (all Access::kPublic). Call once.
-  void RegisterRoutes(http::Router& router, http::BlockingPool& pool,
-                      const AuthPages& pages = MinimalAuthPages());
+  void RegisterRoutes(http::Router& router, http::BlockingPool& pool, const AuthPages& pages);
 
   // The guard for every route; refuses nothing when auth is disabled.
   http::Guard& guard();

@@ -6,6 +6,7 @@
 #include "auth/setup.h"
 #include "http_harness.h"
 #include "test_support.h"
+#include "web/assets.h"
 
 namespace tessera::auth {
 namespace {
@@ -135,7 +136,7 @@ TEST_F(AdminCommandsTest, TokensFromTheCommandLineWorkAtOnceOnTheServer) {
   ASSERT_TRUE(service);
   http::Router router;
   http::BlockingPool pool(2);
-  (*service)->RegisterRoutes(router, pool);
+  (*service)->RegisterRoutes(router, pool, AuthPagesFrom(web::Assets()).value());
   // The user and the token are made by "another process" after the server loaded its state.
   ASSERT_TRUE(AddUser(auth_dir(), {"alice", "Alice", std::nullopt, false}));
   auto issued = IssueToken(options_, "alice", clock_);
@@ -164,7 +165,7 @@ TEST_F(AdminCommandsTest, DisabledServiceLetsEverythingThrough) {
   ASSERT_TRUE(service);
   http::Router router;
   http::BlockingPool pool(1);
-  (*service)->RegisterRoutes(router, pool);
+  (*service)->RegisterRoutes(router, pool, AuthPagesFrom(web::Assets()).value());
   EXPECT_TRUE(router.routes().empty());
   testing::StringBody body("");
   http::Request request(http::Verb::post, "POST", "/zhiva/pacs/studies", {}, "a", true, body);

@@ -11,6 +11,7 @@
 #include "http/router.h"
 #include "http_harness.h"
 #include "test_support.h"
+#include "web/assets.h"
 
 namespace tessera::auth::testing {
 
@@ -38,7 +39,7 @@ class ServiceFixture : public ::testing::Test {
     auto service = AuthService::Open(options_, clock_);
     ASSERT_TRUE(service) << service.error().message;
     service_ = std::move(*service);
-    service_->RegisterRoutes(router_, pool_);
+    service_->RegisterRoutes(router_, pool_, AuthPagesFrom(web::Assets()).value());
     for (auto [verb, access] : {std::pair{http::Verb::get, http::Access::kRead},
                                 std::pair{http::Verb::post, http::Access::kWrite}}) {
       router_.Add(verb, "/zhiva/pacs/studies", access,
