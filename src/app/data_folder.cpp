@@ -16,6 +16,7 @@
 #include "base/small_file.h"
 #include "base/strings.h"
 #include "base/unique_fd.h"
+#include "config/config_file.h"
 #include "config/loader.h"
 #include "http/tls_certificate.h"
 

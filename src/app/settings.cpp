@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config/loader.h"
+#include "config/validate.h"
 
 namespace tessera::app {
 

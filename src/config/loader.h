@@ -23,9 +23,6 @@ EnvironmentLookup ProcessEnvironment();
 Result<Config> Load(const std::optional<std::filesystem::path>& file,
                     const EnvironmentLookup& environment);
 
-// Checks cross-field rules and value ranges. Errors: kInvalidArgument naming the key.
-Status Validate(const Config& config);
-
 // The environment variable that overrides `key` ("http.listen" -> "TESSERA_HTTP_LISTEN").
 std::string EnvironmentName(std::string_view key);
 
@@ -35,9 +32,5 @@ std::string EnvironmentName(std::string_view key);
 // slip in the file is refused. Other names, TESSERA_DATA_DIR among them, pass.
 // Errors: kInvalidArgument naming the variable.
 Status CheckEnvironmentNames(std::span<const std::string> names);
-
-// A commented TOML file with every key at `config`'s value, its
-// [[dicom.modalities]] included, for `tessera init`.
-std::string DefaultConfigFile(const Config& config);
 
 }  // namespace tessera::config

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "config/config_file.h"
 #include "config/listen_address.h"
+#include "config/validate.h"
 
 namespace tessera::config {
 namespace {
