@@ -1,5 +1,6 @@
 #include "dicomweb/wado_handler.h"
 
+#include <algorithm>
 #include <memory>
 #include <numeric>
 #include <optional>
@@ -101,82 +102,69 @@ http::Response ZipResponse(std::vector<archive::InstanceRef> refs, std::string f
   return response;
 }
 
-}  // namespace
-
-http::Awaitable<http::Response> WadoHandler::RetrieveInstances(http::Request& request) {
-  auto uids = ReadPathUids(request);
-  if (!uids) co_return http::ErrorResponse(uids.error());
-  const bool single = !uids->instance.empty();
-  auto representation = NegotiateInstances(request, single);
-  if (!representation) co_return http::ErrorResponse(representation.error());
-
-  auto refs =
-      co_await context_.pool.Run([&] { return context_.archive.Instances(ScopeOf(*uids)); });
-  if (!refs) co_return http::ErrorResponse(refs.error());
-
-  if (representation->kind == InstancesRepresentation::Kind::kZip) {
-    co_return ZipResponse(std::move(*refs), uids->study + ".zip");
-  }
-
+// How each instance is sent: the syntax chosen for it among those the request
+// accepts. Errors: kNotAcceptable naming an instance that no accepted syntax fits.
+Result<std::vector<Planned>> PlanRetrieval(std::vector<archive::InstanceRef> refs,
+                                           const SyntaxChoice& choice) {
   std::vector<Planned> plan;
-  plan.reserve(refs->size());
-  bool all_as_stored = true;
-  for (auto& ref : *refs) {
-    auto syntax = representation->syntax.Choose(ref.transfer_syntax_uid, CanTranscode);
+  plan.reserve(refs.size());
+  const bool stored_acceptable = choice.defaulted || choice.any;
+  for (auto& ref : refs) {
+    auto syntax = choice.Choose(ref.transfer_syntax_uid, CanTranscode);
     if (!syntax) {
-      co_return http::Response::Error(
-          http::HttpStatus::not_acceptable,
-          "instance " + ref.sop_instance_uid + " is stored as " + ref.transfer_syntax_uid +
-              " and cannot be converted to a transfer syntax the request accepts");
+      return Fail(ErrorCode::kNotAcceptable,
+                  "instance " + ref.sop_instance_uid + " is stored as " + ref.transfer_syntax_uid +
+                      " and cannot be converted to a transfer syntax the request accepts");
     }
-    const bool stored_acceptable = representation->syntax.defaulted || representation->syntax.any;
-    Planned planned{std::move(ref), std::move(*syntax), stored_acceptable, {}};
-    all_as_stored = all_as_stored && planned.as_stored();
-    plan.push_back(std::move(planned));
+    plan.push_back(Planned{std::move(ref), std::move(*syntax), stored_acceptable, {}});
   }
+  return plan;
+}
 
-  const std::string root = DicomwebRoot(context_.options, request);
-  if (representation->kind == InstancesRepresentation::Kind::kSingleDicom) {
-    const auto& one = plan.front();
-    http::Response response;
-    response.headers.set("Content-Type", DicomPartType(one.syntax));
-    if (one.as_stored()) {
-      response.body = http::Segments{http::FileRange{one.ref.path, 0, one.ref.size}};
-      co_return response;
-    }
-    auto bytes = co_await context_.pool.Run(
-        [&] { return dicom::TranscodePart10(one.ref.path, one.syntax); });
-    if (!bytes && one.stored_acceptable) {
-      response.headers.set("Content-Type", DicomPartType(one.ref.transfer_syntax_uid));
-      response.body = http::Segments{http::FileRange{one.ref.path, 0, one.ref.size}};
-      co_return response;
-    }
-    if (!bytes) co_return http::ErrorResponse(NotConvertible(one, bytes.error()));
-    response.body = std::move(*bytes);
-    co_return response;
-  }
-
-  auto body = std::make_shared<MultipartBody>("application/dicom");
+// One instance as the whole body (Accept: application/dicom): the file as
+// stored, or converted on the pool, or as stored after all where that will do.
+http::Awaitable<http::Response> SingleInstanceResponse(http::BlockingPool& pool,
+                                                       const Planned& one) {
   http::Response response;
-  response.headers.set("Content-Type", body->ContentType());
-  if (all_as_stored) {
-    // The common case: files go out as stored, with a Content-Length and no copies.
-    for (const auto& planned : plan) {
-      body->AddPart(DicomPartType(planned.syntax),
-                    http::FileRange{planned.ref.path, 0, planned.ref.size},
-                    InstanceUrl(root, planned.ref.study_uid, planned.ref.series_uid,
-                                planned.ref.sop_instance_uid));
-    }
-    response.body = body->TakeSegments();
+  response.headers.set("Content-Type", DicomPartType(one.syntax));
+  if (one.as_stored()) {
+    response.body = http::Segments{http::FileRange{one.ref.path, 0, one.ref.size}};
     co_return response;
   }
+  auto bytes = co_await pool.Run([&] { return dicom::TranscodePart10(one.ref.path, one.syntax); });
+  if (!bytes && one.stored_acceptable) {
+    response.headers.set("Content-Type", DicomPartType(one.ref.transfer_syntax_uid));
+    response.body = http::Segments{http::FileRange{one.ref.path, 0, one.ref.size}};
+    co_return response;
+  }
+  if (!bytes) co_return http::ErrorResponse(NotConvertible(one, bytes.error()));
+  response.body = std::move(*bytes);
+  co_return response;
+}
 
-  // Some instances need transcoding: stream, converting one at a time on the pool.
-  // What a header read rules out is settled before the response begins — sent as
-  // stored where the client accepts that, else a 406 — and so is the first
-  // conversion, so that a series the codec refuses gets a 406 rather than a 200
-  // cut short.
-  auto settled = co_await context_.pool.Run([&]() -> Status {
+// Every instance as stored: a multipart of file ranges, sent with sendfile.
+http::Response StoredMultipart(const std::vector<Planned>& plan, const std::string& root) {
+  MultipartBody body("application/dicom");
+  http::Response response;
+  response.headers.set("Content-Type", body.ContentType());
+  for (const auto& planned : plan) {
+    body.AddPart(DicomPartType(planned.syntax),
+                 http::FileRange{planned.ref.path, 0, planned.ref.size},
+                 InstanceUrl(root, planned.ref.study_uid, planned.ref.series_uid,
+                             planned.ref.sop_instance_uid));
+  }
+  response.body = body.TakeSegments();
+  return response;
+}
+
+// Some instances need transcoding: stream, converting one at a time on the pool.
+// What a header read rules out is settled before the response begins — sent as
+// stored where the client accepts that, else a 406 — and so is the first
+// conversion, so that a series the codec refuses gets a 406 rather than a 200
+// cut short.
+http::Awaitable<http::Response> TranscodingMultipart(http::BlockingPool& pool,
+                                                     std::vector<Planned> plan, std::string root) {
+  auto settled = co_await pool.Run([&]() -> Status {
     for (auto& planned : plan) {
       if (planned.as_stored()) continue;
       auto checked = dicom::CheckTranscodable(planned.ref.path, planned.syntax);
@@ -189,8 +177,8 @@ http::Awaitable<http::Response> WadoHandler::RetrieveInstances(http::Request& re
   if (!settled) co_return http::ErrorResponse(settled.error());
   for (auto& planned : plan) {
     if (planned.as_stored()) continue;
-    auto bytes = co_await context_.pool.Run(
-        [&] { return dicom::TranscodePart10(planned.ref.path, planned.syntax); });
+    auto bytes =
+        co_await pool.Run([&] { return dicom::TranscodePart10(planned.ref.path, planned.syntax); });
     if (bytes) {
       planned.converted = std::move(*bytes);
     } else if (!planned.stored_acceptable) {
@@ -200,8 +188,10 @@ http::Awaitable<http::Response> WadoHandler::RetrieveInstances(http::Request& re
     }
     break;
   }
+  auto body = std::make_shared<MultipartBody>("application/dicom");
+  http::Response response;
+  response.headers.set("Content-Type", body->ContentType());
   auto shared_plan = std::make_shared<std::vector<Planned>>(std::move(plan));
-  auto& pool = context_.pool;
   response.body = http::StreamBody(
       [body, shared_plan, root, &pool](http::BodyWriter& writer) -> http::Awaitable<Status> {
         for (auto& planned : *shared_plan) {
@@ -235,6 +225,35 @@ http::Awaitable<http::Response> WadoHandler::RetrieveInstances(http::Request& re
         co_return co_await writer.Write(closing);
       });
   co_return response;
+}
+
+}  // namespace
+
+http::Awaitable<http::Response> WadoHandler::RetrieveInstances(http::Request& request) {
+  auto uids = ReadPathUids(request);
+  if (!uids) co_return http::ErrorResponse(uids.error());
+  const bool single = !uids->instance.empty();
+  auto representation = NegotiateInstances(request, single);
+  if (!representation) co_return http::ErrorResponse(representation.error());
+
+  auto refs =
+      co_await context_.pool.Run([&] { return context_.archive.Instances(ScopeOf(*uids)); });
+  if (!refs) co_return http::ErrorResponse(refs.error());
+  if (representation->kind == InstancesRepresentation::Kind::kZip) {
+    co_return ZipResponse(std::move(*refs), uids->study + ".zip");
+  }
+
+  auto plan = PlanRetrieval(std::move(*refs), representation->syntax);
+  if (!plan) co_return http::ErrorResponse(plan.error());
+  if (representation->kind == InstancesRepresentation::Kind::kSingleDicom) {
+    co_return co_await SingleInstanceResponse(context_.pool, plan->front());
+  }
+  std::string root = DicomwebRoot(context_.options, request);
+  const bool all_as_stored = std::all_of(
+      plan->begin(), plan->end(), [](const Planned& planned) { return planned.as_stored(); });
+  // The common case: files go out as stored, with a Content-Length and no copies.
+  if (all_as_stored) co_return StoredMultipart(*plan, root);
+  co_return co_await TranscodingMultipart(context_.pool, std::move(*plan), std::move(root));
 }
 
 http::Awaitable<http::Response> WadoHandler::RetrieveMetadata(http::Request& request) {
