@@ -391,59 +391,67 @@ Result<std::vector<BlobNumber>> IndexWriter::Delete(const Scope& scope) {
                 "a scope names a study, then a series, then an instance");
   }
   std::vector<BlobNumber> blobs;
-  if (!scope.sop_instance_uid.empty()) {
-    std::optional<ExistingInstance> instance;
-    {
-      auto statement = connection_.Cached(sql_.find_scope_instance);
-      if (!statement) return std::move(statement).error();
-      db::Statement& s = **statement;
-      StatementReset reset(s);
-      BindAll(s, scope.study_uid, scope.series_uid, scope.sop_instance_uid);
-      auto row = s.Step();
-      if (!row) return std::move(row).error();
-      if (*row)
-        instance = ExistingInstance{s.ColumnInt(0), s.ColumnInt(1), std::string(s.ColumnText(2))};
-    }
-    if (!instance) return NotFound("instance " + scope.sop_instance_uid + " is not stored");
-    auto parents = ParentsOf(instance->series_pk);
-    if (!parents) return std::move(parents).error();
-    auto alive = RemoveInstance(*instance);
-    if (!alive) return std::move(alive).error();
-    if (*alive) {
-      if (auto status = RefreshStudy(parents->study_pk); !status) return std::move(status).error();
-    }
-    blobs.push_back(instance->blob);
-    return blobs;
-  }
+  Status deleted = !scope.sop_instance_uid.empty() ? DeleteInstance(scope, blobs)
+                   : !scope.series_uid.empty()     ? DeleteSeries(scope, blobs)
+                                                   : DeleteStudy(scope, blobs);
+  if (!deleted) return std::move(deleted).error();
+  return blobs;
+}
 
-  if (!scope.series_uid.empty()) {
-    std::int64_t series_pk = 0;
-    std::int64_t study_pk = 0;
-    std::int64_t instances = 0;
-    {
-      auto statement = connection_.Cached(sql_.find_scope_series);
-      if (!statement) return std::move(statement).error();
-      db::Statement& s = **statement;
-      StatementReset reset(s);
-      BindAll(s, scope.study_uid, scope.series_uid);
-      auto row = s.Step();
-      if (!row) return std::move(row).error();
-      if (*row) {
-        series_pk = s.ColumnInt(0);
-        study_pk = s.ColumnInt(1);
-        instances = s.ColumnInt(2);
-      }
-    }
-    if (series_pk == 0) return NotFound("series " + scope.series_uid + " is not stored");
-    if (auto status = DeleteSeriesRows(series_pk, blobs); !status) return std::move(status).error();
-    auto alive = ShrinkStudy(study_pk, 1, instances);
-    if (!alive) return std::move(alive).error();
-    if (*alive) {
-      if (auto status = RefreshStudy(study_pk); !status) return std::move(status).error();
-    }
-    return blobs;
+Status IndexWriter::DeleteInstance(const Scope& scope, std::vector<BlobNumber>& blobs) {
+  std::optional<ExistingInstance> instance;
+  {
+    auto statement = connection_.Cached(sql_.find_scope_instance);
+    if (!statement) return std::move(statement).error();
+    db::Statement& s = **statement;
+    StatementReset reset(s);
+    BindAll(s, scope.study_uid, scope.series_uid, scope.sop_instance_uid);
+    auto row = s.Step();
+    if (!row) return std::move(row).error();
+    if (*row)
+      instance = ExistingInstance{s.ColumnInt(0), s.ColumnInt(1), std::string(s.ColumnText(2))};
   }
+  if (!instance) return NotFound("instance " + scope.sop_instance_uid + " is not stored");
+  auto parents = ParentsOf(instance->series_pk);
+  if (!parents) return std::move(parents).error();
+  auto alive = RemoveInstance(*instance);
+  if (!alive) return std::move(alive).error();
+  if (*alive) {
+    if (auto status = RefreshStudy(parents->study_pk); !status) return status;
+  }
+  blobs.push_back(instance->blob);
+  return Ok();
+}
 
+Status IndexWriter::DeleteSeries(const Scope& scope, std::vector<BlobNumber>& blobs) {
+  std::int64_t series_pk = 0;
+  std::int64_t study_pk = 0;
+  std::int64_t instances = 0;
+  {
+    auto statement = connection_.Cached(sql_.find_scope_series);
+    if (!statement) return std::move(statement).error();
+    db::Statement& s = **statement;
+    StatementReset reset(s);
+    BindAll(s, scope.study_uid, scope.series_uid);
+    auto row = s.Step();
+    if (!row) return std::move(row).error();
+    if (*row) {
+      series_pk = s.ColumnInt(0);
+      study_pk = s.ColumnInt(1);
+      instances = s.ColumnInt(2);
+    }
+  }
+  if (series_pk == 0) return NotFound("series " + scope.series_uid + " is not stored");
+  if (auto status = DeleteSeriesRows(series_pk, blobs); !status) return status;
+  auto alive = ShrinkStudy(study_pk, 1, instances);
+  if (!alive) return std::move(alive).error();
+  if (*alive) {
+    if (auto status = RefreshStudy(study_pk); !status) return status;
+  }
+  return Ok();
+}
+
+Status IndexWriter::DeleteStudy(const Scope& scope, std::vector<BlobNumber>& blobs) {
   std::int64_t study_pk = 0;
   std::int64_t patient_pk = 0;
   std::int64_t series_count = 0;
@@ -479,15 +487,15 @@ Result<std::vector<BlobNumber>> IndexWriter::Delete(const Scope& scope) {
     }
   }
   for (const auto series_pk : series_pks) {
-    if (auto status = DeleteSeriesRows(series_pk, blobs); !status) return std::move(status).error();
+    if (auto status = DeleteSeriesRows(series_pk, blobs); !status) return status;
   }
   if (auto status = RunSql(connection_, sql_.delete_study, study_pk); !status) {
-    return std::move(status).error();
+    return status;
   }
   if (auto status = ShrinkPatient(patient_pk, 1, series_count, instances); !status) {
-    return std::move(status).error();
+    return status;
   }
-  return blobs;
+  return Ok();
 }
 
 }  // namespace tessera::archive

@@ -90,6 +90,11 @@ class IndexWriter {
   Status ShrinkPatient(std::int64_t patient_pk, std::int64_t studies, std::int64_t series,
                        std::int64_t instances);
   Status DeleteSeriesRows(std::int64_t series_pk, std::vector<BlobNumber>& blobs);
+  // Delete's three scopes: each removes its rows and adds their blobs to `blobs`.
+  // Errors: kNotFound naming what is not stored.
+  Status DeleteInstance(const Scope& scope, std::vector<BlobNumber>& blobs);
+  Status DeleteSeries(const Scope& scope, std::vector<BlobNumber>& blobs);
+  Status DeleteStudy(const Scope& scope, std::vector<BlobNumber>& blobs);
   // Recomputes Modalities/SOP Classes in Study and the most recent instances.
   Status RefreshStudy(std::int64_t study_pk);
   Status RefreshModalities(std::int64_t study_pk);
