@@ -69,6 +69,11 @@ class Builder {
   }
   void AddField(Tag tag);
   void AddDefaultFields();
+  // The SELECT list of field_tags_ (sorted), describing each column in `fields`.
+  std::string SelectList(std::vector<ResultField>& fields);
+  // The ORDER BY list: the requested keys then the level's key, or the default.
+  // Errors: kInvalidArgument for a key kept above the query's level.
+  Result<std::string> OrderList();
 
   struct Probe {
     std::string column;
@@ -349,24 +354,7 @@ void Builder::AddDefaultFields() {
   }
 }
 
-Result<SqlQuery> Builder::Build() {
-  if (auto status = AddScope(); !status) return std::move(status).error();
-  for (const auto& condition : query_.conditions) {
-    if (auto status = AddCondition(condition); !status) return std::move(status).error();
-  }
-  where_needs_patients_ = needs_patients_;
-  const std::size_t where_binds = params_.size();
-
-  AddDefaultFields();
-  for (const Tag tag : query_.include) {
-    const auto* a = FindIndexedAttribute(tag);
-    if (a != nullptr && a->level > query_.level) continue;  // not kept at this level
-    AddField(tag);
-  }
-
-  // Sorted, so that the runner builds each result object in key order.
-  std::sort(field_tags_.begin(), field_tags_.end());
-  SqlQuery result;
+std::string Builder::SelectList(std::vector<ResultField>& fields) {
   std::string select;
   int column = 0;
   for (const Tag tag : field_tags_) {
@@ -388,10 +376,12 @@ Result<SqlQuery> Builder::Build() {
       select += Column(*field.attribute);
       column += 1;
     }
-    result.fields.push_back(std::move(field));
+    fields.push_back(std::move(field));
   }
+  return select;
+}
 
-  // ORDER BY: the requested keys, then a stable key.
+Result<std::string> Builder::OrderList() {
   std::string order;
   const std::string pk = query_.level == QueryLevel::kPatient  ? "p.id"
                          : query_.level == QueryLevel::kStudy  ? "st.id"
@@ -448,6 +438,30 @@ Result<SqlQuery> Builder::Build() {
   } else {
     order += ", " + pk;
   }
+  return order;
+}
+
+Result<SqlQuery> Builder::Build() {
+  if (auto status = AddScope(); !status) return std::move(status).error();
+  for (const auto& condition : query_.conditions) {
+    if (auto status = AddCondition(condition); !status) return std::move(status).error();
+  }
+  where_needs_patients_ = needs_patients_;
+  const std::size_t where_binds = params_.size();
+
+  AddDefaultFields();
+  for (const Tag tag : query_.include) {
+    const auto* a = FindIndexedAttribute(tag);
+    if (a != nullptr && a->level > query_.level) continue;  // not kept at this level
+    AddField(tag);
+  }
+
+  // Sorted, so that the runner builds each result object in key order.
+  std::sort(field_tags_.begin(), field_tags_.end());
+  SqlQuery result;
+  const std::string select = SelectList(result.fields);
+  auto order = OrderList();
+  if (!order) return std::move(order).error();
 
   const auto where_clause = [&](const std::vector<std::string>& clauses) {
     std::string where;
@@ -464,7 +478,7 @@ Result<SqlQuery> Builder::Build() {
   const std::string offset_param = Param(static_cast<std::int64_t>(query_.offset));
   result.sql = "SELECT " + select + " FROM " +
                From(needs_patients_, needs_metadata_ || where_needs_metadata_) + where +
-               " ORDER BY " + order + " LIMIT " + limit_param + " OFFSET " + offset_param;
+               " ORDER BY " + *order + " LIMIT " + limit_param + " OFFSET " + offset_param;
   std::vector<std::string> counted = where_;
   if (name_start_clause_) counted.erase(counted.begin() + *name_start_clause_);
   result.count_sql = query_.level == QueryLevel::kStudy && where_.empty()
@@ -484,7 +498,7 @@ Result<SqlQuery> Builder::Build() {
     }
     result.ordered_sql = "SELECT " + select + " FROM " +
                          From(needs_patients_, needs_metadata_ || where_needs_metadata_) +
-                         where_clause(unindexed) + " ORDER BY " + order + " LIMIT " + limit_param +
+                         where_clause(unindexed) + " ORDER BY " + *order + " LIMIT " + limit_param +
                          " OFFSET " + offset_param;
     result.probe_sql = "SELECT count(*) FROM (SELECT 1 FROM studies st WHERE " + probe_->column +
                        " >= ?1 AND " + probe_->column + " < ?2 LIMIT ?3)";
