@@ -175,19 +175,17 @@ static std::optional<std::string> EcdsaDer(std::string_view raw) {
   if (raw.size() != 2 * kP256CoordinateBytes) return std::nullopt;
   const auto* bytes = reinterpret_cast<const unsigned char*>(raw.data());
   std::unique_ptr<ECDSA_SIG, EcdsaSigFree> sig(ECDSA_SIG_new());
-  BIGNUM* r = BN_bin2bn(bytes, kP256CoordinateBytes, nullptr);
-  BIGNUM* s = BN_bin2bn(bytes + kP256CoordinateBytes, kP256CoordinateBytes, nullptr);
-  if (!sig || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
-    BN_free(r);
-    BN_free(s);
-    return std::nullopt;
-  }
+  BnPtr r(BN_bin2bn(bytes, kP256CoordinateBytes, nullptr));
+  BnPtr s(BN_bin2bn(bytes + kP256CoordinateBytes, kP256CoordinateBytes, nullptr));
+  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return std::nullopt;
+  (void)r.release();  // the signature owns them now
+  (void)s.release();
   unsigned char* der = nullptr;
   const int length = i2d_ECDSA_SIG(sig.get(), &der);
   if (length <= 0) return std::nullopt;
-  std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length));
-  OPENSSL_free(der);
-  return out;
+  const std::unique_ptr<unsigned char, void (*)(unsigned char*)> owned(
+      der, [](unsigned char* p) { OPENSSL_free(p); });
+  return std::string(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length));
 }
 
 bool SigningKey::VerifySignature(std::string_view signing_input, std::string_view signature) const {

@@ -28,7 +28,7 @@ class ReadBuffer {
   explicit ReadBuffer(const http::BodyReader& body)
       : size_(static_cast<std::size_t>(
             std::clamp<std::uint64_t>(body.content_length().value_or(kMax), kMin, kMax))),
-        bytes_(new char[size_]) {}
+        bytes_(std::make_unique_for_overwrite<char[]>(size_)) {}
   std::span<char> span() { return {bytes_.get(), size_}; }
   const char* data() const { return bytes_.get(); }
 
