@@ -51,6 +51,11 @@ class Builder {
   Status MatchJson(Tag tag, std::string_view vr, const Condition& condition);
   // Adds the clause for `condition` on `expression` (when it constrains anything).
   Status Match(const std::string& expression, const Condition& condition, MatchShape shape);
+  // A person name value with more than its Alphabetic group, or in an
+  // ideographic or syllabic script, matched against the other groups too.
+  // Returns nullopt when the Alphabetic group alone decides (see MatchIndexed).
+  std::optional<Result<std::string>> MatchNameGroups(const IndexedAttribute& a,
+                                                     const Condition& condition);
   // Adds the equality on the name's first characters that studies_by_name_start
   // serves, when `condition` is a long enough patient name prefix. Returns whether it did.
   bool MatchNameStart(const std::string& column, const Condition& condition);
@@ -209,6 +214,63 @@ Status Builder::Match(const std::string& expression, const Condition& condition,
   return Ok();
 }
 
+// True when `text` holds a character of the scripts DICOM keeps in a name's
+// Ideographic or Phonetic group (Hangul and everything above it: kana, CJK).
+static bool HasIdeographicScript(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t start = i;
+    if (DecodeUtf8(text, i) >= 0x1100) return true;
+    if (i == start) ++i;  // not UTF-8: DecodeUtf8 stays put
+  }
+  return false;
+}
+
+std::optional<Result<std::string>> Builder::MatchNameGroups(const IndexedAttribute& a,
+                                                            const Condition& condition) {
+  if (condition.type != MatchType::kSingleValue && condition.type != MatchType::kWildcard) {
+    return std::nullopt;
+  }
+  const std::string& value = condition.values.front();
+  const bool grouped = value.find('=') != std::string::npos;
+  if (!grouped && !HasIdeographicScript(value)) return std::nullopt;
+  const bool fold = options_.case_insensitive_names;
+  // The Alphabetic group has its column; the others are read from the value's JSON.
+  const std::string expressions[] = {Column(a, fold ? "_folded" : ""),
+                                     "json_extract(" + Column(a, "_json") + ", '$[0].Ideographic')",
+                                     "json_extract(" + Column(a, "_json") + ", '$[0].Phonetic')"};
+  const auto match_group = [&](std::size_t group, std::string text) -> Result<std::string> {
+    Condition one = condition;
+    one.values = {std::move(text)};
+    one.type = one.values.front().find_first_of("*?") == std::string::npos ? MatchType::kSingleValue
+                                                                           : MatchType::kWildcard;
+    return MatchClause(expressions[group], one, {"PN", fold && group == 0}, params_);
+  };
+  std::vector<std::string> clauses;
+  if (grouped) {
+    // "Yamada^Tarou=山田^太郎=やまだ^たろう": each group given constrains its own;
+    // an empty one (or "*") constrains nothing.
+    const auto groups = Split(value, '=');
+    if (groups.size() > 3)
+      return Result<std::string>(Invalid("a person name has at most three groups"));
+    for (std::size_t group = 0; group < groups.size(); ++group) {
+      auto clause = match_group(group, std::string(groups[group]));
+      if (!clause) return clause;
+      if (!clause->empty()) clauses.push_back(std::move(*clause));
+    }
+    std::string all;
+    for (const auto& clause : clauses) all += (all.empty() ? "(" : " AND (") + clause + ")";
+    return all;
+  }
+  // "山田*": the script says which groups it may be in, not which one.
+  for (std::size_t group = 0; group < 3; ++group) {
+    auto clause = match_group(group, value);
+    if (!clause) return clause;
+    if (clause->empty()) return std::string();  // a universal match
+    clauses.push_back(std::move(*clause));
+  }
+  return "((" + clauses[0] + ") OR (" + clauses[1] + ") OR (" + clauses[2] + "))";
+}
+
 Status Builder::MatchIndexed(const IndexedAttribute& a, const Condition& condition) {
   switch (a.kind) {
     case ColumnKind::kList: {
@@ -225,6 +287,11 @@ Status Builder::MatchIndexed(const IndexedAttribute& a, const Condition& conditi
       return Ok();
     }
     case ColumnKind::kPersonName: {
+      if (auto groups = MatchNameGroups(a, condition)) {
+        if (!*groups) return std::move(*groups).error();
+        if (!(*groups)->empty()) where_.push_back(std::move(**groups));
+        return Ok();
+      }
       const bool fold = options_.case_insensitive_names;
       auto clause = MatchClause(Column(a, fold ? "_folded" : ""), condition, {"PN", fold}, params_);
       if (!clause) return std::move(clause).error();

@@ -183,6 +183,31 @@ TEST_F(QueryRunnerTest, GreekNamesMatchWhateverTheirCaseAndFinalSigma) {
   EXPECT_EQ(Studies(kPatientName, MatchType::kWildcard, {"*ΣΙΟΣ"}), (Strings{"1.5"}));
 }
 
+// A name in three groups is found by any of them, and a value with groups
+// matches group by group.
+TEST_F(QueryRunnerTest, PersonNamesMatchTheirIdeographicAndPhoneticGroups) {
+  Add("1.6", "1.6.1", "1.6.1.1",
+      [](TestInstance& i) { i.patient_name = "Yamada^Tarou=山田^太郎=やまだ^たろう"; });
+  const auto studies = [&](std::string value) {
+    const bool wildcard = value.find_first_of("*?") != std::string::npos;
+    return Studies(kPatientName, wildcard ? MatchType::kWildcard : MatchType::kSingleValue,
+                   {std::move(value)});
+  };
+  const Strings found{"1.6"};
+  EXPECT_EQ(studies("yamada^tarou"), found);
+  EXPECT_EQ(studies("山田^太郎"), found);  // 山田^太郎
+  EXPECT_EQ(studies("山田*"), found);
+  EXPECT_EQ(studies("やまだ*"), found);  // やまだ*
+  EXPECT_EQ(studies("Yamada^Tarou=山田^太郎=やまだ^たろう"), found);
+  EXPECT_EQ(studies("=山田*"), found);
+  EXPECT_EQ(studies("Yamada*=*"), found);
+  EXPECT_TRUE(studies("田中*").empty());                   // 田中*
+  EXPECT_TRUE(studies("Yamada^Tarou=田中^太郎").empty());  // another 漢字 name
+  EXPECT_EQ(
+      FailureOf(QueryWith(QueryLevel::kStudy, kPatientName, MatchType::kSingleValue, {"a=b=c=d"})),
+      ErrorCode::kInvalidArgument);
+}
+
 // Names folded before FoldCaseUtf8 knew the final sigma are folded again by
 // migration 5, so that they are found as new ones are.
 TEST_F(QueryRunnerTest, UpgradeFoldsOlderFoldedNamesAgain) {
