@@ -69,7 +69,7 @@ std::vector<http::TextSubstitution> MountSubstitutions(std::string_view from, st
   return rules;
 }
 
-std::string ViewerAppConfig(const config::Config& config) {
+Result<std::string> ViewerAppConfig(const config::Config& config) {
   const std::string settings =
       nlohmann::json{
           {"publicUrl", WithoutTrailingSlash(config.http.public_url)},
@@ -84,10 +84,12 @@ std::string ViewerAppConfig(const config::Config& config) {
   const auto it = std::find_if(assets.begin(), assets.end(), [](const http::StaticAsset& asset) {
     return asset.path == "viewer/app-config.js";
   });
-  assert(it != assets.end() && "the build embeds web/viewer/app-config.js");
+  const auto marker = it == assets.end() ? std::string_view::npos : it->bytes.find(kSettingsMarker);
+  if (marker == std::string_view::npos) {
+    return Fail(ErrorCode::kInternal,
+                "this build's web/viewer/app-config.js lacks " + std::string(kSettingsMarker));
+  }
   std::string script(it->bytes);
-  const auto marker = script.find(kSettingsMarker);
-  assert(marker != std::string::npos && "the template holds the settings marker");
   script.replace(marker, kSettingsMarker.size(), settings);
   return script;
 }
@@ -131,8 +133,10 @@ Status RegisterViewerRoutes(http::Router& router, const config::Config& config,
                co_return http::Response::Redirect(http::HttpStatus::found,
                                                   mount + std::string(query));
              });
+  auto app_config = ViewerAppConfig(config);
+  if (!app_config) return std::move(app_config).error();
   router.Add(http::Verb::get, mount + "app-config.js", http::Access::kPublic,
-             [script = ViewerAppConfig(config)](http::Request&) -> http::Awaitable<http::Response> {
+             [script = std::move(*app_config)](http::Request&) -> http::Awaitable<http::Response> {
                auto response = http::Response::WithBody(http::HttpStatus::ok, script,
                                                         "text/javascript; charset=utf-8");
                response.headers.set("Cache-Control", "no-cache");

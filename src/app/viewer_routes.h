@@ -44,8 +44,10 @@ std::vector<http::TextSubstitution> MountSubstitutions(std::string_view from, st
 // through OHIF's userAuthenticationService, renews it before it expires, and
 // sends the person to the sign-in page when there is none (or on a 401). One
 // DICOMweb data source: http.public_url when set, else the page's own origin
-// (location.origin), plus the DICOMweb and WADO-URI paths.
-std::string ViewerAppConfig(const config::Config& config);
+// (location.origin), plus the DICOMweb and WADO-URI paths. Made from
+// web/viewer/app-config.js. Errors: kInternal for a build whose file lacks the
+// settings marker.
+Result<std::string> ViewerAppConfig(const config::Config& config);
 
 // Registers, when explorer.viewer_dir is set (nothing otherwise):
 //   GET <prefix>/viewer                -> 302 to <prefix>/viewer/

@@ -215,11 +215,17 @@ Status Builder::Match(const std::string& expression, const Condition& condition,
 }
 
 // True when `text` holds a character of the scripts DICOM keeps in a name's
-// Ideographic or Phonetic group (Hangul and everything above it: kana, CJK).
+// Ideographic or Phonetic group: Hangul, kana, CJK ideographs, half-width kana.
+// Not Vietnamese letters or typographic quotes, which Latin names carry.
 static bool HasIdeographicScript(std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
     const std::size_t start = i;
-    if (DecodeUtf8(text, i) >= 0x1100) return true;
+    const long cp = DecodeUtf8(text, i);
+    if ((cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0x2E80 && cp <= 0x9FFF) ||
+        (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+        (cp >= 0xFF66 && cp <= 0xFF9F) || cp >= 0x20000) {
+      return true;
+    }
     if (i == start) ++i;  // not UTF-8: DecodeUtf8 stays put
   }
   return false;
@@ -232,7 +238,8 @@ std::optional<Result<std::string>> Builder::MatchNameGroups(const IndexedAttribu
   }
   const std::string& value = condition.values.front();
   const bool grouped = value.find('=') != std::string::npos;
-  if (!grouped && !HasIdeographicScript(value)) return std::nullopt;
+  // A fuzzy search of one value keeps its word-start rule on the Alphabetic group.
+  if (!grouped && (query_.fuzzy_names || !HasIdeographicScript(value))) return std::nullopt;
   const bool fold = options_.case_insensitive_names;
   // The Alphabetic group has its column; the others are read from the value's JSON.
   const std::string expressions[] = {Column(a, fold ? "_folded" : ""),
@@ -253,7 +260,8 @@ std::optional<Result<std::string>> Builder::MatchNameGroups(const IndexedAttribu
     if (groups.size() > 3)
       return Result<std::string>(Invalid("a person name has at most three groups"));
     for (std::size_t group = 0; group < groups.size(); ++group) {
-      auto clause = match_group(group, std::string(groups[group]));
+      // Stored groups lose their padding (PersonNameValue); so do these.
+      auto clause = match_group(group, std::string(Trim(groups[group])));
       if (!clause) return clause;
       if (!clause->empty()) clauses.push_back(std::move(*clause));
     }

@@ -31,7 +31,7 @@ namespace tessera::auth {
 // handlers.
 //
 //   auto auth = auth::AuthService::Open(options, clock);   // after tessera init
-//   auth->RegisterRoutes(router, pool);
+//   auth->RegisterRoutes(router, pool, *auth::AuthPagesFrom(web::Assets()));
 //   http::Server server(server_options, router, auth->guard());
 //
 // Thread-safe once built. Must outlive the router and server using it.

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,12 +33,15 @@ static Status WriteAll(int fd, std::string_view bytes, const std::filesystem::pa
 
 Status WriteFileAtomically(const std::filesystem::path& file, std::string_view contents,
                            mode_t mode) {
-  // Unique within this process by the counter and across processes by the
-  // pid; O_EXCL refuses a leftover of a crashed one (remove it and retry).
+  // A fresh name each time: pid and counter alone repeat after a restart in a
+  // container (same pid, same order of writes), where a crashed run's leftover
+  // would make O_EXCL refuse the same write for good.
   static std::atomic<std::uint64_t> counter{0};
-  const auto temporary =
-      file.parent_path() / ("." + file.filename().string() + "." + std::to_string(::getpid()) +
-                            "." + std::to_string(counter++) + ".tmp");
+  std::uint64_t random = 0;
+  (void)::getrandom(&random, sizeof(random), 0);  // the counter still separates on failure
+  const auto temporary = file.parent_path() /
+                         ("." + file.filename().string() + "." + std::to_string(::getpid()) + "." +
+                          std::to_string(counter++) + "." + std::to_string(random) + ".tmp");
   UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
   if (!fd.valid()) return IoError("create", temporary);
   // O_CREAT applies the umask; the mode must hold exactly (0600 for secrets).

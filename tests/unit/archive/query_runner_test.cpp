@@ -195,14 +195,15 @@ TEST_F(QueryRunnerTest, PersonNamesMatchTheirIdeographicAndPhoneticGroups) {
   };
   const Strings found{"1.6"};
   EXPECT_EQ(studies("yamada^tarou"), found);
-  EXPECT_EQ(studies("山田^太郎"), found);  // 山田^太郎
+  EXPECT_EQ(studies("山田^太郎"), found);
   EXPECT_EQ(studies("山田*"), found);
-  EXPECT_EQ(studies("やまだ*"), found);  // やまだ*
+  EXPECT_EQ(studies("やまだ*"), found);
   EXPECT_EQ(studies("Yamada^Tarou=山田^太郎=やまだ^たろう"), found);
   EXPECT_EQ(studies("=山田*"), found);
+  EXPECT_EQ(studies("Yamada^Tarou =山田^太郎 "), found);  // padded groups
   EXPECT_EQ(studies("Yamada*=*"), found);
-  EXPECT_TRUE(studies("田中*").empty());                   // 田中*
-  EXPECT_TRUE(studies("Yamada^Tarou=田中^太郎").empty());  // another 漢字 name
+  EXPECT_TRUE(studies("田中*").empty());
+  EXPECT_TRUE(studies("Yamada^Tarou=田中^太郎").empty());
   EXPECT_EQ(
       FailureOf(QueryWith(QueryLevel::kStudy, kPatientName, MatchType::kSingleValue, {"a=b=c=d"})),
       ErrorCode::kInvalidArgument);
