@@ -1,6 +1,5 @@
 #include "app/viewer_routes.h"
 
-#include <algorithm>
 #include <cassert>
 #include <filesystem>
 
@@ -80,16 +79,13 @@ Result<std::string> ViewerAppConfig(const config::Config& config) {
           {"routerBasename", ViewerPath(config)},
       }
           .dump();
-  const auto assets = web::Assets();
-  const auto it = std::find_if(assets.begin(), assets.end(), [](const http::StaticAsset& asset) {
-    return asset.path == "viewer/app-config.js";
-  });
-  const auto marker = it == assets.end() ? std::string_view::npos : it->bytes.find(kSettingsMarker);
+  const auto* file = http::FindStaticAsset(web::Assets(), "viewer/app-config.js");
+  const auto marker = file == nullptr ? std::string_view::npos : file->bytes.find(kSettingsMarker);
   if (marker == std::string_view::npos) {
     return Fail(ErrorCode::kInternal,
                 "this build's web/viewer/app-config.js lacks " + std::string(kSettingsMarker));
   }
-  std::string script(it->bytes);
+  std::string script(file->bytes);
   script.replace(marker, kSettingsMarker.size(), settings);
   return script;
 }

@@ -1,5 +1,6 @@
 #include "http/static_files.h"
 
+#include <algorithm>
 #include <memory>
 #include <unordered_map>
 
@@ -19,6 +20,12 @@ void AddCommonHeaders(const StaticAsset& asset, Fields& headers) {
 }
 
 }  // namespace
+
+const StaticAsset* FindStaticAsset(std::span<const StaticAsset> assets, std::string_view path) {
+  const auto it = std::find_if(assets.begin(), assets.end(),
+                               [path](const StaticAsset& asset) { return asset.path == path; });
+  return it == assets.end() ? nullptr : &*it;
+}
 
 Handler StaticFilesHandler(std::span<const StaticAsset> assets, std::string index) {
   auto table = std::make_shared<std::unordered_map<std::string_view, const StaticAsset*>>();

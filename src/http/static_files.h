@@ -25,6 +25,9 @@ inline constexpr std::string_view kHtmlContentSecurityPolicy =
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
     "connect-src 'self' *; object-src 'none'; base-uri 'self'; frame-ancestors 'self'";
 
+// The asset at `path` in `assets`, or nullptr.
+const StaticAsset* FindStaticAsset(std::span<const StaticAsset> assets, std::string_view path);
+
 // A handler for a route ending in "{*rest}" that serves the asset named by the
 // capture "rest" (empty: `index`). Lookup is in a table built here, so no path
 // can reach anything but the listed assets. Answers 404 JSON for unknown names
