@@ -4,7 +4,6 @@
 #include <cerrno>
 #include <string_view>
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/file.h>
 
@@ -17,6 +16,7 @@
 #include "base/strings.h"
 #include "base/unique_fd.h"
 #include "config/config_file.h"
+#include "config/listen_address.h"
 #include "config/loader.h"
 #include "http/tls_certificate.h"
 
@@ -62,12 +62,6 @@ Status UpdateConfigFile(const config::Config& config, const SetupRequest& reques
   if (!changed) return Ok();
   return WriteFileAtomically(ConfigFileIn(config.data_dir), config::DefaultConfigFile(file_config),
                              0640);
-}
-
-bool IsIpAddress(const std::string& text) {
-  in6_addr address{};
-  return ::inet_pton(AF_INET, text.c_str(), &address) == 1 ||
-         ::inet_pton(AF_INET6, text.c_str(), &address) == 1;
 }
 
 // A DNS name as certificates carry them: dot-separated labels of letters,
@@ -176,7 +170,7 @@ Status EnsureCertificate(const config::Config& config, const std::string& subjec
   options.ip_addresses = {"127.0.0.1", "::1"};
   // Browsers read only the alternative names: a subject that names the host
   // must be one of them for the certificate to fit that name.
-  if (IsIpAddress(subject)) {
+  if (config::IsIpAddress(subject)) {
     options.ip_addresses.push_back(subject);
   } else if (IsHostName(subject) && subject != "localhost") {
     options.dns_names.push_back(subject);

@@ -1,8 +1,17 @@
 #include "config/listen_address.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "base/strings.h"
 
 namespace tessera::config {
+
+bool IsIpAddress(const std::string& text) {
+  in6_addr address{};
+  return ::inet_pton(AF_INET, text.c_str(), &address) == 1 ||
+         ::inet_pton(AF_INET6, text.c_str(), &address) == 1;
+}
 
 Result<ListenAddress> ParseListenAddress(std::string_view text) {
   const auto bad = [&] {

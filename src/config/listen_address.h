@@ -13,6 +13,9 @@ struct ListenAddress {
   std::uint16_t port = 0;
 };
 
+// True when `text` is an IPv4 or IPv6 address (without brackets), not a name.
+bool IsIpAddress(const std::string& text);
+
 // Parses "HOST:PORT" or "[IPv6]:PORT". Errors: kInvalidArgument.
 Result<ListenAddress> ParseListenAddress(std::string_view text);
 

@@ -3,9 +3,6 @@
 #include <set>
 #include <string>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include "base/origin.h"
 #include "base/strings.h"
 #include "config/fields.h"
@@ -60,8 +57,7 @@ Status Validate(const Config& config) {
   auto address = ParseListenAddress(http.listen);
   if (!address) return KeyError("http.listen", address.error().message);
   // The HTTP server binds an address, not a name: said here, before anything listens.
-  if (in6_addr ip{}; ::inet_pton(AF_INET, address->host.c_str(), &ip) != 1 &&
-                     ::inet_pton(AF_INET6, address->host.c_str(), &ip) != 1) {
+  if (!IsIpAddress(address->host)) {
     return KeyError("http.listen",
                     "expected an IP address (such as 0.0.0.0), got '" + address->host + "'");
   }
