@@ -250,7 +250,11 @@ std::optional<Result<std::string>> Builder::MatchNameGroups(const IndexedAttribu
     one.values = {std::move(text)};
     one.type = one.values.front().find_first_of("*?") == std::string::npos ? MatchType::kSingleValue
                                                                            : MatchType::kWildcard;
-    return MatchClause(expressions[group], one, {"PN", fold && group == 0}, params_);
+    auto clause = MatchClause(expressions[group], one, {"PN", fold && group == 0}, params_);
+    if (group == 0 || !clause || clause->empty()) return clause;
+    // The other groups' indexes (schema v6) hold only the names that have more than
+    // an Alphabetic group; SQLite uses such a partial index when the clause says so.
+    return Column(a, "_json") + " IS NOT NULL AND " + *clause;
   };
   std::vector<std::string> clauses;
   if (grouped) {

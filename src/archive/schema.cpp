@@ -170,8 +170,24 @@ UPDATE studies SET referring_physician_name_folded = replace(replace(replace(rep
   WHERE referring_physician_name_folded GLOB '*[ςΆΈΉΊΌΎΏ]*';
 )sql";
 
-static constexpr db::Migration kMigrations[] = {
-    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5}};
+// A patient name's Ideographic and Phonetic groups ("山田*", "=山田*", "やまだ*"),
+// which only the value's JSON holds: without an index such a query read every
+// study's row (26 ms for a kanji prefix in 20,000 studies, 0.3 ms with these).
+// Partial: only names with more than an Alphabetic group have that JSON. The
+// expressions are the ones query_sql.cpp writes, so that SQLite can use them.
+static constexpr const char* kSchemaV6 = R"sql(
+CREATE INDEX patients_by_name_ideographic ON patients(
+  json_extract(patient_name_json, '$[0].Ideographic')) WHERE patient_name_json IS NOT NULL;
+CREATE INDEX patients_by_name_phonetic ON patients(
+  json_extract(patient_name_json, '$[0].Phonetic')) WHERE patient_name_json IS NOT NULL;
+CREATE INDEX studies_by_patient_name_ideographic ON studies(
+  json_extract(patient_name_json, '$[0].Ideographic')) WHERE patient_name_json IS NOT NULL;
+CREATE INDEX studies_by_patient_name_phonetic ON studies(
+  json_extract(patient_name_json, '$[0].Phonetic')) WHERE patient_name_json IS NOT NULL;
+)sql";
+
+static constexpr db::Migration kMigrations[] = {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3},
+                                                {4, kSchemaV4}, {5, kSchemaV5}, {6, kSchemaV6}};
 
 std::span<const db::Migration> IndexMigrations() { return kMigrations; }
 

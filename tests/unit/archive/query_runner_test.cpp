@@ -226,7 +226,9 @@ TEST_F(QueryRunnerTest, UpgradeFoldsOlderFoldedNamesAgain) {
                 "UPDATE patients SET patient_name_folded = 'διονυσιος' WHERE patient_name_folded = "
                 "'διονυσιοσ'; UPDATE studies SET patient_name_folded = 'διονυσιος', "
                 "referring_physician_name_folded = 'Άρης' WHERE study_uid = '1.5'; "
-                "PRAGMA user_version = 4"));
+                "DROP INDEX patients_by_name_ideographic; DROP INDEX patients_by_name_phonetic; "
+                "DROP INDEX studies_by_patient_name_ideographic; "
+                "DROP INDEX studies_by_patient_name_phonetic; PRAGMA user_version = 4"));
   }
   Open(true);
   EXPECT_EQ(Studies(kPatientName, MatchType::kSingleValue, {"ΔΙΟΝΥΣΙΟΣ"}), (Strings{"1.5"}));

@@ -216,6 +216,21 @@ TEST_F(QueryScaleTest, CommonStudyQueriesUseIndexes) {
   EXPECT_NE(by_short_name.find("studies_by_patient_name_folded"), std::string::npos)
       << by_short_name;
 
+  // Kanji or kana may be in any group; the other groups have partial indexes.
+  const std::string by_kanji =
+      Plan(QueryWith(QueryLevel::kStudy, 0x00100010, MatchType::kWildcard, {"山田*"}));
+  EXPECT_NE(by_kanji.find("studies_by_patient_name_ideographic"), std::string::npos) << by_kanji;
+  EXPECT_NE(by_kanji.find("studies_by_patient_name_phonetic"), std::string::npos) << by_kanji;
+  EXPECT_EQ(by_kanji.find("SCAN"), std::string::npos) << by_kanji;
+  const std::string by_ideographic =
+      Plan(QueryWith(QueryLevel::kStudy, 0x00100010, MatchType::kWildcard, {"=山田*"}));
+  EXPECT_NE(by_ideographic.find("studies_by_patient_name_ideographic"), std::string::npos)
+      << by_ideographic;
+  const std::string patients_by_kana = Plan(
+      QueryWith(QueryLevel::kPatient, 0x00100010, MatchType::kSingleValue, {"==やまだ^たろう"}));
+  EXPECT_NE(patients_by_kana.find("patients_by_name_phonetic"), std::string::npos)
+      << patients_by_kana;
+
   const std::string by_date =
       Plan(QueryWith(QueryLevel::kStudy, 0x00080020, MatchType::kRange, {"20200101", "20200131"}));
   EXPECT_NE(by_date.find("studies_by_date_time"), std::string::npos) << by_date;
