@@ -31,6 +31,11 @@ namespace {
 
 int Failed(std::string_view what, const Error& error) {
   spdlog::critical("{}: {}", what, error.message);
+  if (error.code == ErrorCode::kStorageFull) {
+    spdlog::critical(
+        "the file system holding the data folder is full: free space there and "
+        "start again (nothing stored is lost)");
+  }
   return 1;
 }
 

@@ -16,7 +16,8 @@ Error IoError(std::string_view operation, const std::filesystem::path& path, int
   message += path.string();
   message += ": ";
   message += std::strerror(error_number);
-  return Error{ErrorCode::kIo, std::move(message)};
+  const bool full = error_number == ENOSPC || error_number == EDQUOT;
+  return Error{full ? ErrorCode::kStorageFull : ErrorCode::kIo, std::move(message)};
 }
 
 Result<UniqueFd> OpenDirectory(const std::filesystem::path& dir) {

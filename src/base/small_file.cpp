@@ -17,7 +17,8 @@ namespace tessera {
 static constexpr std::size_t kMaxSmallFile = 1 << 20;
 
 static Error IoError(std::string_view what, const std::filesystem::path& file) {
-  return Error{ErrorCode::kIo,
+  const bool full = errno == ENOSPC || errno == EDQUOT;
+  return Error{full ? ErrorCode::kStorageFull : ErrorCode::kIo,
                std::string(what) + " " + file.string() + ": " + std::strerror(errno)};
 }
 

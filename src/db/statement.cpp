@@ -1,5 +1,7 @@
 #include "db/statement.h"
 
+#include <cerrno>
+#include <cstring>
 #include <string>
 
 namespace tessera::db {
@@ -10,8 +12,10 @@ Error SqliteError(sqlite3* db, int rc, std::string_view context) {
     case SQLITE_CONSTRAINT: code = ErrorCode::kConflict; break;
     case SQLITE_BUSY:
     case SQLITE_LOCKED: code = ErrorCode::kUnavailable; break;
-    case SQLITE_IOERR:
     case SQLITE_FULL:
+      code = ErrorCode::kStorageFull;
+      break;
+    case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
     case SQLITE_PERM: code = ErrorCode::kIo; break;
@@ -23,6 +27,15 @@ Error SqliteError(sqlite3* db, int rc, std::string_view context) {
   std::string message(context);
   message += ": ";
   message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  // "disk I/O error" alone does not say that the disk is full (a WAL's shared
+  // memory file cannot grow, say); the system's error does.
+  const int system_error = db != nullptr && code == ErrorCode::kIo ? sqlite3_system_errno(db) : 0;
+  if (system_error != 0) {
+    message += " (";
+    message += std::strerror(system_error);
+    message += ')';
+    if (system_error == ENOSPC || system_error == EDQUOT) code = ErrorCode::kStorageFull;
+  }
   return Error{code, std::move(message)};
 }
 

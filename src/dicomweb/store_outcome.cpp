@@ -25,6 +25,7 @@ std::uint16_t FailureReason(ErrorCode code) {
       return 0x0124;  // not authorized
     case ErrorCode::kTooLarge:
     case ErrorCode::kIo:
+    case ErrorCode::kStorageFull:
     case ErrorCode::kUnavailable:
       return 0xA700;  // Refused: out of resources
     default:

@@ -12,6 +12,7 @@ std::uint16_t StoreStatus(ErrorCode code) {
     case ErrorCode::kUnsupported:
       return status::kCannotUnderstand;
     case ErrorCode::kIo:
+    case ErrorCode::kStorageFull:
     case ErrorCode::kTooLarge:
     case ErrorCode::kUnavailable:
     case ErrorCode::kRateLimited:
@@ -35,6 +36,7 @@ std::uint16_t QueryStatus(Service service, ErrorCode code) {
     case ErrorCode::kUnavailable:
     case ErrorCode::kRateLimited:
     case ErrorCode::kTooLarge:
+    case ErrorCode::kStorageFull:
       return service == Service::kFind ? status::kOutOfResources
                                        : status::kOutOfResourcesSubOperations;
     case ErrorCode::kPermissionDenied:

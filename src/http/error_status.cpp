@@ -18,6 +18,8 @@ HttpStatus ToHttpStatus(ErrorCode code) {
     case ErrorCode::kNotAcceptable: return HttpStatus::not_acceptable;
     case ErrorCode::kRateLimited: return HttpStatus::too_many_requests;
     case ErrorCode::kUnavailable: return HttpStatus::service_unavailable;
+    case ErrorCode::kStorageFull:
+      return HttpStatus::insufficient_storage;
     case ErrorCode::kIo:
     case ErrorCode::kCorrupt:
     case ErrorCode::kInternal: return HttpStatus::internal_server_error;
@@ -26,6 +28,11 @@ HttpStatus ToHttpStatus(ErrorCode code) {
 }
 
 std::string PublicMessage(const Error& error) {
+  if (error.code == ErrorCode::kStorageFull) {
+    spdlog::error("storage full: {}", error.message);
+    return "the server's storage is full: nothing more can be stored until space is freed "
+           "(details are in its log)";
+  }
   if (error.code != ErrorCode::kIo) return error.message;
   spdlog::error("storage error: {}", error.message);
   return "the server could not read or write its storage (details are in its log)";

@@ -1,16 +1,26 @@
 #include "archive/blob_store.h"
 
+#include <cerrno>
 #include <fstream>
 #include <optional>
 
 #include <gtest/gtest.h>
 
+#include "archive/file_ops.h"
 #include "archive_test_util.h"
 
 namespace tessera::archive {
 namespace {
 
 using testing::TempDir;
+
+TEST(BlobStoreTest, AFullDiskIsToldFromOtherFailures) {
+  EXPECT_EQ(IoError("write", "/d/incoming/7a.part", ENOSPC).code, ErrorCode::kStorageFull);
+  EXPECT_EQ(IoError("write", "/d/incoming/7a.part", EDQUOT).code, ErrorCode::kStorageFull);
+  const Error other = IoError("write", "/d/incoming/7a.part", EIO);
+  EXPECT_EQ(other.code, ErrorCode::kIo);
+  EXPECT_EQ(other.message, "write /d/incoming/7a.part: Input/output error");
+}
 
 TEST(BlobStoreTest, NamesFanOutByNumber) {
   TempDir dir;

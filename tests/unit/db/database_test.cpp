@@ -83,6 +83,24 @@ TEST_F(DatabaseTest, ReportsConstraintViolationAsConflict) {
   });
 }
 
+// SQLITE_FULL is what a full disk gives (here a page limit stands in for it):
+// callers must be able to tell it from other I/O failures.
+TEST_F(DatabaseTest, ReportsAFullDatabaseAsStorageFull) {
+  auto db = Database::Open(dir_ / "x.db", kMigrations);
+  ASSERT_TRUE(db);
+  (*db)->Write([](Connection& c) {
+    ASSERT_TRUE(c.Exec("PRAGMA max_page_count = 8"));
+    auto insert = c.Cached("INSERT INTO item(name) VALUES (?)");
+    ASSERT_TRUE(insert);
+    Status inserted = Ok();
+    for (int i = 0; i < 10000 && inserted; ++i) {
+      inserted = (*insert)->Bind(1, std::string(200, 'a') + std::to_string(i)).Run();
+    }
+    ASSERT_FALSE(inserted);
+    EXPECT_EQ(inserted.error().code, ErrorCode::kStorageFull) << inserted.error().message;
+  });
+}
+
 TEST_F(DatabaseTest, ReadersSeeCommittedWritesFromOtherThreads) {
   auto db = Database::Open(dir_ / "x.db", kMigrations, DatabaseOptions{.readers = 2, .connection = {}});
   ASSERT_TRUE(db);

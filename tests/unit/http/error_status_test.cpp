@@ -17,6 +17,7 @@ TEST(ErrorStatusTest, MapsErrorCodesToStatuses) {
   EXPECT_EQ(ToHttpStatus(ErrorCode::kRateLimited), HttpStatus::too_many_requests);
   EXPECT_EQ(ToHttpStatus(ErrorCode::kUnavailable), HttpStatus::service_unavailable);
   EXPECT_EQ(ToHttpStatus(ErrorCode::kIo), HttpStatus::internal_server_error);
+  EXPECT_EQ(ToHttpStatus(ErrorCode::kStorageFull), HttpStatus::insufficient_storage);
 }
 
 TEST(ErrorStatusTest, ErrorResponseIsJsonMessage) {
@@ -40,6 +41,13 @@ TEST(ErrorStatusTest, StorageErrorsDoNotNameServerPaths) {
   EXPECT_EQ(body.find("/srv/pacs"), std::string::npos) << body;
   EXPECT_NE(body.find("storage"), std::string::npos) << body;
   EXPECT_EQ(PublicMessage(Error{ErrorCode::kInvalidArgument, "bad date"}), "bad date");
+
+  const Response full = ErrorResponse(
+      Error{ErrorCode::kStorageFull, "write /srv/pacs/incoming/7a.part: No space left on device"});
+  EXPECT_EQ(full.status, HttpStatus::insufficient_storage);
+  const auto& full_body = std::get<std::string>(full.body);
+  EXPECT_EQ(full_body.find("/srv/pacs"), std::string::npos) << full_body;
+  EXPECT_NE(full_body.find("storage is full"), std::string::npos) << full_body;
 }
 
 }  // namespace
