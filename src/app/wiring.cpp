@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "config/listen_address.h"
 #include "http/tls_certificate.h"
 
@@ -68,6 +70,16 @@ archive::ArchiveOptions ArchiveOptionsFrom(const config::Config& config) {
   options.case_insensitive_names = config.archive.case_insensitive_names;
   options.max_query_results = static_cast<std::size_t>(config.archive.max_query_results);
   options.db_readers = std::max<std::size_t>(4, BlockingThreads(config));
+  options.on_index_lag = [](const archive::IndexLag& lag) {
+    if (!lag.behind) {
+      spdlog::info("archive: the index has caught up; every stored instance can be found again");
+      return;
+    }
+    spdlog::error(
+        "archive: cannot write the index ({}); {} stored instance(s) cannot be found until it "
+        "can, and deletes are refused meanwhile; retrying every second",
+        lag.error, lag.waiting);
+  };
   return options;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -19,6 +20,16 @@ enum class DuplicatePolicy {
   kKeep,     // the first one stays; the re-sent one is acknowledged, not stored
 };
 
+// What the background index writer reports, from its own thread: that writing
+// the index rows failed (a full disk, say) — the acknowledged instances are safe
+// under their incoming names meanwhile, and the write is tried again every
+// second — and, after such failures, that it has caught up.
+struct IndexLag {
+  bool behind = false;        // false: caught up again
+  std::uint64_t waiting = 0;  // acknowledged instances not in the index (when behind)
+  std::string error;          // why the last write failed (when behind)
+};
+
 struct ArchiveOptions {
   std::filesystem::path data_dir;  // holds index.db, blobs/, incoming/
   DuplicatePolicy duplicates = DuplicatePolicy::kReplace;
@@ -28,6 +39,7 @@ struct ArchiveOptions {
   // of a large archive takes.
   std::size_t max_query_results = 0;
   std::size_t db_readers = 4;
+  std::function<void(const IndexLag&)> on_index_lag = nullptr;  // optional; must not block
 };
 
 // A file being received into <data>/incoming/. Write the bytes as they arrive
@@ -185,6 +197,10 @@ class Archive {
     return TryStore(std::move(file), expected_study_uid).result;
   }
 
+  // Reads answer from the index as it is while it cannot be written (see
+  // IndexLag): the instances acknowledged since are missing from them until it
+  // catches up, which a query's `unindexed` counts. Deletes fail meanwhile.
+
   // Runs a QIDO-RS / C-FIND query. Errors: kInvalidArgument (an attribute that
   // cannot be matched at that level, a malformed range or UID list).
   virtual Result<QueryResult> Find(const Query& query) const = 0;
@@ -199,7 +215,8 @@ class Archive {
   virtual Result<MetadataDocument> Metadata(const Scope& scope) const = 0;
 
   // Deletes the scope's index rows (updating the counts) and then its files.
-  // Errors: kNotFound, kIo.
+  // Errors: kNotFound, kIo, kStorageFull; while the index cannot be written,
+  // its writer's error.
   virtual Status Delete(const Scope& scope) = 0;
 
   // What Open's recovery did.

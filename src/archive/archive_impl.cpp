@@ -36,9 +36,9 @@ Result<std::unique_ptr<ArchiveImpl>> ArchiveImpl::Open(const ArchiveOptions& opt
   const Clock& clock =
       archive->hooks_.clock != nullptr ? *archive->hooks_.clock : archive->system_clock_;
   archive->garbage_ = std::make_unique<Garbage>(*archive->blobs_);
-  archive->ingester_ =
-      std::make_unique<Ingester>(*archive->db_, *archive->blobs_, *archive->garbage_, archive->sql_,
-                                 options.duplicates, clock, archive->hooks_.crash);
+  archive->ingester_ = std::make_unique<Ingester>(
+      *archive->db_, *archive->blobs_, *archive->garbage_, archive->sql_, options.duplicates, clock,
+      archive->hooks_.crash, options.on_index_lag);
   archive->queries_ = std::make_unique<QueryRunner>(
       *archive->db_, archive->functions_,
       QueryOptions{options.case_insensitive_names, options.max_query_results});
@@ -54,24 +54,34 @@ std::vector<StoreAttempt> ArchiveImpl::TryStoreAll(std::span<IncomingFile> files
 }
 
 // Every read and delete first waits for the index to hold what was acknowledged.
+// While the index cannot be written, a read answers from what it holds rather
+// than fail, which would take every study down with the disk: the instances
+// acknowledged since are safe, and appear once it catches up. A delete fails:
+// rows that a pending merge would bring back are not deleted.
 
 Result<QueryResult> ArchiveImpl::Find(const Query& query) const {
-  if (auto status = ingester_->AwaitMerged(); !status) return std::move(status).error();
-  return queries_->Find(query);
+  auto unindexed = ingester_->AwaitMergedOrLagging();
+  if (!unindexed) return std::move(unindexed).error();
+  auto result = queries_->Find(query);
+  if (result) result->unindexed = *unindexed;
+  return result;
 }
 
 Result<QueryTextResult> ArchiveImpl::FindText(const Query& query) const {
-  if (auto status = ingester_->AwaitMerged(); !status) return std::move(status).error();
-  return queries_->FindText(query);
+  auto unindexed = ingester_->AwaitMergedOrLagging();
+  if (!unindexed) return std::move(unindexed).error();
+  auto result = queries_->FindText(query);
+  if (result) result->unindexed = *unindexed;
+  return result;
 }
 
 Result<std::vector<InstanceRef>> ArchiveImpl::Instances(const Scope& scope) const {
-  if (auto status = ingester_->AwaitMerged(); !status) return std::move(status).error();
+  if (auto lag = ingester_->AwaitMergedOrLagging(); !lag) return std::move(lag).error();
   return scopes_->Instances(scope);
 }
 
 Result<MetadataDocument> ArchiveImpl::Metadata(const Scope& scope) const {
-  if (auto status = ingester_->AwaitMerged(); !status) return std::move(status).error();
+  if (auto lag = ingester_->AwaitMergedOrLagging(); !lag) return std::move(lag).error();
   return scopes_->Metadata(scope);
 }
 

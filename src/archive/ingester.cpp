@@ -15,11 +15,13 @@
 //      stored, whatever happens;
 //   5. links each accepted file to its blob name (a second hard link) and hands
 //      it to the merger — also when step 4 or its link failed: accepted, it is
-//      stored, and the caller is told of the failure;
+//      stored. A failed step 4 is the caller's failure (the acceptance may not
+//      be durable); a failed link is not (the merger links it again);
 // and the callers acknowledge. After that, off the acknowledgement's path:
 //   6. the merger (merger.h) writes the index rows of everything accepted in its
 //      last 100 ms in one transaction (synchronous=FULL) and disposes of the
-//      blobs that were replaced; readers wait for it (AwaitMerged);
+//      blobs that were replaced; readers wait for it, unless it is failing
+//      (Merger::AwaitMergedOrLagging);
 //   7. the settler (settler.h) fsyncs the blob folders that changed, for all the
 //      merges of its last 50 ms at once, and then unlinks the accepted names.
 // So an acknowledged instance has its data and its accepted name on disk; its
@@ -320,11 +322,10 @@ void Ingester::CommitBatch(std::span<Pending* const> batch) {
     if (!p->accepted) continue;
     Merger::Entry entry{p->blob, p->record, true, p->keep_existing};
     if (!synced) p->status = synced.error();
-    // The merger tries the link again before it writes the rows.
-    if (auto status = blobs_.LinkAccepted(p->blob, folders); !status) {
-      p->status = std::move(status).error();
-      entry.linked = false;
-    }
+    // Durably accepted, the instance is stored whatever the link does (a full
+    // disk may refuse the folder a new block): the merger links it again before
+    // it writes the rows, and the start-up recovery would.
+    entry.linked = static_cast<bool>(blobs_.LinkAccepted(p->blob, folders));
     entries.push_back(std::move(entry));
   }
   merger_.Add(std::move(entries), folders);

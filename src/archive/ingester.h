@@ -44,12 +44,15 @@ using CrashHook = std::function<bool(IngestStep)>;
 class Ingester {
  public:
   Ingester(db::Database& db, const BlobStore& blobs, Garbage& garbage, const WriterSql& sql,
-           DuplicatePolicy duplicates, const Clock& clock, CrashHook crash_hook)
+           DuplicatePolicy duplicates, const Clock& clock, CrashHook crash_hook,
+           std::function<void(const IndexLag&)> on_index_lag)
       : blobs_(blobs),
         duplicates_(duplicates),
         clock_(clock),
         crash_hook_(std::move(crash_hook)),
-        merger_(db, blobs, garbage, sql, [this](IngestStep step) { return CrashAt(step); }) {}
+        merger_(
+            db, blobs, garbage, sql, [this](IngestStep step) { return CrashAt(step); },
+            std::move(on_index_lag)) {}
   Ingester(const Ingester&) = delete;
   Ingester& operator=(const Ingester&) = delete;
 
@@ -57,9 +60,12 @@ class Ingester {
   std::vector<StoreAttempt> TryStoreAll(std::span<IncomingFile> files,
                                         std::string_view expected_study_uid);
 
-  // Returns once the instances acknowledged so far are in the index. Readers
+  // Returns once the instances acknowledged so far are in the index. Deletes
   // call it first. Errors: see Merger::AwaitMerged.
   Status AwaitMerged() { return merger_.AwaitMerged(); }
+  // The same for readers, who answer from the index as it is while it cannot be
+  // written: see Merger::AwaitMergedOrLagging.
+  Result<std::uint64_t> AwaitMergedOrLagging() { return merger_.AwaitMergedOrLagging(); }
 
   // Returns once the instances acknowledged so far are in the index and settled.
   void Settle() { merger_.Settle(); }

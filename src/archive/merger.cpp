@@ -10,12 +10,13 @@
 namespace tessera::archive {
 
 Merger::Merger(db::Database& db, const BlobStore& blobs, Garbage& garbage, const WriterSql& sql,
-               CrashCheck crash)
+               CrashCheck crash, std::function<void(const IndexLag&)> on_lag)
     : db_(db),
       blobs_(blobs),
       garbage_(garbage),
       sql_(sql),
       crash_(std::move(crash)),
+      on_lag_(std::move(on_lag)),
       settler_(blobs),
       thread_([this] { Run(); }) {}
 
@@ -60,17 +61,29 @@ void Merger::Add(std::vector<Entry> entries, const DirectorySyncSet& folders) {
 }
 
 Status Merger::AwaitMerged() {
+  auto lagging = Await(false);
+  if (!lagging) return std::move(lagging).error();
+  return Ok();
+}
+
+Result<std::uint64_t> Merger::AwaitMergedOrLagging() { return Await(true); }
+
+Result<std::uint64_t> Merger::Await(bool tolerate_lag) {
   std::unique_lock lock(mutex_);
   const std::uint64_t target = added_count_;
   const std::uint64_t failures = failures_;
   while (merged_count_ < target) {
     if (crashed_) return Fail(ErrorCode::kUnavailable, "the index merger stopped (a test crash)");
-    if (failures_ != failures) return last_failure_;
+    // A second's wait for each retry would hold every reader up with the index.
+    if (failing_ || failures_ != failures) {
+      if (tolerate_lag) return added_count_ - merged_count_;
+      return last_failure_.error();
+    }
     hurry_ = true;
     work_.notify_one();
     merged_.wait(lock);
   }
-  return Ok();
+  return std::uint64_t{0};
 }
 
 void Merger::Settle() {
@@ -162,11 +175,14 @@ void Merger::Run() {
       // Tried again until it works; the accepted names keep the instances safe
       // meanwhile, and the start-up recovery merges whatever is left.
       ++failures_;
+      const bool newly_failing = !std::exchange(failing_, true);
+      IndexLag lag{true, added_count_ - merged_count_, status.error().message};
       last_failure_ = std::move(status);
       queue_.insert(queue_.begin(), std::make_move_iterator(batch.begin()),
                     std::make_move_iterator(batch.end()));
       folders_.Add(folders);
       merged_.notify_all();
+      if (newly_failing) Report(lock, lag);
       work_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
       if (stopping_) return;
       continue;
@@ -174,7 +190,15 @@ void Merger::Run() {
     for (const Entry& entry : batch) queued_.Remove(entry.record);
     merged_count_ += batch.size();
     merged_.notify_all();
+    if (std::exchange(failing_, false)) Report(lock, IndexLag{});
   }
+}
+
+void Merger::Report(std::unique_lock<std::mutex>& lock, const IndexLag& lag) {
+  if (!on_lag_) return;
+  lock.unlock();
+  on_lag_(lag);
+  lock.lock();
 }
 
 }  // namespace tessera::archive

@@ -32,7 +32,8 @@ enum class IngestStep;
 // hundreds of instances is what makes many small instances cheap: each new
 // study touches a page in each of some forty B-trees, and a commit per request
 // writes all of those pages to the WAL for one instance.
-// Readers see every acknowledged instance because they call AwaitMerged first.
+// Readers see every acknowledged instance because they wait for the merger first
+// (unless merges are failing: AwaitMergedOrLagging).
 // Thread-safe.
 class Merger {
  public:
@@ -53,7 +54,7 @@ class Merger {
   using CrashCheck = std::function<bool(IngestStep)>;
 
   Merger(db::Database& db, const BlobStore& blobs, Garbage& garbage, const WriterSql& sql,
-         CrashCheck crash);
+         CrashCheck crash, std::function<void(const IndexLag&)> on_lag);
   // Merges and settles everything queued, then stops the thread.
   ~Merger();
   Merger(const Merger&) = delete;
@@ -69,10 +70,16 @@ class Merger {
   // accepted names exist.
   void Add(std::vector<Entry> entries, const DirectorySyncSet& folders);
 
-  // Returns once everything added before the call is in the index. Errors: the
-  // last merge's, when it failed while this call waited (the entries stay
-  // queued and are tried again).
+  // Returns once everything added before the call is in the index. While merges
+  // fail (the entries stay queued and are tried again every second) it does not
+  // wait for them. Errors: the last merge's, when merges are failing or one
+  // failed while this call waited; kUnavailable after a simulated crash.
   Status AwaitMerged();
+
+  // AwaitMerged for a reader, which answers from the index as it is while merges
+  // fail: the number of added entries not in the index then, else 0. Errors:
+  // kUnavailable after a simulated crash.
+  Result<std::uint64_t> AwaitMergedOrLagging();
 
   // AwaitMerged, then waits until the merged instances' blob names are durable
   // and their accepted names gone.
@@ -82,13 +89,17 @@ class Merger {
   // One transaction for `batch`; hands the stored ones to the settler and
   // disposes of the blobs they replaced. Sets `crashed_` on a simulated crash.
   Status MergeBatch(const std::vector<Entry>& batch, const DirectorySyncSet& folders);
+  Result<std::uint64_t> Await(bool tolerate_lag);
   void Run();
+  // Calls on_lag_ without holding `lock`, which holds mutex_.
+  void Report(std::unique_lock<std::mutex>& lock, const IndexLag& lag);
 
   db::Database& db_;
   const BlobStore& blobs_;
   Garbage& garbage_;
   const WriterSql& sql_;
   const CrashCheck crash_;
+  const std::function<void(const IndexLag&)> on_lag_;
   Settler settler_;
 
   std::mutex mutex_;
@@ -101,6 +112,7 @@ class Merger {
   std::uint64_t merged_count_ = 0;  // of which this many are in the index
   std::uint64_t failures_ = 0;      // failed merges so far
   Status last_failure_;
+  bool failing_ = false;  // the last merge failed
   bool hurry_ = false;
   bool stopping_ = false;
   bool crashed_ = false;

@@ -64,6 +64,9 @@ struct QueryResult {
   // More matched than one answer may hold (ArchiveOptions::max_query_results)
   // and the query's limit asked for: `matches` are the first of them.
   bool truncated = false;
+  // Acknowledged instances that the index does not hold yet (its writer is
+  // failing: IndexLag); they may be missing from `matches`.
+  std::uint64_t unindexed = 0;
 };
 
 // A match as the text of its DICOM JSON object, for answers that pass it on
@@ -80,6 +83,7 @@ struct QueryTextResult {
   std::vector<MatchText> matches;      // in order; the same objects Find returns
   std::optional<std::uint64_t> total;  // set when Query::count_total
   bool truncated = false;              // as QueryResult::truncated
+  std::uint64_t unindexed = 0;         // as QueryResult::unindexed
 };
 
 }  // namespace tessera::archive

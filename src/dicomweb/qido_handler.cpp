@@ -71,6 +71,7 @@ http::Awaitable<http::Response> QidoHandler::Search(http::Request& request,
   const std::string root = DicomwebRoot(context_.options, request);
   std::optional<std::uint64_t> total;
   bool truncated = false;
+  std::uint64_t unindexed = 0;
   auto body = co_await context_.pool.Run([&]() -> Result<std::string> {
     std::string text;
     std::size_t matches = 0;
@@ -79,6 +80,7 @@ http::Awaitable<http::Response> QidoHandler::Search(http::Request& request,
       if (!result) return std::move(result).error();
       total = result->total;
       truncated = result->truncated;
+      unindexed = result->unindexed;
       matches = result->matches.size();
       std::size_t size = 2;
       for (const auto& match : result->matches) size += match.json.size() + 160;
@@ -104,6 +106,12 @@ http::Awaitable<http::Response> QidoHandler::Search(http::Request& request,
     http::AddWarning(response.headers, warning);
   }
   if (truncated) response.headers.insert("Warning", kTruncatedWarning);
+  if (unindexed != 0) {
+    http::AddWarning(response.headers,
+                     std::to_string(unindexed) +
+                         " stored instance(s) cannot be found yet: the server cannot write its "
+                         "index (details are in its log)");
+  }
   co_return response;
 }
 
