@@ -197,9 +197,10 @@ class Archive {
     return TryStore(std::move(file), expected_study_uid).result;
   }
 
-  // Reads answer from the index as it is while it cannot be written (see
-  // IndexLag): the instances acknowledged since are missing from them until it
-  // catches up, which a query's `unindexed` counts. Deletes fail meanwhile.
+  // Reads and deletes go ahead on the index as it is while it cannot be written
+  // (see IndexLag): the instances acknowledged since are missing until it
+  // catches up. A query's `unindexed` counts them; a read or delete of a scope
+  // that one of them may belong to fails with kUnavailable meanwhile.
 
   // Runs a QIDO-RS / C-FIND query. Errors: kInvalidArgument (an attribute that
   // cannot be matched at that level, a malformed range or UID list).
@@ -215,8 +216,7 @@ class Archive {
   virtual Result<MetadataDocument> Metadata(const Scope& scope) const = 0;
 
   // Deletes the scope's index rows (updating the counts) and then its files.
-  // Errors: kNotFound, kIo, kStorageFull; while the index cannot be written,
-  // its writer's error.
+  // Errors: kNotFound, kIo, kStorageFull, kUnavailable (see above).
   virtual Status Delete(const Scope& scope) = 0;
 
   // What Open's recovery did.

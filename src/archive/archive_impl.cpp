@@ -54,10 +54,11 @@ std::vector<StoreAttempt> ArchiveImpl::TryStoreAll(std::span<IncomingFile> files
 }
 
 // Every read and delete first waits for the index to hold what was acknowledged.
-// While the index cannot be written, a read answers from what it holds rather
-// than fail, which would take every study down with the disk: the instances
-// acknowledged since are safe, and appear once it catches up. A delete fails:
-// rows that a pending merge would bring back are not deleted.
+// While the index cannot be written, they go ahead on what it holds rather than
+// fail, which would take every study down with the disk (and keep an operator
+// from deleting studies to free it): the instances acknowledged since are safe,
+// and appear once it catches up. A query counts them; a read or delete of a
+// scope that one of them may belong to is refused, as it would be partial.
 
 Result<QueryResult> ArchiveImpl::Find(const Query& query) const {
   auto unindexed = ingester_->AwaitMergedOrLagging();
@@ -76,17 +77,17 @@ Result<QueryTextResult> ArchiveImpl::FindText(const Query& query) const {
 }
 
 Result<std::vector<InstanceRef>> ArchiveImpl::Instances(const Scope& scope) const {
-  if (auto lag = ingester_->AwaitMergedOrLagging(); !lag) return std::move(lag).error();
+  if (auto status = ingester_->AwaitMergedFor(scope); !status) return std::move(status).error();
   return scopes_->Instances(scope);
 }
 
 Result<MetadataDocument> ArchiveImpl::Metadata(const Scope& scope) const {
-  if (auto lag = ingester_->AwaitMergedOrLagging(); !lag) return std::move(lag).error();
+  if (auto status = ingester_->AwaitMergedFor(scope); !status) return std::move(status).error();
   return scopes_->Metadata(scope);
 }
 
 Status ArchiveImpl::Delete(const Scope& scope) {
-  if (auto status = ingester_->AwaitMerged(); !status) return status;
+  if (auto status = ingester_->AwaitMergedFor(scope); !status) return status;
   auto blobs = db_->Write([&](db::Connection& connection) -> Result<std::vector<BlobNumber>> {
     db::Transaction transaction(connection);
     if (auto status = transaction.Begin(); !status) return std::move(status).error();

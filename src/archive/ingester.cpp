@@ -305,6 +305,13 @@ void Ingester::CommitBatch(std::span<Pending* const> batch) {
 
   DecideOutcomes(batch);
   if (crash_at(IngestStep::kFileSynced)) return;
+  // An index that cannot be written falls behind; refused here, before their
+  // acceptance, new instances are not stored, rather than hang in Merger::Add.
+  if (auto room = merger_.Room(); !room) {
+    for (Pending* p : batch) {
+      if (to_store(p)) p->status = room.error();
+    }
+  }
   for (Pending* p : batch) {
     if (!to_store(p)) continue;
     p->status = blobs_.Accept(p->blob);
@@ -322,9 +329,9 @@ void Ingester::CommitBatch(std::span<Pending* const> batch) {
     if (!p->accepted) continue;
     Merger::Entry entry{p->blob, p->record, true, p->keep_existing};
     if (!synced) p->status = synced.error();
-    // Durably accepted, the instance is stored whatever the link does (a full
-    // disk may refuse the folder a new block): the merger links it again before
-    // it writes the rows, and the start-up recovery would.
+    // Accepted, the instance is stored whatever the link does (a full disk may
+    // refuse the folder a new block): the merger links it again before it
+    // writes the rows, and the start-up recovery would.
     entry.linked = static_cast<bool>(blobs_.LinkAccepted(p->blob, folders));
     entries.push_back(std::move(entry));
   }

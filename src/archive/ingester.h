@@ -60,14 +60,17 @@ class Ingester {
   std::vector<StoreAttempt> TryStoreAll(std::span<IncomingFile> files,
                                         std::string_view expected_study_uid);
 
-  // Returns once the instances acknowledged so far are in the index. Deletes
-  // call it first. Errors: see Merger::AwaitMerged.
+  // Returns once the instances acknowledged so far are in the index. Errors: see
+  // Merger::AwaitMerged.
   Status AwaitMerged() { return merger_.AwaitMerged(); }
   // The same for readers, who answer from the index as it is while it cannot be
   // written: see Merger::AwaitMergedOrLagging.
   Result<std::uint64_t> AwaitMergedOrLagging() { return merger_.AwaitMergedOrLagging(); }
+  // The same for a read or delete of `scope`: see Merger::AwaitMergedFor.
+  Status AwaitMergedFor(const Scope& scope) { return merger_.AwaitMergedFor(scope); }
 
-  // Returns once the instances acknowledged so far are in the index and settled.
+  // Returns once the instances acknowledged so far are in the index (or merges
+  // are failing) and settled.
   void Settle() { merger_.Settle(); }
 
   // True when the hook asks to stop after `step`.

@@ -41,6 +41,12 @@ Status Merger::FillParents(const InstanceRecord& record, KnownParents& known) {
   });
 }
 
+Status Merger::Room() {
+  std::lock_guard lock(mutex_);
+  if (failing_ && queue_.size() >= kMaxQueued / 2) return last_failure_;
+  return Ok();
+}
+
 void Merger::Add(std::vector<Entry> entries, const DirectorySyncSet& folders) {
   if (entries.empty()) return;
   bool wake = false;
@@ -61,14 +67,28 @@ void Merger::Add(std::vector<Entry> entries, const DirectorySyncSet& folders) {
 }
 
 Status Merger::AwaitMerged() {
-  auto lagging = Await(false);
+  auto lagging = Await([&] { return last_failure_; });
   if (!lagging) return std::move(lagging).error();
   return Ok();
 }
 
-Result<std::uint64_t> Merger::AwaitMergedOrLagging() { return Await(true); }
+Result<std::uint64_t> Merger::AwaitMergedOrLagging() {
+  return Await([] { return Ok(); });
+}
 
-Result<std::uint64_t> Merger::Await(bool tolerate_lag) {
+Status Merger::AwaitMergedFor(const Scope& scope) {
+  auto lagging = Await([&]() -> Status {
+    if (!queued_.Covers(scope)) return Ok();
+    return Fail(ErrorCode::kUnavailable,
+                "some of these instances are stored but cannot be read or deleted until the "
+                "server can write its index again (details are in its log); try again later");
+  });
+  if (!lagging) return std::move(lagging).error();
+  return Ok();
+}
+
+// `tolerate` runs under mutex_.
+Result<std::uint64_t> Merger::Await(const std::function<Status()>& tolerate) {
   std::unique_lock lock(mutex_);
   const std::uint64_t target = added_count_;
   const std::uint64_t failures = failures_;
@@ -76,8 +96,8 @@ Result<std::uint64_t> Merger::Await(bool tolerate_lag) {
     if (crashed_) return Fail(ErrorCode::kUnavailable, "the index merger stopped (a test crash)");
     // A second's wait for each retry would hold every reader up with the index.
     if (failing_ || failures_ != failures) {
-      if (tolerate_lag) return added_count_ - merged_count_;
-      return last_failure_.error();
+      if (auto tolerated = tolerate(); !tolerated) return std::move(tolerated).error();
+      return added_count_ - merged_count_;
     }
     hurry_ = true;
     work_.notify_one();

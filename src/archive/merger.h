@@ -65,6 +65,11 @@ class Merger {
   // own batch in mind.
   Status FillParents(const InstanceRecord& record, KnownParents& known);
 
+  // Whether more instances may be accepted: not while merges fail and the queue
+  // has grown past half of kMaxQueued, where Add would soon block every store.
+  // Errors: the last merge's.
+  Status Room();
+
   // Queues accepted instances in the order they are to be written; `folders`
   // holds their blob names' folders. REQUIRES: their data is durable and their
   // accepted names exist.
@@ -76,10 +81,16 @@ class Merger {
   // failed while this call waited; kUnavailable after a simulated crash.
   Status AwaitMerged();
 
-  // AwaitMerged for a reader, which answers from the index as it is while merges
+  // AwaitMerged for a query, which answers from the index as it is while merges
   // fail: the number of added entries not in the index then, else 0. Errors:
   // kUnavailable after a simulated crash.
   Result<std::uint64_t> AwaitMergedOrLagging();
+
+  // AwaitMerged for a read or delete of `scope`, which goes ahead while merges
+  // fail unless an entry not in the index may belong to the scope. Errors:
+  // kUnavailable for such a scope (it would be read or deleted in part), or
+  // after a simulated crash.
+  Status AwaitMergedFor(const Scope& scope);
 
   // AwaitMerged, then waits until the merged instances' blob names are durable
   // and their accepted names gone.
@@ -89,7 +100,9 @@ class Merger {
   // One transaction for `batch`; hands the stored ones to the settler and
   // disposes of the blobs they replaced. Sets `crashed_` on a simulated crash.
   Status MergeBatch(const std::vector<Entry>& batch, const DirectorySyncSet& folders);
-  Result<std::uint64_t> Await(bool tolerate_lag);
+  // Waits for the entries added before the call; while merges fail, returns the
+  // number not merged if `tolerate` says the lag is acceptable, else fails.
+  Result<std::uint64_t> Await(const std::function<Status()>& tolerate);
   void Run();
   // Calls on_lag_ without holding `lock`, which holds mutex_.
   void Report(std::unique_lock<std::mutex>& lock, const IndexLag& lag);

@@ -21,6 +21,12 @@ Status CheckParents(const InstanceRecord& record, const KnownParents& known) {
   return Ok();
 }
 
+bool InFlightParents::Covers(const Scope& scope) const {
+  if (!scope.sop_instance_uid.empty()) return instances_.contains(scope.sop_instance_uid);
+  if (!scope.series_uid.empty()) return series_.contains(scope.series_uid);
+  return studies_.contains(scope.study_uid);
+}
+
 void InFlightParents::Add(const InstanceRecord& record) {
   ++instances_[record.sop_instance_uid];
   // Checked before they were added, so an existing entry names the same parent.

@@ -5,6 +5,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "archive/archive.h"
 #include "archive/instance_record.h"
 #include "base/result.h"
 
@@ -41,6 +42,10 @@ class InFlightParents {
   // Sets the fields of `known` that are unset and that the instances in flight
   // answer. Returns true when every field is settled (nothing left to look up).
   bool Fill(const InstanceRecord& record, KnownParents& known) const;
+
+  // True when an instance in flight may belong to `scope` (by the scope's most
+  // specific UID).
+  bool Covers(const Scope& scope) const;
 
  private:
   struct Parent {

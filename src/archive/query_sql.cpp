@@ -252,8 +252,9 @@ std::optional<Result<std::string>> Builder::MatchNameGroups(const IndexedAttribu
                                                                            : MatchType::kWildcard;
     auto clause = MatchClause(expressions[group], one, {"PN", fold && group == 0}, params_);
     if (group == 0 || !clause || clause->empty()) return clause;
-    // The other groups' indexes (schema v6) hold only the names that have more than
-    // an Alphabetic group; SQLite uses such a partial index when the clause says so.
+    // Only names with more than an Alphabetic group have the JSON, so the guard
+    // changes no answer; it lets SQLite use the patient name's partial indexes on
+    // these groups (schema v6). Other names (the referring physician's) have none.
     return Column(a, "_json") + " IS NOT NULL AND " + *clause;
   };
   std::vector<std::string> clauses;

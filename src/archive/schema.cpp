@@ -172,7 +172,7 @@ UPDATE studies SET referring_physician_name_folded = replace(replace(replace(rep
 
 // A patient name's Ideographic and Phonetic groups ("山田*", "=山田*", "やまだ*"),
 // which only the value's JSON holds: without an index such a query read every
-// study's row (26 ms for a kanji prefix in 20,000 studies, 0.3 ms with these).
+// study's row (26 ms for a kanji prefix in 20,000 studies, 0.5 ms with these).
 // Partial: only names with more than an Alphabetic group have that JSON. The
 // expressions are the ones query_sql.cpp writes, so that SQLite can use them.
 static constexpr const char* kSchemaV6 = R"sql(

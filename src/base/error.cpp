@@ -17,8 +17,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kRateLimited: return "rate_limited";
     case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kIo: return "io";
-    case ErrorCode::kStorageFull:
-      return "storage_full";
+    case ErrorCode::kStorageFull: return "storage_full";
     case ErrorCode::kCorrupt: return "corrupt";
     case ErrorCode::kInternal: return "internal";
   }

@@ -12,9 +12,7 @@ Error SqliteError(sqlite3* db, int rc, std::string_view context) {
     case SQLITE_CONSTRAINT: code = ErrorCode::kConflict; break;
     case SQLITE_BUSY:
     case SQLITE_LOCKED: code = ErrorCode::kUnavailable; break;
-    case SQLITE_FULL:
-      code = ErrorCode::kStorageFull;
-      break;
+    case SQLITE_FULL: code = ErrorCode::kStorageFull; break;
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
@@ -29,7 +27,10 @@ Error SqliteError(sqlite3* db, int rc, std::string_view context) {
   message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   // "disk I/O error" alone does not say that the disk is full (a WAL's shared
   // memory file cannot grow, say); the system's error does.
-  const int system_error = db != nullptr && code == ErrorCode::kIo ? sqlite3_system_errno(db) : 0;
+  // SQLite keeps the last system error until the next one: only an I/O failure's is its own.
+  const bool io_failure = ((rc & 0xff) == SQLITE_IOERR && rc != SQLITE_IOERR_NOMEM) ||
+                          (rc & 0xff) == SQLITE_CANTOPEN;
+  const int system_error = db != nullptr && io_failure ? sqlite3_system_errno(db) : 0;
   if (system_error != 0) {
     message += " (";
     message += std::strerror(system_error);

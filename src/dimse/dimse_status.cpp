@@ -1,5 +1,7 @@
 #include "dimse/dimse_status.h"
 
+#include <spdlog/spdlog.h>
+
 #include "base/result.h"
 
 namespace tessera::dimse {
@@ -59,6 +61,19 @@ Error TooManyMatches() {
 std::uint16_t ToDimseStatus(Service service, ErrorCode code) {
   if (service == Service::kStore) return StoreStatus(code);
   return QueryStatus(service, code);
+}
+
+std::string PublicComment(const Error& error) {
+  switch (error.code) {
+    case ErrorCode::kStorageFull:
+      spdlog::error("storage full: {}", error.message);
+      return "the archive's storage is full";
+    case ErrorCode::kIo:
+      spdlog::error("storage error: {}", error.message);
+      return "the archive could not read or write its storage";
+    default:
+      return error.message;
+  }
 }
 
 }  // namespace tessera::dimse

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "base/error.h"
 
@@ -35,6 +36,11 @@ enum class Service { kStore, kFind, kRetrieve };
 // resources"; a store that would refile a series or study (kConflict) is
 // kFiledElsewhere; everything else is a processing failure / unable to process.
 std::uint16_t ToDimseStatus(Service service, ErrorCode code);
+
+// What a response may tell the peer of `error` (its Error Comment): the message,
+// except for storage failures, whose messages name the server's files: those are
+// logged here and told in general terms.
+std::string PublicComment(const Error& error);
 
 // The refusal of a query whose answer the archive cut at its maximum
 // (QueryResult::truncated): DIMSE has no way to say "only the first ones", so

@@ -26,7 +26,7 @@ Status RespondFailure(ServiceContext& context, const T_DIMSE_C_FindRQ& request,
   const std::uint16_t code = ToDimseStatus(Service::kFind, error.code);
   spdlog::warn("dimse: C-FIND from {} failed with 0x{:04X}: {}", context.Caller(), code,
                error.message);
-  return Respond(context, request, context_id, code, nullptr, error.message);
+  return Respond(context, request, context_id, code, nullptr, PublicComment(error));
 }
 
 bool CancelRequested(ServiceContext& context, T_ASC_PresentationContextID context_id,

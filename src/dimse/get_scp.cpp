@@ -51,13 +51,13 @@ Status ServeGet(ServiceContext& context, const T_DIMSE_C_GetRQ& request,
   if (!query) {
     return RespondFailure(context, request, context_id,
                           ToDimseStatus(Service::kRetrieve, query.error().code),
-                          query.error().message);
+                          PublicComment(query.error()));
   }
   auto instances = FindInstances(context.archive, *query);
   if (!instances) {
     return RespondFailure(context, request, context_id,
                           ToDimseStatus(Service::kRetrieve, instances.error().code),
-                          instances.error().message);
+                          PublicComment(instances.error()));
   }
   SubOperationTally tally(instances->size());
   StoreScuOptions options;

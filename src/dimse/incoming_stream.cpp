@@ -41,7 +41,7 @@ offile_off_t IncomingFileConsumer::write(const void* buf, offile_off_t buflen) {
   if (!good()) return 0;
   if (length >= kDirectBytes) {
     if (auto written = file_.Write(std::span<const char>(bytes, length)); !written) {
-      error_ = written.error().message;
+      Remember(written.error());
       return 0;
     }
     return buflen;
@@ -50,15 +50,20 @@ offile_off_t IncomingFileConsumer::write(const void* buf, offile_off_t buflen) {
   return buflen;
 }
 
+void IncomingFileConsumer::Remember(const Error& error) {
+  error_ = error.message;
+  error_code_ = error.code;  // a full disk stays one for the status the sender gets
+}
+
 void IncomingFileConsumer::flush() {
   if (buffer_.empty() || !good()) return;
-  if (auto written = file_.Write(buffer_); !written) error_ = written.error().message;
+  if (auto written = file_.Write(buffer_); !written) Remember(written.error());
   buffer_.clear();
 }
 
 Status IncomingFileConsumer::Finish() {
   flush();
-  if (!good()) return Fail(ErrorCode::kIo, error_);
+  if (!good()) return Fail(error_code_, error_);
   return Ok();
 }
 

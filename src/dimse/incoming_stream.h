@@ -30,9 +30,12 @@ class IncomingFileConsumer : public DcmConsumer {
   Status Finish();
 
  private:
+  void Remember(const Error& error);
+
   archive::IncomingFile& file_;
   std::vector<char> buffer_;
-  std::string error_;
+  std::string error_;  // the first write's failure; empty while good
+  ErrorCode error_code_ = ErrorCode::kIo;
 };
 
 // A DcmOutputStream over an IncomingFileConsumer; what DIMSE_receiveDataSetInFile

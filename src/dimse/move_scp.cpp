@@ -58,13 +58,13 @@ Status ServeMove(ServiceContext& context, const T_DIMSE_C_MoveRQ& request,
   if (!query) {
     return RespondFailure(context, request, context_id,
                           ToDimseStatus(Service::kRetrieve, query.error().code),
-                          query.error().message);
+                          PublicComment(query.error()));
   }
   auto instances = FindInstances(context.archive, *query);
   if (!instances) {
     return RespondFailure(context, request, context_id,
                           ToDimseStatus(Service::kRetrieve, instances.error().code),
-                          instances.error().message);
+                          PublicComment(instances.error()));
   }
   SubOperationTally tally(instances->size());
   if (instances->empty())

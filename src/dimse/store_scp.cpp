@@ -50,7 +50,7 @@ struct Failure {
 };
 
 Failure FailureOf(const Error& error) {
-  return Failure{ToDimseStatus(Service::kStore, error.code), error.message};
+  return Failure{ToDimseStatus(Service::kStore, error.code), PublicComment(error)};
 }
 
 bool IsOutOfResources(const OFCondition& condition) {
@@ -111,7 +111,8 @@ Status ServeStore(ServiceContext& context, const T_DIMSE_C_StoreRQ& request,
   auto file = context.archive.NewIncomingFile();
   if (!file) {
     return SkipAndRefuse(context, request, context_id,
-                         ToDimseStatus(Service::kStore, file.error().code), file.error().message);
+                         ToDimseStatus(Service::kStore, file.error().code),
+                         PublicComment(file.error()));
   }
   auto failure = ReceiveInto(context, *file, request, context_id, accepted->transfer_syntax);
   if (!failure) return std::move(failure).error();
@@ -134,7 +135,7 @@ Status ServeStore(ServiceContext& context, const T_DIMSE_C_StoreRQ& request,
     return RespondFailure(context, request, context_id,
                           mismatch ? status::kDataSetDoesNotMatchSopClass
                                    : ToDimseStatus(Service::kStore, error.code),
-                          error.message);
+                          PublicComment(error));
   }
   ++context.stats.stored;
   return Respond(context, request, context_id, status::kSuccess, "");

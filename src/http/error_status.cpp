@@ -18,8 +18,7 @@ HttpStatus ToHttpStatus(ErrorCode code) {
     case ErrorCode::kNotAcceptable: return HttpStatus::not_acceptable;
     case ErrorCode::kRateLimited: return HttpStatus::too_many_requests;
     case ErrorCode::kUnavailable: return HttpStatus::service_unavailable;
-    case ErrorCode::kStorageFull:
-      return HttpStatus::insufficient_storage;
+    case ErrorCode::kStorageFull: return HttpStatus::insufficient_storage;
     case ErrorCode::kIo:
     case ErrorCode::kCorrupt:
     case ErrorCode::kInternal: return HttpStatus::internal_server_error;

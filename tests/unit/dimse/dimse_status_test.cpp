@@ -28,6 +28,24 @@ TEST(DimseStatusTest, MapsQueryErrorsToTheirStatus) {
   EXPECT_EQ(ToDimseStatus(Service::kRetrieve, ErrorCode::kInvalidArgument), 0xA900);
 }
 
+TEST(DimseStatusTest, AFullDiskIsOutOfResources) {
+  EXPECT_EQ(ToDimseStatus(Service::kStore, ErrorCode::kStorageFull), 0xA700);
+  EXPECT_EQ(ToDimseStatus(Service::kFind, ErrorCode::kStorageFull), 0xA700);
+  EXPECT_EQ(ToDimseStatus(Service::kRetrieve, ErrorCode::kStorageFull), 0xA702);
+}
+
+TEST(DimseStatusTest, CommentsDoNotNameServerFiles) {
+  const std::string full = PublicComment(
+      Error{ErrorCode::kStorageFull, "write /srv/pacs/incoming/58.part: No space left on device"});
+  EXPECT_EQ(full.find("/srv"), std::string::npos) << full;
+  EXPECT_NE(full.find("full"), std::string::npos) << full;
+  const std::string io =
+      PublicComment(Error{ErrorCode::kIo, "open /srv/pacs/blobs/0000/000/1.dcm: Input/output error"});
+  EXPECT_EQ(io.find("/srv"), std::string::npos) << io;
+  EXPECT_EQ(PublicComment(Error{ErrorCode::kInvalidArgument, "missing SOPInstanceUID"}),
+            "missing SOPInstanceUID");
+}
+
 TEST(DimseStatusTest, TellsWarningsFromFailures) {
   EXPECT_TRUE(IsSuccessOrWarning(0x0000));
   EXPECT_TRUE(IsSuccessOrWarning(0xB000));
