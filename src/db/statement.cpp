@@ -26,10 +26,10 @@ Error SqliteError(sqlite3* db, int rc, std::string_view context) {
   message += ": ";
   message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   // "disk I/O error" alone does not say that the disk is full (a WAL's shared
-  // memory file cannot grow, say); the system's error does.
-  // SQLite keeps the last system error until the next one: only an I/O failure's is its own.
-  const bool io_failure = ((rc & 0xff) == SQLITE_IOERR && rc != SQLITE_IOERR_NOMEM) ||
-                          (rc & 0xff) == SQLITE_CANTOPEN;
+  // memory file cannot grow, say); the system's error does. SQLite keeps the last
+  // one until the next, so only an I/O failure's is its own.
+  const bool io_failure =
+      ((rc & 0xff) == SQLITE_IOERR && rc != SQLITE_IOERR_NOMEM) || (rc & 0xff) == SQLITE_CANTOPEN;
   const int system_error = db != nullptr && io_failure ? sqlite3_system_errno(db) : 0;
   if (system_error != 0) {
     message += " (";
