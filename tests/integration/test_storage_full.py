@@ -38,6 +38,14 @@ def server_on_small_disk(small_disk):
     shutil.rmtree(log_dir, ignore_errors=True)
 
 
+def set_aside(disk, name):
+    """Takes 1 MB of the disk in a file of its own, to be freed later; returns its path."""
+    path = os.path.join(disk, name)
+    with open(path, "wb") as f:
+        f.write(os.urandom(1 << 20))
+    return path
+
+
 def fill_up(client, s, first_seed):
     """Stores new 128 KB instances until three are refused; returns (acknowledged, refusals)."""
     acknowledged, refusals = [], []
@@ -74,10 +82,7 @@ def test_a_full_disk_refuses_stores_clearly_and_everything_stored_stays_readable
         server_on_small_disk, small_disk):
     s = server_on_small_disk.start()
     client = s.session()
-    filler = os.path.join(small_disk, "filler")
-    with open(filler, "wb") as f:
-        f.write(os.urandom(1 << 20))
-
+    filler = set_aside(small_disk, "filler")
     acknowledged, refusals = fill_up(client, s, 0)
     assert acknowledged and len(refusals) == 3, [r.status_code for r in refusals]
     for r in refusals:
@@ -127,9 +132,7 @@ def test_a_start_on_a_full_disk_says_why_and_the_next_one_has_everything(
         server_on_small_disk, small_disk):
     s = server_on_small_disk.start()
     client = s.session()
-    reserve = os.path.join(small_disk, "reserve")
-    with open(reserve, "wb") as f:
-        f.write(os.urandom(1 << 20))
+    reserve = set_aside(small_disk, "reserve")
     acknowledged, _ = fill_up(client, s, 1000)
     assert acknowledged
     assert s.stop() == 0
