@@ -20,8 +20,9 @@
 // and the callers acknowledge. After that, off the acknowledgement's path:
 //   6. the merger (merger.h) writes the index rows of everything accepted in its
 //      last 100 ms in one transaction (synchronous=FULL) and disposes of the
-//      blobs that were replaced; readers wait for it, unless it is failing
-//      (Merger::AwaitMergedOrLagging);
+//      blobs that were replaced; reads and deletes wait for it, unless it is
+//      failing (then they go ahead, except on a scope it has pending: see
+//      ArchiveImpl);
 //   7. the settler (settler.h) fsyncs the blob folders that changed, for all the
 //      merges of its last 50 ms at once, and then unlinks the accepted names.
 // So an acknowledged instance has its data and its accepted name on disk; its
