@@ -106,6 +106,10 @@ int RunServe(const CommonFlags& flags) {
         "index rows were missing, settled {} more, removed {} file(s) of instances not stored",
         recovered.indexed, recovered.settled, recovered.removed);
   }
+  if (auto room = (*archive)->CheckRoom(); !room) {
+    spdlog::warn("archive: {}; nothing more can be stored until space is freed",
+                 room.error().message);
+  }
 
   const SystemClock clock;
   auto auth = auth::AuthService::Open(AuthOptionsFrom(config), clock);

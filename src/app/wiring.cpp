@@ -70,6 +70,7 @@ archive::ArchiveOptions ArchiveOptionsFrom(const config::Config& config) {
   options.case_insensitive_names = config.archive.case_insensitive_names;
   options.max_query_results = static_cast<std::size_t>(config.archive.max_query_results);
   options.db_readers = std::max<std::size_t>(4, BlockingThreads(config));
+  options.min_free_bytes = config.archive.min_free_mib << 20;
   options.on_index_lag = [](const archive::IndexLag& lag) {
     if (!lag.behind) {
       spdlog::info("archive: the index has caught up; every stored instance can be found again");

@@ -15,6 +15,8 @@
 
 namespace tessera::archive {
 
+class FreeSpaceFloor;
+
 enum class DuplicatePolicy {
   kReplace,  // a re-sent SOP Instance UID replaces the stored instance
   kKeep,     // the first one stays; the re-sent one is acknowledged, not stored
@@ -39,6 +41,9 @@ struct ArchiveOptions {
   // of a large archive takes.
   std::size_t max_query_results = 0;
   std::size_t db_readers = 4;
+  // Free space kept on the data folder's file system: stores are refused with
+  // kStorageFull once less would be left (see FreeSpaceFloor); 0: none.
+  std::uint64_t min_free_bytes = 0;
   std::function<void(const IndexLag&)> on_index_lag = nullptr;  // optional; must not block
 };
 
@@ -48,14 +53,18 @@ struct ArchiveOptions {
 // not thread-safe.
 class IncomingFile {
  public:
-  IncomingFile(std::filesystem::path path, UniqueFd fd)
-      : path_(std::move(path)), fd_(std::move(fd)) {}
+  // `floor`, when given, is checked as the file grows (see Write); it must
+  // outlive the file.
+  IncomingFile(std::filesystem::path path, UniqueFd fd, const FreeSpaceFloor* floor = nullptr)
+      : path_(std::move(path)), fd_(std::move(fd)), floor_(floor) {}
   IncomingFile(IncomingFile&& other) noexcept;
   // Deletes the file this object held before taking over `other`'s.
   IncomingFile& operator=(IncomingFile&& other) noexcept;
   ~IncomingFile();
 
-  // Appends `bytes`. Errors: kIo (disk full, ...).
+  // Appends `bytes`. Errors: kIo; kStorageFull for a full disk, or when the
+  // file reaches another 64 MiB with the free space under the floor (so one
+  // huge upload cannot take the room the floor keeps).
   Status Write(std::span<const char> bytes);
   std::uint64_t size() const { return size_; }
   const std::filesystem::path& path() const { return path_; }
@@ -94,6 +103,7 @@ class IncomingFile {
   UniqueFd fd_;
   std::uint64_t size_ = 0;
   std::uint64_t written_back_ = 0;  // bytes handed to StartWriteback's sync_file_range
+  const FreeSpaceFloor* floor_ = nullptr;
   std::string declared_sop_class_uid_;     // empty: nothing declared
   std::string declared_sop_instance_uid_;  // empty: nothing declared
   bool keep_existing_ = false;
@@ -173,8 +183,14 @@ class Archive {
   static Result<std::unique_ptr<Archive>> Open(const ArchiveOptions& options);
   virtual ~Archive() = default;
 
-  // A new empty file in incoming/. Errors: kIo.
+  // A new empty file in incoming/. Errors: kIo; kStorageFull when the free
+  // space is under ArchiveOptions::min_free_bytes.
   virtual Result<IncomingFile> NewIncomingFile() = 0;
+
+  // Ok while stores are taken: the data folder's file system has more free
+  // space than the floor. Errors: kStorageFull (saying how much is free and
+  // kept), kIo.
+  virtual Status CheckRoom() const = 0;
 
   // Parses each file, fsyncs it, moves it into the blob store and commits its
   // index rows; returns only once the stored instances survive a crash. The

@@ -17,7 +17,7 @@ Result<std::unique_ptr<ArchiveImpl>> ArchiveImpl::Open(const ArchiveOptions& opt
   std::unique_ptr<ArchiveImpl> archive(new ArchiveImpl(std::move(hooks)));
   archive->sql_ = WriterSql::Build();
 
-  auto blobs = BlobStore::Open(options.data_dir);
+  auto blobs = BlobStore::Open(options.data_dir, options.min_free_bytes);
   if (!blobs) return std::move(blobs).error();
   archive->blobs_ = std::move(*blobs);
 

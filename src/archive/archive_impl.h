@@ -31,6 +31,7 @@ class ArchiveImpl final : public Archive {
   ArchiveImpl& operator=(const ArchiveImpl&) = delete;
 
   Result<IncomingFile> NewIncomingFile() override;
+  Status CheckRoom() const override { return blobs_->floor().Check(); }
   std::vector<StoreAttempt> TryStoreAll(std::span<IncomingFile> files,
                                         std::string_view expected_study_uid) override;
   Result<QueryResult> Find(const Query& query) const override;

@@ -25,7 +25,8 @@ Status DirectorySyncSet::Sync() const {
   return Ok();
 }
 
-Result<std::unique_ptr<BlobStore>> BlobStore::Open(const std::filesystem::path& data_dir) {
+Result<std::unique_ptr<BlobStore>> BlobStore::Open(const std::filesystem::path& data_dir,
+                                                   std::uint64_t min_free_bytes) {
   std::unique_ptr<BlobStore> store(new BlobStore());
   store->blobs_dir_ = data_dir / "blobs";
   store->incoming_dir_ = data_dir / "incoming";
@@ -45,6 +46,8 @@ Result<std::unique_ptr<BlobStore>> BlobStore::Open(const std::filesystem::path& 
     return IoError("flock", store->incoming_dir_, errno);
   }
   store->incoming_fd_ = std::move(*fd);
+  store->floor_ =
+      std::make_unique<FreeSpaceFloor>(store->incoming_fd_.get(), data_dir, min_free_bytes);
   return store;
 }
 
@@ -101,11 +104,12 @@ std::optional<BlobNumber> BlobStore::IncomingNumber(const std::filesystem::path&
 }
 
 Result<IncomingFile> BlobStore::NewIncoming() {
+  if (auto room = floor_->Check(); !room) return std::move(room).error();
   const BlobNumber number = next_number_.fetch_add(1);
   auto path = IncomingPath(number);
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
   if (fd < 0) return IoError("create", path, errno);
-  return IncomingFile(std::move(path), UniqueFd(fd));
+  return IncomingFile(std::move(path), UniqueFd(fd), floor_.get());
 }
 
 Status BlobStore::Accept(BlobNumber number) const {

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "archive/archive.h"
+#include "archive/free_space.h"
 #include "base/result.h"
 #include "base/unique_fd.h"
 
@@ -43,8 +44,10 @@ class DirectorySyncSet {
 class BlobStore {
  public:
   // Creates data_dir, blobs/ and incoming/ when missing and locks the data folder.
-  // Errors: kIo; kUnavailable when another process has it open.
-  static Result<std::unique_ptr<BlobStore>> Open(const std::filesystem::path& data_dir);
+  // New incoming files keep `min_free_bytes` free on its file system (see
+  // FreeSpaceFloor). Errors: kIo; kUnavailable when another process has it open.
+  static Result<std::unique_ptr<BlobStore>> Open(const std::filesystem::path& data_dir,
+                                                 std::uint64_t min_free_bytes = 0);
   BlobStore(const BlobStore&) = delete;
   BlobStore& operator=(const BlobStore&) = delete;
 
@@ -66,8 +69,11 @@ class BlobStore {
   // Numbers below `next` are taken. REQUIRES: called before NewIncoming.
   void SetNextNumber(BlobNumber next) { next_number_.store(next); }
 
-  // Creates an empty incoming file under a fresh number. Errors: kIo.
+  // Creates an empty incoming file under a fresh number. Errors: kIo;
+  // kStorageFull when the free space is under the floor.
   Result<IncomingFile> NewIncoming();
+
+  const FreeSpaceFloor& floor() const { return *floor_; }
 
   // Renames the received file <n>.part to <n>.accepted; SyncIncomingDir makes
   // that durable. Errors: kIo.
@@ -103,6 +109,7 @@ class BlobStore {
   std::filesystem::path blobs_dir_;
   std::filesystem::path incoming_dir_;
   UniqueFd incoming_fd_;  // fsynced for new entries; holds the flock
+  std::unique_ptr<FreeSpaceFloor> floor_;  // asks the file system through incoming_fd_
   std::atomic<BlobNumber> next_number_{1};
 };
 

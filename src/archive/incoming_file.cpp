@@ -6,6 +6,7 @@
 
 #include "archive/archive.h"
 #include "archive/file_ops.h"
+#include "archive/free_space.h"
 
 namespace tessera::archive {
 
@@ -14,6 +15,7 @@ IncomingFile::IncomingFile(IncomingFile&& other) noexcept
       fd_(std::move(other.fd_)),
       size_(std::exchange(other.size_, 0)),
       written_back_(std::exchange(other.written_back_, 0)),
+      floor_(other.floor_),
       declared_sop_class_uid_(std::move(other.declared_sop_class_uid_)),
       declared_sop_instance_uid_(std::move(other.declared_sop_instance_uid_)),
       keep_existing_(other.keep_existing_) {}
@@ -25,6 +27,7 @@ IncomingFile& IncomingFile::operator=(IncomingFile&& other) noexcept {
   fd_ = std::move(other.fd_);
   size_ = std::exchange(other.size_, 0);
   written_back_ = std::exchange(other.written_back_, 0);
+  floor_ = other.floor_;
   declared_sop_class_uid_ = std::move(other.declared_sop_class_uid_);
   declared_sop_instance_uid_ = std::move(other.declared_sop_instance_uid_);
   keep_existing_ = other.keep_existing_;
@@ -62,6 +65,10 @@ Status IncomingFile::Reopen() {
 }
 
 Status IncomingFile::Write(std::span<const char> bytes) {
+  constexpr std::uint64_t kFloorCheckEvery = 64 << 20;
+  if (floor_ != nullptr && (size_ + bytes.size()) / kFloorCheckEvery > size_ / kFloorCheckEvery) {
+    if (auto room = floor_->Check(); !room) return room;
+  }
   while (!bytes.empty()) {
     const ssize_t written = ::write(fd_.get(), bytes.data(), bytes.size());
     if (written < 0) {

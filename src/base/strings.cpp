@@ -1,6 +1,8 @@
 #include "base/strings.h"
 
 #include <charconv>
+#include <cstdio>
+#include <iterator>
 
 namespace tessera {
 
@@ -244,6 +246,23 @@ std::optional<std::string_view> LeadingCharacters(std::string_view s, std::size_
     while (end < s.size() && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) ++end;
   }
   return s.substr(0, end);
+}
+
+std::string HumanBytes(std::uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  if (unit == 0) {
+    std::snprintf(text, sizeof text, "%llu bytes", static_cast<unsigned long long>(bytes));
+  } else {
+    std::snprintf(text, sizeof text, value < 10 ? "%.1f %s" : "%.0f %s", value, kUnits[unit]);
+  }
+  return text;
 }
 
 }  // namespace tessera

@@ -54,4 +54,7 @@ std::string LogWord(std::string_view text);
 // after it; any other byte is one character); nullopt when `s` has fewer.
 std::optional<std::string_view> LeadingCharacters(std::string_view s, std::size_t count);
 
+// A size for people, in binary units: "512 bytes", "4.5 KiB", "312 MiB", "1.2 TiB".
+std::string HumanBytes(std::uint64_t bytes);
+
 }  // namespace tessera

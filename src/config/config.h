@@ -46,6 +46,10 @@ struct ArchiveConfig {
   // The most matches one QIDO-RS, C-FIND, C-MOVE or C-GET query holds; 0: no maximum. A
   // million studies' JSON is gigabytes, built in memory before it is sent.
   std::uint64_t max_query_results = 100000;
+  // Free space kept on the data folder's file system: stores are refused (HTTP
+  // 507, DIMSE A700) below it, so that the index, deletes and a restart always
+  // have room. 0: only a full disk refuses.
+  std::uint64_t min_free_mib = 1024;
 };
 
 struct AuthConfig {

@@ -74,6 +74,10 @@ const std::vector<Field>& Fields() {
                     "The most matches one query answer holds (0: no maximum). QIDO-RS returns "
                     "the first ones with a Warning; C-FIND, C-MOVE and C-GET refuse the query.",
                     std::uint64_t, archive.max_query_results),
+      TESSERA_FIELD("archive.min_free_mib",
+                    "Free space (MiB) kept on the data folder's disk: stores are refused below "
+                    "it, leaving room for the index, deletes and restarts (0: none).",
+                    std::uint64_t, archive.min_free_mib),
 
       TESSERA_FIELD("auth.enabled", "false lets every request through (only behind another guard).",
                     bool, auth.enabled),

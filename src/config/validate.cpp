@@ -134,6 +134,9 @@ Status Validate(const Config& config) {
   if (config.archive.duplicates != "replace" && config.archive.duplicates != "keep") {
     return KeyError("archive.duplicates", "expected replace or keep");
   }
+  if (config.archive.min_free_mib > (1ull << 40)) {
+    return KeyError("archive.min_free_mib", "must be at most 1099511627776 (1 EiB)");
+  }
 
   const auto& auth = config.auth;
   if (auth.algorithm != "RS256" && auth.algorithm != "ES256") {

@@ -1,5 +1,9 @@
 """A full disk, for real: the data folder on a small file system of its own (a tmpfs, so these
-tests need permission to mount one and are skipped without it). Stores are refused with a clear
+tests need permission to mount one and are skipped without it).
+
+With the free space the archive keeps (`archive.min_free_mib`), stores are refused before the
+disk fills: the server still starts, reads and deletes, and takes stores again once space is
+freed. With none kept (or another program filling the disk), stores are refused with a clear
 answer, everything acknowledged stays readable while the disk is full and afterwards, the server
 catches up by itself once space is freed, and a start on a full disk says why it cannot."""
 import os
@@ -27,15 +31,31 @@ def small_disk():
     os.rmdir(mount_point)
 
 
-@pytest.fixture
-def server_on_small_disk(small_disk):
+def small_disk_server(disk, min_free_mib):
     log_dir = tempfile.mkdtemp(prefix="tessera-full-log-")
-    s = TesseraServer(data_dir=os.path.join(small_disk, "data"))
+    s = TesseraServer(data_dir=os.path.join(disk, "data"),
+                      extra_env={"TESSERA_ARCHIVE_MIN_FREE_MIB": str(min_free_mib)})
     s.log_path = os.path.join(log_dir, "server.log")  # the log must not need the full disk
     s.init()
     yield s
     s.stop()
     shutil.rmtree(log_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def server_on_small_disk(small_disk):
+    """Keeps no space free: the disk itself fills up."""
+    yield from small_disk_server(small_disk, 0)
+
+
+@pytest.fixture
+def server_keeping_4_mib(small_disk):
+    yield from small_disk_server(small_disk, 4)
+
+
+def free_mib(path):
+    stats = os.statvfs(path)
+    return stats.f_bavail * stats.f_frsize / (1 << 20)
 
 
 def set_aside(disk, name):
@@ -76,6 +96,79 @@ def assert_all_there(client, s, acknowledged):
     for ds, data in acknowledged:
         url = instance_url(s, ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
         assert [d for _, d in retrieve(client, url)[1]] == [data], ds.SOPInstanceUID
+
+
+def test_stores_stop_at_the_kept_free_space_and_the_server_goes_on(server_keeping_4_mib,
+                                                                   small_disk):
+    s = server_keeping_4_mib.start()
+    client = s.session()
+    acknowledged, refusals = fill_up(client, s, 0)
+    assert acknowledged and len(refusals) == 3, [r.status_code for r in refusals]
+    for r in refusals:  # refused before a byte is written, so the whole request
+        assert r.status_code == 507, r.text
+        assert "storage is full" in r.json()["message"], r.text
+    assert "kept free (archive.min_free_mib)" in s.log()
+    # The last store left at least the floor less one instance; nothing ran out.
+    assert free_mib(small_disk) > 3.5
+    assert "No space left on device" not in s.log()
+
+    # C-STORE is refused the same way: out of resources.
+    ds, data = make_instance(rows=256, columns=256, seed=500)
+    path = os.path.join(tempfile.mkdtemp(prefix="tessera-full-dimse-"), "one.dcm")
+    with open(path, "wb") as f:
+        f.write(data)
+    sent = subprocess.run(["storescu", "-v", "-aec", "TESSERA", "127.0.0.1", str(s.dicom_port),
+                           path], capture_output=True, text=True, timeout=60)
+    said = sent.stdout + sent.stderr
+    assert "Refused: OutOfResources" in said, said
+    shutil.rmtree(os.path.dirname(path))
+
+    # A restart finds room even below the floor: the index opens, everything stored is
+    # there, and the log says why stores are refused. (Stopping checkpoints and removes the
+    # index's log, which frees space: a filler takes it back to 2 MiB.)
+    assert s.stop() == 0
+    filler = os.path.join(small_disk, "filler")
+    with open(filler, "wb") as f:
+        f.write(b"\1" * int((free_mib(small_disk) - 2) * (1 << 20)))
+    log_before = len(s.log())
+    s.start()
+    client = s.session()
+    assert "nothing more can be stored until space is freed" in s.log()[log_before:]
+    assert_all_there(client, s, acknowledged)
+    assert stow(client, s, [make_instance(seed=502)[1]]).status_code == 507
+    os.remove(filler)
+
+    # Deleting a study frees space, and stores are taken again.
+    deleted = acknowledged[:8]
+    for ds, _ in deleted:
+        r = client.delete(f"{s.pacs}/studies/{ds.StudyInstanceUID}")
+        assert r.status_code == 204, r.text
+    ds, data = make_instance(rows=256, columns=256, seed=501)
+    deadline = time.time() + 20
+    while (r := stow(client, s, [data])).status_code != 200 and time.time() < deadline:
+        time.sleep(0.2)  # the deleted files go once their deletion is durable
+    assert r.status_code == 200, r.text
+    assert_all_there(client, s, acknowledged[8:] + [(ds, data)])
+
+
+def test_a_huge_upload_stops_at_the_kept_free_space(small_disk):
+    # The floor is checked as a file grows, not only when it starts: one upload cannot take
+    # the room it keeps. 200 MiB of disk, 100 kept, a 160 MiB part: refused at 128 MiB.
+    subprocess.run(["mount", "-o", "remount,size=200m", small_disk], check=True)
+    server = small_disk_server(small_disk, 100)
+    s = next(server)
+    try:
+        s.start()
+        client = s.session()
+        before = free_mib(small_disk)
+        r = stow(client, s, [b"\0" * (160 << 20)])
+        assert r.status_code == 507, r.text
+        assert "storage is full" in r.json()["message"], r.text
+        assert free_mib(small_disk) > before - 1  # the part's file is gone
+        ds, data = make_instance(rows=64, columns=64, seed=7)
+        assert stow(client, s, [data]).status_code == 200
+    finally:
+        next(server, None)
 
 
 def test_a_full_disk_refuses_stores_clearly_and_everything_stored_stays_readable(

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <optional>
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 
 #include "archive/file_ops.h"
@@ -20,6 +21,48 @@ TEST(BlobStoreTest, AFullDiskIsToldFromOtherFailures) {
   const Error other = IoError("write", "/d/incoming/7a.part", EIO);
   EXPECT_EQ(other.code, ErrorCode::kIo);
   EXPECT_EQ(other.message, "write /d/incoming/7a.part: Input/output error");
+}
+
+TEST(BlobStoreTest, NewFilesKeepTheFreeSpaceFloor) {
+  TempDir dir;
+  auto unbounded = BlobStore::Open(dir.path() / "a", 0);
+  ASSERT_TRUE(unbounded) << unbounded.error().message;
+  auto available = (*unbounded)->floor().Available();
+  ASSERT_TRUE(available) << available.error().message;
+  EXPECT_GT(*available, 0u);
+  EXPECT_TRUE((*unbounded)->NewIncoming());
+
+  // No disk here has an exbibyte free.
+  auto bounded = BlobStore::Open(dir.path() / "b", 1ull << 60);
+  ASSERT_TRUE(bounded) << bounded.error().message;
+  auto refused = (*bounded)->NewIncoming();
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kStorageFull);
+  EXPECT_NE(refused.error().message.find("below the 1024 PiB kept free (archive.min_free_mib)"),
+            std::string::npos)
+      << refused.error().message;
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path() / "b" / "incoming"));
+  EXPECT_EQ((*bounded)->floor().Check().error().code, ErrorCode::kStorageFull);
+}
+
+TEST(BlobStoreTest, AGrowingFileIsCheckedAgainstTheFloorEvery64MiB) {
+  TempDir dir;
+  auto store = BlobStore::Open(dir.path(), 0);
+  ASSERT_TRUE(store) << store.error().message;
+  auto file = (*store)->NewIncoming();
+  ASSERT_TRUE(file);
+  // The same file checked against a floor no disk can keep: the writes below
+  // 64 MiB are never checked, the one that reaches it is refused.
+  const UniqueFd dir_fd(::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  const FreeSpaceFloor unreachable(dir_fd.get(), dir.path(), 1ull << 60);
+  IncomingFile checked(file->path(), UniqueFd(::open(file->path().c_str(), O_WRONLY | O_CLOEXEC)),
+                       &unreachable);
+  file->Release();
+  const std::string chunk(1 << 20, 'x');
+  for (int i = 0; i < 63; ++i) ASSERT_TRUE(checked.Write(chunk)) << i;
+  auto refused = checked.Write(chunk);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kStorageFull);
 }
 
 TEST(BlobStoreTest, NamesFanOutByNumber) {

@@ -80,5 +80,14 @@ TEST(StringsTest, LeadingCharactersCountAsSqliteSubstrDoes) {
   EXPECT_EQ(LeadingCharacters("", 0), "");
 }
 
+TEST(StringsTest, HumanBytesPicksTheUnitPeopleRead) {
+  EXPECT_EQ(HumanBytes(0), "0 bytes");
+  EXPECT_EQ(HumanBytes(1023), "1023 bytes");
+  EXPECT_EQ(HumanBytes(1536), "1.5 KiB");
+  EXPECT_EQ(HumanBytes(312ull << 20), "312 MiB");
+  EXPECT_EQ(HumanBytes((5ull << 30) / 4), "1.2 GiB");
+  EXPECT_EQ(HumanBytes(~0ull), "16384 PiB");
+}
+
 }  // namespace
 }  // namespace tessera
