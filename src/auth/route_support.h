@@ -68,7 +68,8 @@ http::Response NoStore(http::Response response);
 http::Response JsonOk(const nlohmann::json& body);
 // 429 {"message"} with Retry-After.
 http::Response TooManyAttempts(std::chrono::seconds retry_after);
-// 500 {"message": "Unexpected error"}; the cause goes to the log.
+// 500 {"message": "Unexpected error"}; the cause goes to the log. A full disk
+// (kStorageFull) answers 507 with the archive's message instead.
 http::Response Unexpected(const Error& error);
 
 // The public base URL for absolute links: the configured one, else the

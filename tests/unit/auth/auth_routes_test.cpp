@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "auth/password_policy.h"
+#include "auth/route_support.h"
 #include "base/strings.h"
 #include "service_fixture.h"
 
@@ -404,6 +405,20 @@ TEST_F(AuthRoutesWithViewerTest, UsesConfiguredUrlsAndAddsLoginLink) {
   EXPECT_EQ(header["alg"], "RS256");
   const auto session = Exchange(token);
   EXPECT_EQ(Send(Get("/zhiva/pacs/studies", {Bearer(session.access)})).status, HttpStatus::ok);
+}
+
+// A token cannot be spent or recorded on a full disk: the caller is told so, as
+// by the archive, rather than given a bare 500.
+TEST(AuthRouteSupportTest, AFullDiskIsToldAsSuch) {
+  const auto full = Unexpected(Error{ErrorCode::kStorageFull, "step: database or disk is full"});
+  EXPECT_EQ(full.status, HttpStatus::insufficient_storage);
+  EXPECT_NE(Body(full).find("storage is full"), std::string::npos) << Body(full);
+  EXPECT_EQ(Body(full).find("database or disk"), std::string::npos) << Body(full);
+  EXPECT_EQ(Header(full, "Cache-Control"), "no-store");
+
+  const auto other = Unexpected(Error{ErrorCode::kIo, "step: disk I/O error"});
+  EXPECT_EQ(other.status, HttpStatus::internal_server_error);
+  EXPECT_EQ(JsonBody(other).value("message", ""), "Unexpected error");
 }
 
 }  // namespace
