@@ -42,7 +42,9 @@ Status IndexWriter::FillParents(const InstanceRecord& record, KnownParents& know
   auto row = s.Step();
   if (!row) return std::move(row).error();
   if (!*row) return Fail(ErrorCode::kCorrupt, "no row from a query of scalars");
-  if (!known.instance_stored) known.instance_stored = s.ColumnInt(0) != 0;
+  if (!known.series_of_instance && !s.IsNull(0)) {
+    known.series_of_instance = std::string(s.ColumnText(0));
+  }
   if (!known.study_of_series && !s.IsNull(1)) known.study_of_series = std::string(s.ColumnText(1));
   if (!known.patient_of_study && !s.IsNull(2)) {
     known.patient_of_study = std::string(s.ColumnText(2));

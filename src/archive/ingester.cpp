@@ -189,7 +189,7 @@ std::optional<Ingester::Candidate> Ingester::Prepare(IncomingFile file,
     // Spares the fsyncs when the instance is known; its batch checks again.
     KnownParents known;
     const auto status = merger_.FillParents(candidate.pending.record, known);
-    if (status && known.instance_stored) {
+    if (status && known.instance_stored()) {
       attempt.result = StoredInstance{StoreOutcome::kKept, info->study_uid, info->series_uid,
                                       info->sop_instance_uid, info->sop_class_uid};
       return std::nullopt;
@@ -277,13 +277,13 @@ void Ingester::DecideOutcomes(std::span<Pending* const> batch) {
     if (!in_batch.Fill(p->record, known)) p->status = merger_.FillParents(p->record, known);
     if (!p->status) continue;
     // Kept out, it writes nothing and moves nothing, whatever it says.
-    if (known.instance_stored && p->keep_existing) {
+    if (known.instance_stored() && p->keep_existing) {
       p->outcome = StoreOutcome::kKept;
       continue;
     }
     p->status = CheckParents(p->record, known);
     if (!p->status) continue;
-    p->outcome = known.instance_stored ? StoreOutcome::kReplaced : StoreOutcome::kStored;
+    p->outcome = known.instance_stored() ? StoreOutcome::kReplaced : StoreOutcome::kStored;
     in_batch.Add(p->record);
   }
 }

@@ -7,6 +7,12 @@ namespace tessera::archive {
 // The reasons come first: a C-STORE Error Comment keeps 64 characters. The
 // stored patient's ID is not quoted: the caller may not be allowed to see it.
 Status CheckParents(const InstanceRecord& record, const KnownParents& known) {
+  if (known.series_of_instance && *known.series_of_instance != record.series_uid) {
+    return Fail(ErrorCode::kConflict,
+                "instance already stored in another series: SOP Instance UID " +
+                    record.sop_instance_uid + " is in series " + *known.series_of_instance +
+                    ", not " + record.series_uid);
+  }
   if (known.study_of_series && *known.study_of_series != record.study_uid) {
     return Fail(ErrorCode::kConflict,
                 "series already stored under another study: Series Instance UID " +
@@ -28,8 +34,9 @@ bool InFlightParents::Covers(const Scope& scope) const {
 }
 
 void InFlightParents::Add(const InstanceRecord& record) {
-  ++instances_[record.sop_instance_uid];
   // Checked before they were added, so an existing entry names the same parent.
+  Parent& instance = instances_[record.sop_instance_uid];
+  if (instance.count++ == 0) instance.uid = record.series_uid;
   Parent& series = series_[record.series_uid];
   if (series.count++ == 0) series.uid = record.study_uid;
   Parent& study = studies_[record.study_uid];
@@ -37,12 +44,9 @@ void InFlightParents::Add(const InstanceRecord& record) {
 }
 
 void InFlightParents::Remove(const InstanceRecord& record) {
-  if (const auto it = instances_.find(record.sop_instance_uid);
-      it != instances_.end() && --it->second == 0) {
-    instances_.erase(it);
-  }
   for (const auto& [parents, uid] :
-       {std::pair{&series_, &record.series_uid}, std::pair{&studies_, &record.study_uid}}) {
+       {std::pair{&instances_, &record.sop_instance_uid}, std::pair{&series_, &record.series_uid},
+        std::pair{&studies_, &record.study_uid}}) {
     if (const auto it = parents->find(*uid); it != parents->end() && --it->second.count == 0) {
       parents->erase(it);
     }
@@ -50,7 +54,11 @@ void InFlightParents::Remove(const InstanceRecord& record) {
 }
 
 bool InFlightParents::Fill(const InstanceRecord& record, KnownParents& known) const {
-  if (!known.instance_stored) known.instance_stored = instances_.contains(record.sop_instance_uid);
+  if (!known.series_of_instance) {
+    if (const auto it = instances_.find(record.sop_instance_uid); it != instances_.end()) {
+      known.series_of_instance = it->second.uid;
+    }
+  }
   if (!known.study_of_series) {
     if (const auto it = series_.find(record.series_uid); it != series_.end()) {
       known.study_of_series = it->second.uid;
@@ -61,7 +69,7 @@ bool InFlightParents::Fill(const InstanceRecord& record, KnownParents& known) co
       known.patient_of_study = it->second.uid;
     }
   }
-  return known.instance_stored && known.study_of_series && known.patient_of_study;
+  return known.series_of_instance && known.study_of_series && known.patient_of_study;
 }
 
 }  // namespace tessera::archive

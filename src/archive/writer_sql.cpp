@@ -70,7 +70,8 @@ static void AddFixedStatements(WriterSql& sql) {
   sql.find_study = "SELECT id, patient_pk, sop_classes FROM studies WHERE study_uid = ?1";
   sql.find_series = "SELECT id, study_pk, modality FROM series WHERE series_uid = ?1";
   sql.known_parents =
-      "SELECT EXISTS (SELECT 1 FROM instances WHERE sop_instance_uid = ?1), "
+      "SELECT (SELECT se.series_uid FROM instances i JOIN series se ON se.id = i.series_pk "
+      "WHERE i.sop_instance_uid = ?1), "
       "(SELECT st.study_uid FROM series se JOIN studies st ON st.id = se.study_pk "
       "WHERE se.series_uid = ?2), "
       "(SELECT p.patient_key FROM studies st JOIN patients p ON p.id = st.patient_pk "

@@ -135,8 +135,9 @@ TEST_F(IndexWriterTest, InstanceResentIntoAnotherStudyMovesItsCounts) {
   Store(Instance("1.1", "1.1.1", "1.1.1.0"));
   Store(Instance("1.1", "1.1.1", "1.1.1.1"));
   Store(Instance("2.1", "2.1.1", "2.1.1.0"));
-  // 1.1.1.1 again, now in study 2.1, series 2.1.2.
-  Store(Instance("2.1", "2.1.2", "1.1.1.1"));
+  // 1.1.1.1 again, now in study 2.1, series 2.1.2 (the ingester refuses this;
+  // the writer must still keep the counts true).
+  WriteRows(Instance("2.1", "2.1.2", "1.1.1.1"), 1'000'000);
 
   ExpectStudyCounts("1.1", 1, 1);
   ExpectStudyCounts("2.1", 2, 2);
@@ -147,14 +148,13 @@ TEST_F(IndexWriterTest, InstanceResentIntoAnotherStudyMovesItsCounts) {
   EXPECT_EQ(IntOf(patients[0], "00201200"), 2);
   EXPECT_EQ(IntOf(patients[0], "00201202"), 3);
   EXPECT_EQ(IntOf(patients[0], "00201204"), 3);
-  EXPECT_EQ(FilesUnder(dir_.path() / "blobs").size(), 3u);
 }
 
 TEST_F(IndexWriterTest, MovingTheOnlyInstanceDeletesTheEmptyParents) {
   Store(Instance("1.1", "1.1.1", "1.1.1.0"));
   TestInstance moved = Instance("2.1", "2.1.1", "1.1.1.0");
   moved.patient_id = "P2";
-  Store(moved);
+  WriteRows(moved, 1'000'000);
   EXPECT_TRUE(Study("1.1").is_null());
   EXPECT_TRUE(Series("1.1.1").is_null());
   ExpectStudyCounts("2.1", 1, 1);

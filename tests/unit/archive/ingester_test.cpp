@@ -254,6 +254,15 @@ TEST_F(IngesterTest, InstanceThatWouldRefileAStoredSeriesOrStudyIsRefused) {
   ASSERT_TRUE(StoreInstance(*archive_, TestInstance{}));
   archive_->Settle();  // the check below reads the index, not the merger's queue
 
+  TestInstance other_series;  // the stored instance again, in a new series of its study
+  other_series.series_uid = "1.2.3.1.9";
+  auto moved = StoreInstance(*archive_, other_series);
+  ASSERT_FALSE(moved);
+  EXPECT_EQ(moved.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(moved.error().message,
+            "instance already stored in another series: SOP Instance UID 1.2.3.1.1.1 is in "
+            "series 1.2.3.1.1, not 1.2.3.1.9");
+
   TestInstance other_study;
   other_study.study_uid = "1.2.3.2";
   other_study.sop_uid = "1.2.3.2.1.1";  // series 1.2.3.1.1, stored under 1.2.3.1
@@ -333,9 +342,17 @@ TEST_F(IngesterTest, RefilingIsRefusedBeforeTheIndexHasTheRows) {
   auto stored = archive_->Store(receive(queued), "");
   ASSERT_FALSE(stored);
   EXPECT_EQ(stored.error().code, ErrorCode::kConflict);
+  TestInstance queued_instance;  // first, in another series of its study
+  queued_instance.series_uid = "1.2.3.1.3";
+  stored = archive_->Store(receive(queued_instance), "");
+  ASSERT_FALSE(stored);
+  EXPECT_EQ(stored.error().code, ErrorCode::kConflict);
+  EXPECT_NE(stored.error().message.find("in another series"), std::string::npos);
   TestInstance consistent;
   consistent.sop_uid = "1.2.3.1.1.2";
   EXPECT_TRUE(archive_->Store(receive(consistent), ""));
+  TestInstance resent;  // first again, where it was: a replacement, welcome
+  EXPECT_TRUE(archive_->Store(receive(resent), ""));
 }
 
 TEST_F(IngesterTest, KeepPolicyKeepsOutADuplicateWhateverParentsItClaims) {
