@@ -7,6 +7,7 @@
 #include <iterator>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <fcntl.h>
@@ -527,6 +528,55 @@ TEST_F(IngesterTest, AnInstanceWhoseBlobNameCannotBeLinkedIsStoredAndFoundOnceIt
   EXPECT_EQ(list[0].waiting, 1u);
   EXPECT_NE(list[0].error.find("link"), std::string::npos) << list[0].error;
   EXPECT_FALSE(list[1].behind);
+}
+
+// While the index cannot be written, the accepted instances wait in the
+// merger's queue; past half of its bound, new stores are refused before their
+// acceptance rather than left hanging in a full queue, and leave nothing
+// behind. Once the index can be written again, everything accepted is found
+// and stores are taken.
+TEST_F(IngesterTest, StoresAreRefusedOnceTheQueueOfAFailingIndexIsHalfFull) {
+  const auto obstacle = blobs() / "0000";  // a file where every blob folder goes
+  std::ofstream(obstacle) << "in the way";
+
+  TempDir scratch;
+  std::size_t accepted = 0;
+  std::optional<Error> refusal;
+  for (int chunk = 0; !refusal && chunk < 12; ++chunk) {
+    std::vector<IncomingFile> files;
+    for (int i = 0; i < 512; ++i) {
+      TestInstance instance;
+      instance.sop_uid = "1.2.3.1.1." + std::to_string(chunk * 512 + i + 1);
+      const auto path = scratch.path() / "one.dcm";
+      testing::WriteInstance(path, instance);
+      files.push_back(Receive(*archive_, path));
+    }
+    for (auto& attempt : archive_->TryStoreAll(files, "")) {
+      if (attempt.result) {
+        ++accepted;
+      } else if (!refusal) {
+        refusal = attempt.result.error();
+      }
+    }
+  }
+  ASSERT_TRUE(refusal) << accepted << " accepted and none refused";
+  EXPECT_GE(accepted, Merger::kMaxQueued / 2);
+  EXPECT_LT(accepted, Merger::kMaxQueued);
+  EXPECT_NE(refusal->message.find("0000"), std::string::npos) << refusal->message;
+  EXPECT_EQ(FilesUnder(incoming()).size(), accepted) << "the refused leave no file";
+
+  std::filesystem::remove(obstacle);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::size_t found = 0;
+  while (found < accepted && std::chrono::steady_clock::now() < deadline) {
+    auto result = archive_->Find(testing::AtLevel(QueryLevel::kInstance));
+    if (result && result->unindexed == 0) found = result->matches.size();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(found, accepted);
+  TestInstance after;
+  after.sop_uid = "1.2.3.1.1.999999";
+  EXPECT_TRUE(StoreInstance(*archive_, after));
 }
 
 // The rows are written after the acknowledgement, in the merger's batches; a
