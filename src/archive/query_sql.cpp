@@ -253,8 +253,8 @@ std::optional<Result<std::string>> Builder::MatchNameGroups(const IndexedAttribu
     auto clause = MatchClause(expressions[group], one, {"PN", fold && group == 0}, params_);
     if (group == 0 || !clause || clause->empty()) return clause;
     // Only names with more than an Alphabetic group have the JSON, so the guard
-    // changes no answer; it lets SQLite use the patient name's partial indexes on
-    // these groups (schema v6). Other names (the referring physician's) have none.
+    // changes no answer; it lets SQLite use the partial indexes on these groups
+    // (schema v6: the patient's name, v7: the referring physician's).
     return Column(a, "_json") + " IS NOT NULL AND " + *clause;
   };
   std::vector<std::string> clauses;

@@ -186,8 +186,20 @@ CREATE INDEX studies_by_patient_name_phonetic ON studies(
   json_extract(patient_name_json, '$[0].Phonetic')) WHERE patient_name_json IS NOT NULL;
 )sql";
 
+// The same for the referring physician's name, the other person name a study
+// query matches.
+static constexpr const char* kSchemaV7 = R"sql(
+CREATE INDEX studies_by_referring_ideographic ON studies(
+  json_extract(referring_physician_name_json, '$[0].Ideographic'))
+  WHERE referring_physician_name_json IS NOT NULL;
+CREATE INDEX studies_by_referring_phonetic ON studies(
+  json_extract(referring_physician_name_json, '$[0].Phonetic'))
+  WHERE referring_physician_name_json IS NOT NULL;
+)sql";
+
 static constexpr db::Migration kMigrations[] = {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3},
-                                                {4, kSchemaV4}, {5, kSchemaV5}, {6, kSchemaV6}};
+                                                {4, kSchemaV4}, {5, kSchemaV5}, {6, kSchemaV6},
+                                                {7, kSchemaV7}};
 
 std::span<const db::Migration> IndexMigrations() { return kMigrations; }
 

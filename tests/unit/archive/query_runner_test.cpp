@@ -186,8 +186,10 @@ TEST_F(QueryRunnerTest, GreekNamesMatchWhateverTheirCaseAndFinalSigma) {
 // A name in three groups is found by any of them, and a value with groups
 // matches group by group.
 TEST_F(QueryRunnerTest, PersonNamesMatchTheirIdeographicAndPhoneticGroups) {
-  Add("1.6", "1.6.1", "1.6.1.1",
-      [](TestInstance& i) { i.patient_name = "Yamada^Tarou=山田^太郎=やまだ^たろう"; });
+  Add("1.6", "1.6.1", "1.6.1.1", [](TestInstance& i) {
+    i.patient_name = "Yamada^Tarou=山田^太郎=やまだ^たろう";
+    i.referring = "Sato^Hanako=佐藤^花子=さとう^はなこ";
+  });
   const auto studies = [&](std::string value) {
     const bool wildcard = value.find_first_of("*?") != std::string::npos;
     return Studies(kPatientName, wildcard ? MatchType::kWildcard : MatchType::kSingleValue,
@@ -204,6 +206,14 @@ TEST_F(QueryRunnerTest, PersonNamesMatchTheirIdeographicAndPhoneticGroups) {
   EXPECT_EQ(studies("Yamada*=*"), found);
   EXPECT_TRUE(studies("田中*").empty());
   EXPECT_TRUE(studies("Yamada^Tarou=田中^太郎").empty());
+  const auto referred_by = [&](std::string value) {
+    return Studies(0x00080090, MatchType::kWildcard, {std::move(value)});
+  };
+  EXPECT_EQ(referred_by("佐藤*"), found);
+  EXPECT_EQ(referred_by("さとう*"), found);
+  EXPECT_EQ(referred_by("=佐藤*"), found);
+  EXPECT_TRUE(referred_by("==佐藤*").empty());
+  EXPECT_TRUE(referred_by("山田*").empty());
   EXPECT_EQ(
       FailureOf(QueryWith(QueryLevel::kStudy, kPatientName, MatchType::kSingleValue, {"a=b=c=d"})),
       ErrorCode::kInvalidArgument);
@@ -228,7 +238,9 @@ TEST_F(QueryRunnerTest, UpgradeFoldsOlderFoldedNamesAgain) {
                 "referring_physician_name_folded = 'Άρης' WHERE study_uid = '1.5'; "
                 "DROP INDEX patients_by_name_ideographic; DROP INDEX patients_by_name_phonetic; "
                 "DROP INDEX studies_by_patient_name_ideographic; "
-                "DROP INDEX studies_by_patient_name_phonetic; PRAGMA user_version = 4"));
+                "DROP INDEX studies_by_patient_name_phonetic; "
+                "DROP INDEX studies_by_referring_ideographic; "
+                "DROP INDEX studies_by_referring_phonetic; PRAGMA user_version = 4"));
   }
   Open(true);
   EXPECT_EQ(Studies(kPatientName, MatchType::kSingleValue, {"ΔΙΟΝΥΣΙΟΣ"}), (Strings{"1.5"}));

@@ -226,6 +226,13 @@ TEST_F(QueryScaleTest, CommonStudyQueriesUseIndexes) {
       Plan(QueryWith(QueryLevel::kStudy, 0x00100010, MatchType::kWildcard, {"=山田*"}));
   EXPECT_NE(by_ideographic.find("studies_by_patient_name_ideographic"), std::string::npos)
       << by_ideographic;
+  const std::string by_referring_kanji =
+      Plan(QueryWith(QueryLevel::kStudy, 0x00080090, MatchType::kWildcard, {"佐藤*"}));
+  EXPECT_NE(by_referring_kanji.find("studies_by_referring_ideographic"), std::string::npos)
+      << by_referring_kanji;
+  EXPECT_NE(by_referring_kanji.find("studies_by_referring_phonetic"), std::string::npos)
+      << by_referring_kanji;
+  EXPECT_EQ(by_referring_kanji.find("SCAN"), std::string::npos) << by_referring_kanji;
   const std::string patients_by_kana = Plan(
       QueryWith(QueryLevel::kPatient, 0x00100010, MatchType::kSingleValue, {"==やまだ^たろう"}));
   EXPECT_NE(patients_by_kana.find("patients_by_name_phonetic"), std::string::npos)
