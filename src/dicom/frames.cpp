@@ -144,8 +144,9 @@ Result<std::string> DecodeFrame(DcmDataset& dataset, DcmPixelData& pixels,
       pixels.getUncompressedFrame(&dataset, index, start_item, bytes.data(),
                                   static_cast<Uint32>(bytes.size()), color_model, cache);
   if (decoded.bad()) {
-    return Fail(ErrorCode::kCorrupt,
-                "cannot decode frame " + std::to_string(index + 1) + ": " + decoded.text());
+    return Fail(ErrorCode::kCorrupt, "cannot decode frame " + std::to_string(index + 1) +
+                                         " of the stored image (" + decoded.text() +
+                                         "): it may be damaged");
   }
   bytes.resize(frame_size);
   return bytes;

@@ -66,17 +66,20 @@ Status CheckOptions(const RenderOptions& options) {
   return Ok();
 }
 
+// Render has made sure there is pixel data to decode, so a missing attribute
+// is the stored image's fault, as when DCMTK cannot decompress its first frame
+// and so cannot tell its photometric interpretation: kCorrupt, not the caller's.
 Error FromImageStatus(EI_Status status) {
   const std::string text = DicomImage::getString(status);
   switch (status) {
-    case EIS_MissingAttribute:
-      return Fail(ErrorCode::kInvalidArgument, "cannot render: " + text);
     case EIS_NotSupportedValue:
       return Fail(ErrorCode::kUnsupported, "cannot render: " + text);
+    case EIS_MissingAttribute:
     case EIS_InvalidDocument:
     case EIS_InvalidValue:
     case EIS_InvalidImage:
-      return Fail(ErrorCode::kCorrupt, "cannot render: " + text);
+      return Fail(ErrorCode::kCorrupt, "cannot render: the stored image cannot be decoded (" +
+                                           text + "): it may be damaged");
     default:
       return Fail(ErrorCode::kInternal, "cannot render: " + text);
   }

@@ -108,6 +108,21 @@ TEST_F(FramesTest, DecodesJpegFramesLikeDcmtk) {
   }
 }
 
+TEST_F(FramesTest, ADamagedFrameIsReportedAsTheStoredData) {
+  TempDir dir;
+  for (std::string_view file : {"JPEG-lossy.dcm", "SC_rgb_jpeg_dcmtk.dcm", "JPEG2000.dcm"}) {
+    SCOPED_TRACE(file);
+    const auto damaged = testing::DamagedCopy(TestFile(file), dir);
+    const auto frames = Read(damaged, {1}, FrameEncoding::kUncompressed);
+    ASSERT_FALSE(frames);
+    EXPECT_EQ(frames.error().code, ErrorCode::kCorrupt);
+    EXPECT_TRUE(frames.error().message.starts_with("cannot decode frame 1 of the stored image"))
+        << frames.error().message;
+    // As stored, the bytes are still served: a viewer may decode more leniently.
+    EXPECT_TRUE(Read(damaged, {1}, FrameEncoding::kAsStored));
+  }
+}
+
 TEST_F(FramesTest, SlicesSubsampledYbrFramesAtTwoSamplesPerPixel) {
   // 100x100 YBR_FULL_422, 8-bit: 20000 bytes, not 30000.
   const auto frames =

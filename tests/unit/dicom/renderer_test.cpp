@@ -185,6 +185,18 @@ TEST_F(RendererTest, RefusesWhatItCannotRender) {
   ASSERT_FALSE(bytes);
   EXPECT_EQ(bytes.error().code, ErrorCode::kUnsupported);
 
+  // A damaged image is the stored data's fault, whatever DCMTK calls it.
+  for (std::string_view name : {"JPEG-lossy.dcm", "SC_rgb_jpeg_dcmtk.dcm", "JPEG2000.dcm"}) {
+    SCOPED_TRACE(name);
+    bytes = Render(testing::DamagedCopy(TestFile(name), dir), {});
+    ASSERT_FALSE(bytes);
+    EXPECT_EQ(bytes.error().code, ErrorCode::kCorrupt);
+    EXPECT_TRUE(
+        bytes.error().message.starts_with("cannot render: the stored image cannot be "
+                                          "decoded"))
+        << bytes.error().message;
+  }
+
   RenderOptions bad;
   bad.quality = 0;
   EXPECT_EQ(Render(TestFile("CT_small.dcm"), bad).error().code, ErrorCode::kInvalidArgument);

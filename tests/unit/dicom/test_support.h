@@ -74,6 +74,29 @@ inline std::filesystem::path RelabelledCopy(const std::filesystem::path& source,
   return path;
 }
 
+// A copy of an encapsulated `source` whose first frame's codestream has its
+// middle third scrambled: the file still parses, the frame cannot be decoded.
+inline std::filesystem::path DamagedCopy(const std::filesystem::path& source, const TempDir& dir) {
+  std::string bytes = ReadBytes(source);
+  const std::string_view item("\xfe\xff\x00\xe0", 4);
+  const std::size_t pixel_data = bytes.rfind(std::string_view("\xe0\x7f\x10\x00", 4));
+  const std::size_t offset_table = bytes.find(item, pixel_data);
+  EXPECT_NE(offset_table, std::string::npos);
+  const auto length_at = [&](std::size_t at) {
+    std::uint32_t length = 0;
+    for (int i = 3; i >= 0; --i) length = (length << 8) | static_cast<unsigned char>(bytes[at + i]);
+    return static_cast<std::size_t>(length);
+  };
+  const std::size_t fragment = offset_table + 8 + length_at(offset_table + 4);
+  const std::size_t start = fragment + 8;
+  const std::size_t size = length_at(fragment + 4);
+  EXPECT_LE(start + size, bytes.size());
+  for (std::size_t i = start + size / 3; i < start + 2 * size / 3; i += 3) bytes[i] ^= '\xa5';
+  const auto path = dir / "damaged.dcm";
+  WriteBytes(path, bytes);
+  return path;
+}
+
 // The decoded native pixel bytes DCMTK itself produces for `path` (whole Pixel
 // Data value, little endian): the reference the transcoder and frame reader are
 // checked against.
