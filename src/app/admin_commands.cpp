@@ -4,6 +4,7 @@
 #include <iostream>
 #include <utility>
 
+#include "app/backup.h"
 #include "app/data_folder.h"
 #include "app/wiring.h"
 #include "auth/admin_commands.h"
@@ -156,6 +157,23 @@ int RunUserAdd(const CommonFlags& common, const UserFlags& flags) {
             << (user->can_edit ? " (can edit PACS resources)" : " (read-only)")
             << ". Issue a login token with: " << CommandFor(common, *settings, "token issue") << " "
             << ShellWord(user->username) << "\n";
+  return 0;
+}
+
+int RunBackup(const CommonFlags& common, const std::filesystem::path& to) {
+  auto settings = SetUpSettings(common);
+  if (!settings) return Report(settings.error());
+  auto report = BackUpDataFolder(*settings, to);
+  if (!report) return Report(report.error());
+  std::cout << "Backed up " << report->instances << " instance(s) to " << to.string() << ": "
+            << report->copied << " file(s) copied (" << HumanBytes(report->bytes_copied) << "), "
+            << report->removed << " of deleted instances removed. `tessera serve --data "
+            << to.string() << "` serves the copy.\n";
+  if (report->unindexed != 0) {
+    std::cout << report->unindexed
+              << " instance(s) acknowledged before the backup began were not yet in the index "
+                 "(is the server's log reporting a full disk?); the next backup will hold them.\n";
+  }
   return 0;
 }
 

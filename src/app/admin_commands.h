@@ -23,6 +23,9 @@ struct InitFlags {
 };
 int RunInit(const CommonFlags& common, const InitFlags& flags);
 
+// `tessera backup --to <folder>`: see BackUpDataFolder (app/backup.h).
+int RunBackup(const CommonFlags& common, const std::filesystem::path& to);
+
 int RunAdminPassword(const CommonFlags& common,
                      const std::optional<std::filesystem::path>& password_file);
 

@@ -97,6 +97,16 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"RS256", "ES256"}));
   init->callback([&] { exit_code = tessera::app::RunInit(common, init_flags); });
 
+  std::filesystem::path backup_folder;
+  auto* backup = app.add_subcommand(
+      "backup",
+      "Copy the data folder (archive, users, keys, settings) to another folder, while a "
+      "server runs; again into the same folder copies only what changed. `tessera serve "
+      "--data <folder>` serves the copy");
+  AddDataFlags(*backup, common);
+  backup->add_option("--to", backup_folder, "The backup folder (on another disk)")->required();
+  backup->callback([&] { exit_code = tessera::app::RunBackup(common, backup_folder); });
+
   std::optional<std::filesystem::path> admin_password_file;
   auto* admin_password = app.add_subcommand(
       "admin-password", "Change the admin password (asked twice, or from --password-file or "

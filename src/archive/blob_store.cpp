@@ -15,6 +15,7 @@ namespace tessera::archive {
 
 static constexpr std::string_view kIncomingSuffix = ".part";
 static constexpr std::string_view kAcceptedSuffix = ".accepted";
+static constexpr std::string_view kBlobSuffix = ".dcm";
 
 Status DirectorySyncSet::Sync() const {
   // Deeper paths sort after their parents; syncing in reverse makes a new
@@ -51,7 +52,8 @@ Result<std::unique_ptr<BlobStore>> BlobStore::Open(const std::filesystem::path& 
   return store;
 }
 
-std::filesystem::path BlobStore::BlobPath(BlobNumber number) const {
+std::filesystem::path BlobStore::BlobPathIn(const std::filesystem::path& blobs_dir,
+                                            BlobNumber number) {
   const auto n = static_cast<unsigned long long>(number);
   char top[24];
   char middle[8];
@@ -59,7 +61,7 @@ std::filesystem::path BlobStore::BlobPath(BlobNumber number) const {
   std::snprintf(top, sizeof top, "%04llx", n >> 24);
   std::snprintf(middle, sizeof middle, "%03llx", (n >> 12) & 0xfff);
   std::snprintf(name, sizeof name, "%llx.dcm", n);
-  return blobs_dir_ / top / middle / name;
+  return blobs_dir / top / middle / name;
 }
 
 static std::string HexName(BlobNumber number, std::string_view suffix) {
@@ -78,6 +80,17 @@ std::filesystem::path BlobStore::AcceptedPath(BlobNumber number) const {
   return incoming_dir_ / HexName(number, kAcceptedSuffix);
 }
 
+// A positive blob number in hex, as file names spell it (at most 15 digits).
+static std::optional<BlobNumber> ParseHexNumber(std::string_view digits) {
+  if (digits.empty() || digits.size() > 15) return std::nullopt;
+  BlobNumber number = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), number, 16);
+  if (ec != std::errc() || end != digits.data() + digits.size() || number <= 0) {
+    return std::nullopt;
+  }
+  return number;
+}
+
 auto BlobStore::ParseIncomingName(std::string_view file_name) -> std::optional<IncomingName> {
   IncomingName parsed;
   std::string_view digits;
@@ -87,13 +100,15 @@ auto BlobStore::ParseIncomingName(std::string_view file_name) -> std::optional<I
     digits = file_name.substr(0, file_name.size() - kAcceptedSuffix.size());
     parsed.accepted = true;
   }
-  if (digits.empty() || digits.size() > 15) return std::nullopt;
-  const auto [end, ec] =
-      std::from_chars(digits.data(), digits.data() + digits.size(), parsed.number, 16);
-  if (ec != std::errc() || end != digits.data() + digits.size() || parsed.number <= 0) {
-    return std::nullopt;
-  }
+  const auto number = ParseHexNumber(digits);
+  if (!number) return std::nullopt;
+  parsed.number = *number;
   return parsed;
+}
+
+std::optional<BlobNumber> BlobStore::ParseBlobName(std::string_view file_name) {
+  if (!file_name.ends_with(kBlobSuffix)) return std::nullopt;
+  return ParseHexNumber(file_name.substr(0, file_name.size() - kBlobSuffix.size()));
 }
 
 std::optional<BlobNumber> BlobStore::IncomingNumber(const std::filesystem::path& path) const {

@@ -52,8 +52,15 @@ class BlobStore {
   BlobStore& operator=(const BlobStore&) = delete;
 
   const std::filesystem::path& incoming_dir() const { return incoming_dir_; }
+  const std::filesystem::path& blobs_dir() const { return blobs_dir_; }
 
-  std::filesystem::path BlobPath(BlobNumber number) const;
+  std::filesystem::path BlobPath(BlobNumber number) const { return BlobPathIn(blobs_dir_, number); }
+  // Where blob `number` is kept under a data folder's blobs/ folder: for reading
+  // another data folder without opening (and locking) it.
+  static std::filesystem::path BlobPathIn(const std::filesystem::path& blobs_dir,
+                                          BlobNumber number);
+  // The number of a blob's file name ("1a2b.dcm"); nullopt for any other name.
+  static std::optional<BlobNumber> ParseBlobName(std::string_view file_name);
   std::filesystem::path IncomingPath(BlobNumber number) const;
   std::filesystem::path AcceptedPath(BlobNumber number) const;
 
