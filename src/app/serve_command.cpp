@@ -9,6 +9,7 @@
 
 #include "app/data_folder.h"
 #include "app/explorer_routes.h"
+#include "app/health_route.h"
 #include "app/open_files.h"
 #include "app/viewer_routes.h"
 #include "app/wiring.h"
@@ -123,6 +124,7 @@ int RunServe(const CommonFlags& flags) {
   if (!pages) return Failed("auth pages", pages.error());
   (*auth)->RegisterRoutes(router, pool, *pages);
   RegisterExplorerRoutes(router, config, web::Assets());
+  RegisterHealthRoute(router, config, **archive);
   if (auto status = RegisterViewerRoutes(router, config, pool); !status) {
     return Failed("viewer", status.error());
   }

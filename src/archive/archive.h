@@ -192,6 +192,9 @@ class Archive {
   // kept), kIo.
   virtual Status CheckRoom() const = 0;
 
+  // Whether the index is behind (see IndexLag), as on_index_lag last said.
+  virtual IndexLag IndexState() const = 0;
+
   // Parses each file, fsyncs it, moves it into the blob store and commits its
   // index rows; returns only once the stored instances survive a crash. The
   // files share one group commit (and with it the flushes), so a request's

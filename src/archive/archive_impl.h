@@ -32,6 +32,7 @@ class ArchiveImpl final : public Archive {
 
   Result<IncomingFile> NewIncomingFile() override;
   Status CheckRoom() const override { return blobs_->floor().Check(); }
+  IndexLag IndexState() const override { return ingester_->Lag(); }
   std::vector<StoreAttempt> TryStoreAll(std::span<IncomingFile> files,
                                         std::string_view expected_study_uid) override;
   Result<QueryResult> Find(const Query& query) const override;

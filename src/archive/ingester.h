@@ -66,6 +66,8 @@ class Ingester {
   // The same for readers, who answer from the index as it is while it cannot be
   // written: see Merger::AwaitMergedOrLagging.
   Result<std::uint64_t> AwaitMergedOrLagging() { return merger_.AwaitMergedOrLagging(); }
+  // See Merger::Lag.
+  IndexLag Lag() { return merger_.Lag(); }
   // The same for a read or delete of `scope`: see Merger::AwaitMergedFor.
   Status AwaitMergedFor(const Scope& scope) { return merger_.AwaitMergedFor(scope); }
 

@@ -214,6 +214,12 @@ void Merger::Run() {
   }
 }
 
+IndexLag Merger::Lag() {
+  std::lock_guard lock(mutex_);
+  if (!failing_) return IndexLag{};
+  return IndexLag{true, added_count_ - merged_count_, last_failure_.error().message};
+}
+
 void Merger::Report(std::unique_lock<std::mutex>& lock, const IndexLag& lag) {
   if (!on_lag_) return;
   lock.unlock();

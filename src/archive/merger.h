@@ -96,6 +96,9 @@ class Merger {
   // and their accepted names gone.
   void Settle();
 
+  // Where the index stands now: behind while merges fail (what on_lag reports).
+  IndexLag Lag();
+
  private:
   // One transaction for `batch`; hands the stored ones to the settler and
   // disposes of the blobs they replaced. Sets `crashed_` on a simulated crash.

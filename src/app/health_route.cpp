@@ -1,0 +1,34 @@
+#include "app/health_route.h"
+
+#include <nlohmann/json.hpp>
+
+namespace tessera::app {
+
+void RegisterHealthRoute(http::Router& router, const config::Config& config,
+                         const archive::Archive& archive) {
+  // Both checks are a system call or a lock away: answered on the I/O thread.
+  const auto health = [&archive](http::Request&) -> http::Awaitable<http::Response> {
+    auto problems = nlohmann::json::array();
+    nlohmann::json body = {{"status", "ok"}};
+    if (auto room = archive.CheckRoom(); !room) {
+      problems.push_back(room.error().code == ErrorCode::kStorageFull ? "storage_full"
+                                                                      : "storage_error");
+    }
+    if (const auto lag = archive.IndexState(); lag.behind) {
+      problems.push_back("index_behind");
+      body["unindexed"] = lag.waiting;
+    }
+    auto status = http::HttpStatus::ok;
+    if (!problems.empty()) {
+      status = http::HttpStatus::service_unavailable;
+      body["status"] = "degraded";
+      body["problems"] = std::move(problems);
+    }
+    auto response = http::Response::Json(status, body.dump());
+    response.headers.set("Cache-Control", "no-store");
+    co_return response;
+  };
+  router.Add(http::Verb::get, config.paths.prefix + "/health", http::Access::kPublic, health);
+}
+
+}  // namespace tessera::app
