@@ -167,7 +167,7 @@ int RunBackup(const CommonFlags& common, const std::filesystem::path& to) {
   if (!report) return Report(report.error());
   std::cout << "Backed up " << report->instances << " instance(s) to " << to.string() << ": "
             << report->copied << " file(s) copied (" << HumanBytes(report->bytes_copied) << "), "
-            << report->removed << " of deleted instances removed. `tessera serve --data "
+            << report->removed << " no longer in the archive removed. `tessera serve --data "
             << to.string() << "` serves the copy.\n";
   if (report->unindexed != 0) {
     std::cout << report->unindexed

@@ -1,58 +1,100 @@
 #include "app/backup.h"
 
-#include <sys/stat.h>
+#include <cerrno>
+#include <set>
+#include <string>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "archive/file_ops.h"
 #include "base/small_file.h"
 #include "db/snapshot.h"
 
 namespace tessera::app {
 namespace {
 
-bool IsDatabaseSideFile(const std::filesystem::path& file) {
-  const auto name = file.filename().native();
+using archive::IoError;
+using archive::SyncDirectory;
+
+bool IsDatabaseSideFile(const std::string& name) {
   return name.ends_with("-wal") || name.ends_with("-shm") || name.ends_with("-journal");
 }
 
-// Copies the regular files directly in `from` (not below) to `to`, with their
-// modes; a database file as a snapshot. The folder gets `from`'s mode.
-Status CopyFolder(const std::filesystem::path& from, const std::filesystem::path& to) {
-  struct stat info {};
-  if (::stat(from.c_str(), &info) != 0) return Ok();  // not set up here: nothing to copy
+// A database of the data folder, as a snapshot under a temporary name renamed
+// over the backup's: a run stopped half-way leaves the backup's copy whole.
+Status CopyDatabase(const std::filesystem::path& from, const std::filesystem::path& to) {
+  auto temporary = to;
+  temporary += ".backup";
+  if (auto status = db::SnapshotDatabase(from, temporary); !status) return status;
+  for (const char* side : {"-wal", "-shm", "-journal"}) {
+    if (::unlink((to.string() + side).c_str()) != 0 && errno != ENOENT) {
+      return IoError("remove", to.string() + side, errno);
+    }
+  }
+  if (::rename(temporary.c_str(), to.c_str()) != 0) return IoError("rename", to, errno);
+  return Ok();
+}
+
+// Makes `to` hold exactly the regular files directly in `from` (a database as
+// a snapshot), with their modes; `to` gets `from`'s mode.
+Status MirrorFolder(const std::filesystem::path& from, const std::filesystem::path& to) {
+  struct stat folder {};
+  if (::stat(from.c_str(), &folder) != 0) return Ok();  // not set up here: nothing to copy
+  if (::mkdir(to.c_str(), folder.st_mode & 0777) == 0) {
+    if (auto status = SyncDirectory(to.parent_path()); !status) return status;
+  } else if (errno != EEXIST) {
+    return IoError("create", to, errno);
+  }
+  if (::chmod(to.c_str(), folder.st_mode & 0777) != 0) return IoError("chmod", to, errno);
+
+  std::set<std::string> copied;
   std::error_code ec;
-  std::filesystem::create_directories(to, ec);
-  if (ec) return Fail(ErrorCode::kIo, "create " + to.string() + ": " + ec.message());
-  std::filesystem::permissions(to, static_cast<std::filesystem::perms>(info.st_mode & 0777), ec);
   for (const auto& entry : std::filesystem::directory_iterator(from, ec)) {
-    if (!entry.is_regular_file(ec) || IsDatabaseSideFile(entry.path())) continue;
-    const auto target = to / entry.path().filename();
+    const std::string name = entry.path().filename();
+    struct stat file {};
+    if (::lstat(entry.path().c_str(), &file) != 0 || !S_ISREG(file.st_mode) ||
+        IsDatabaseSideFile(name)) {
+      continue;
+    }
+    copied.insert(name);
     if (entry.path().extension() == ".db") {
-      if (auto status = db::SnapshotDatabase(entry.path(), target); !status) return status;
+      if (auto status = CopyDatabase(entry.path(), to / name); !status) return status;
       continue;
     }
     auto contents = ReadSmallFile(entry.path());
     if (!contents) return std::move(contents).error();
-    if (::stat(entry.path().c_str(), &info) != 0) continue;  // removed meanwhile
-    if (auto status = WriteFileAtomically(target, *contents, info.st_mode & 0777); !status) {
+    if (auto status = WriteFileAtomically(to / name, *contents, file.st_mode & 0777); !status) {
       return status;
     }
   }
-  if (ec) return Fail(ErrorCode::kIo, "list " + from.string() + ": " + ec.message());
-  return Ok();
+  if (ec) return IoError("list", from, ec.value());
+  // Gone from the data folder since the last backup (a first password, once
+  // changed), or left by a run stopped half-way.
+  for (const auto& entry : std::filesystem::directory_iterator(to, ec)) {
+    if (copied.contains(entry.path().filename()) || !entry.is_regular_file(ec)) continue;
+    if (::unlink(entry.path().c_str()) != 0 && errno != ENOENT) {
+      return IoError("remove", entry.path(), errno);
+    }
+  }
+  if (ec) return IoError("list", to, ec.value());
+  return SyncDirectory(to);
 }
 
 }  // namespace
 
 Result<archive::BackupReport> BackUpDataFolder(const config::Config& config,
                                                const std::filesystem::path& to) {
-  auto report = archive::BackUpArchive(config.data_dir, to);
+  auto backup = archive::ArchiveBackup::Open(config.data_dir, to);  // locked from here
+  if (!backup) return std::move(backup).error();
+  auto report = (*backup)->Run();
   if (!report) return report;
   for (const char* folder : {"auth", "tls"}) {
-    if (auto status = CopyFolder(config.data_dir / folder, to / folder); !status) {
+    if (auto status = MirrorFolder(config.data_dir / folder, to / folder); !status) {
       return std::move(status).error();
     }
   }
-  const auto settings = config.data_dir / "tessera.toml";
-  if (auto contents = ReadSmallFile(settings); contents) {
+  if (auto contents = ReadSmallFile(config.data_dir / "tessera.toml"); contents) {
     if (auto status = WriteFileAtomically(to / "tessera.toml", *contents, 0640); !status) {
       return std::move(status).error();
     }

@@ -4,17 +4,14 @@
 #include <cerrno>
 #include <string_view>
 
-#include <fcntl.h>
-#include <sys/file.h>
-
 #include "app/settings.h"
+#include "archive/blob_store.h"
 #include "auth/auth_files.h"
 #include "auth/password_policy.h"
 #include "auth/setup.h"
 #include "auth/signing_key.h"
 #include "base/small_file.h"
 #include "base/strings.h"
-#include "base/unique_fd.h"
 #include "config/config_file.h"
 #include "config/listen_address.h"
 #include "config/loader.h"
@@ -79,15 +76,8 @@ bool IsHostName(std::string_view text) {
   return true;
 }
 
-// The archive's BlobStore holds an exclusive flock on incoming/ while a server
-// runs.
-bool IsServed(const std::filesystem::path& data_dir) {
-  const auto incoming = data_dir / "incoming";
-  // Closing the descriptor releases the lock this takes.
-  const UniqueFd fd(::open(incoming.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid()) return false;  // never served
-  return ::flock(fd.get(), LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-}
+// A running server has the archive's BlobStore open.
+bool IsServed(const std::filesystem::path& data_dir) { return archive::BlobStore::InUse(data_dir); }
 
 // Replacing the keys under a running server would leave it signing with the old
 // ones.

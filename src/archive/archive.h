@@ -63,8 +63,9 @@ class IncomingFile {
   ~IncomingFile();
 
   // Appends `bytes`. Errors: kIo; kStorageFull for a full disk, or when the
-  // file reaches another 64 MiB with the free space under the floor (so one
-  // huge upload cannot take the room the floor keeps).
+  // file reaches another 64 MiB that would not fit above the floor (so one huge
+  // upload cannot take the room the floor keeps; uploads at the same time may
+  // each take up to 64 MiB of it).
   Status Write(std::span<const char> bytes);
   std::uint64_t size() const { return size_; }
   const std::filesystem::path& path() const { return path_; }

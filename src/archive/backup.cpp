@@ -3,19 +3,20 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <iterator>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
-#include <vector>
+#include <utility>
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "archive/blob_store.h"
 #include "archive/file_ops.h"
+#include "base/small_file.h"
+#include "base/strings.h"
 #include "db/connection.h"
 #include "db/snapshot.h"
 
@@ -24,33 +25,112 @@ namespace {
 
 constexpr char kIndex[] = "index.db";
 constexpr char kNewIndex[] = "index.db.backup";
+constexpr char kMarker[] = "tessera-backup";
 // A snapshot is taken again when instances it holds were deleted before their
 // blobs could be copied; a few rounds settle anything but a mass deletion.
 constexpr int kSnapshotRounds = 5;
 
-// The blob numbers (instance row ids) in the index at `file`, ascending.
-Result<std::vector<BlobNumber>> IndexedBlobs(const std::filesystem::path& file) {
+std::string Identity(const struct stat& info, bool content) {
+  if (!content) return std::to_string(info.st_dev) + ":" + std::to_string(info.st_ino);
+  return std::to_string(info.st_size) + ":" + std::to_string(info.st_mtim.tv_sec) + "." +
+         std::to_string(info.st_mtim.tv_nsec);
+}
+
+// "device:inode" of a folder (what it is, whatever path or mount reaches it);
+// "size:mtime" of a file (what it holds, as far as a server changing it goes).
+std::optional<std::string> IdentityOf(const std::filesystem::path& path, bool content) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return std::nullopt;
+  return Identity(info, content);
+}
+
+// True when `inner` is the folder `outer` or inside it, through any path.
+bool Within(const std::filesystem::path& inner, const std::filesystem::path& outer) {
+  const auto target = IdentityOf(outer, false);
+  if (!target) return false;
+  std::error_code ec;
+  auto path = std::filesystem::weakly_canonical(std::filesystem::absolute(inner, ec), ec);
+  while (true) {
+    if (IdentityOf(path, false) == target) return true;
+    if (path == path.parent_path() || path.empty()) return false;
+    path = path.parent_path();
+  }
+}
+
+struct Marker {
+  std::string source;
+  std::vector<std::string> indexes;  // identities of index.db the backup may hold
+};
+
+std::optional<Marker> ReadMarker(const std::filesystem::path& file) {
+  auto text = ReadSmallFile(file);
+  if (!text) return std::nullopt;
+  Marker marker;
+  for (const auto line : Split(*text, '\n')) {
+    if (line.starts_with("source ")) marker.source = std::string(line.substr(7));
+    if (line.starts_with("index ")) marker.indexes.emplace_back(line.substr(6));
+  }
+  if (marker.source.empty()) return std::nullopt;
+  return marker;
+}
+
+Status WriteMarker(const std::filesystem::path& file, const Marker& marker) {
+  std::string text = "source " + marker.source + "\n";
+  for (const auto& index : marker.indexes) text += "index " + index + "\n";
+  return WriteFileAtomically(file, text, 0640);
+}
+
+bool HasEntries(const std::filesystem::path& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    // The root of a freshly made file system has lost+found.
+    if (entry.path().filename() != "lost+found") return true;
+  }
+  return false;
+}
+
+// What makes a backup folder more than a copy: a server ran on it and wrote.
+std::optional<std::string> WrittenSinceBackup(const std::filesystem::path& backup_dir,
+                                              const Marker& marker) {
+  if (HasEntries(backup_dir / "incoming")) return "files a server was receiving";
+  std::error_code ec;
+  const auto wal_size = std::filesystem::file_size(backup_dir / "index.db-wal", ec);
+  if (!ec && wal_size > 0) return "index changes a server has not written into its file";
+  const auto index = IdentityOf(backup_dir / kIndex, true);
+  if (index &&
+      std::find(marker.indexes.begin(), marker.indexes.end(), *index) == marker.indexes.end()) {
+    return "an index a server has changed";
+  }
+  return std::nullopt;
+}
+
+struct Indexed {
+  BlobNumber number;
+  std::uint64_t size;
+};
+
+// The blobs the index at `file` names, by ascending number.
+Result<std::vector<Indexed>> IndexedBlobs(const std::filesystem::path& file) {
   db::ConnectionOptions options;
   options.read_only = true;
   auto connection = db::Connection::Open(file, options);
   if (!connection) return std::move(connection).error();
-  auto statement = (*connection)->Prepare("SELECT id FROM instances ORDER BY id");
+  auto statement = (*connection)->Prepare("SELECT id, size FROM instances ORDER BY id");
   if (!statement) return std::move(statement).error();
-  std::vector<BlobNumber> numbers;
+  std::vector<Indexed> blobs;
   while (true) {
     auto row = statement->Step();
     if (!row) return std::move(row).error();
     if (!*row) break;
-    numbers.push_back(statement->ColumnInt(0));
+    blobs.push_back({statement->ColumnInt(0), static_cast<std::uint64_t>(statement->ColumnInt(1))});
   }
-  return numbers;
+  return blobs;
 }
 
-// Copies `from` to `to` under a temporary name, fsyncs it and names it; adds
-// the folders that changed to `dirs`. Returns the bytes copied; kNotFound when
-// `from` does not exist.
-Result<std::uint64_t> CopyBlob(const std::filesystem::path& from, const std::filesystem::path& to,
-                               DirectorySyncSet& dirs) {
+// Copies `from` to `to` under a temporary name, fsyncs it and names it (the
+// caller syncs the folders). Returns the bytes copied; kNotFound when `from`
+// does not exist.
+Result<std::uint64_t> CopyBlob(const std::filesystem::path& from, const std::filesystem::path& to) {
   const UniqueFd source(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
   if (!source.valid()) {
     if (errno == ENOENT) return Fail(ErrorCode::kNotFound, from.string() + " is gone");
@@ -61,7 +141,6 @@ Result<std::uint64_t> CopyBlob(const std::filesystem::path& from, const std::fil
   for (const auto& dir : {to.parent_path().parent_path(), to.parent_path()}) {
     auto created = MakeDirectory(dir);
     if (!created) return std::move(created).error();
-    if (*created) dirs.Add(dir.parent_path());
   }
   auto temporary = to;
   temporary += ".part";
@@ -77,54 +156,35 @@ Result<std::uint64_t> CopyBlob(const std::filesystem::path& from, const std::fil
   }
   if (auto status = SyncFd(target.get(), temporary); !status) return std::move(status).error();
   if (::rename(temporary.c_str(), to.c_str()) != 0) return IoError("rename", to, errno);
-  dirs.Add(to.parent_path());
   return size;
 }
 
-// Copies the blobs of `numbers` that the backup lacks. Returns how many were
-// gone from the data folder (deleted since the snapshot).
-Result<std::size_t> CopyMissingBlobs(const std::filesystem::path& data_dir, const BlobStore& backup,
-                                     const std::vector<BlobNumber>& numbers, BackupReport& report) {
-  DirectorySyncSet dirs;
-  std::size_t gone = 0;
-  std::error_code ec;
-  for (const BlobNumber number : numbers) {
-    const auto target = backup.BlobPath(number);
-    if (std::filesystem::exists(target, ec)) continue;  // blobs never change
-    auto copied = CopyBlob(BlobStore::BlobPathIn(data_dir / "blobs", number), target, dirs);
-    if (!copied && copied.error().code == ErrorCode::kNotFound) {
-      // A blob name the server has yet to link (after a full disk) is still
-      // under its accepted name.
-      auto accepted = data_dir / "incoming" / backup.AcceptedPath(number).filename();
-      copied = CopyBlob(accepted, target, dirs);
-    }
-    if (!copied && copied.error().code == ErrorCode::kNotFound) {
-      ++gone;
-      continue;
-    }
-    if (!copied) return std::move(copied).error();
-    ++report.copied;
-    report.bytes_copied += *copied;
-  }
-  if (auto status = dirs.Sync(); !status) return std::move(status).error();
-  return gone;
+// A blob's folder entries, up to blobs/: synced whether this run made them or
+// an interrupted one did (it may have stopped before syncing them).
+void AddFoldersOf(const std::filesystem::path& blob, DirectorySyncSet& dirs) {
+  const auto folder = blob.parent_path();
+  dirs.Add(folder);
+  dirs.Add(folder.parent_path());
+  dirs.Add(folder.parent_path().parent_path());
 }
 
-// Removes what the backup holds beyond `numbers` (ascending): blobs of
-// instances deleted since the last backup, and files an interrupted copy left.
-Result<std::size_t> RemoveOtherBlobs(const BlobStore& backup,
-                                     const std::vector<BlobNumber>& numbers) {
-  const auto& blobs_dir = backup.blobs_dir();
+// Removes what the backup holds beyond `blobs` (ascending): blobs of instances
+// deleted since the last backup, and files an interrupted copy left.
+Result<std::size_t> RemoveOtherBlobs(const BlobStore& backup, const std::vector<Indexed>& blobs) {
   std::vector<std::filesystem::path> others;
   std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(blobs_dir, ec);
+  for (auto it = std::filesystem::recursive_directory_iterator(backup.blobs_dir(), ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
     if (!it->is_regular_file(ec)) continue;
     const auto number = BlobStore::ParseBlobName(it->path().filename().native());
-    if (number && std::binary_search(numbers.begin(), numbers.end(), *number)) continue;
+    const auto by_number = [](const Indexed& blob, BlobNumber n) { return blob.number < n; };
+    if (number) {
+      const auto found = std::lower_bound(blobs.begin(), blobs.end(), *number, by_number);
+      if (found != blobs.end() && found->number == *number) continue;
+    }
     others.push_back(it->path());
   }
-  if (ec) return IoError("list", blobs_dir, ec.value());
+  if (ec) return IoError("list", backup.blobs_dir(), ec.value());
   DirectorySyncSet dirs;
   for (const auto& file : others) {
     if (auto status = RemoveFile(file); !status) return std::move(status).error();
@@ -134,73 +194,31 @@ Result<std::size_t> RemoveOtherBlobs(const BlobStore& backup,
   return others.size();
 }
 
-// Files in the backup's incoming/ belong to a server that ran on the backup;
-// they are not the data folder's, and a start on the new index would take them.
-Status ClearIncoming(const BlobStore& backup) {
-  std::error_code ec;
-  bool removed = false;
-  for (const auto& entry : std::filesystem::directory_iterator(backup.incoming_dir(), ec)) {
-    if (auto status = RemoveFile(entry.path()); !status) return status;
-    removed = true;
-  }
-  if (ec) return IoError("list", backup.incoming_dir(), ec.value());
-  return removed ? backup.SyncIncomingDir() : Ok();
-}
-
-// The accepted names in `incoming`: instances acknowledged and not yet settled
-// (indexed, their blob names durable).
-std::vector<std::filesystem::path> AcceptedNames(const std::filesystem::path& incoming) {
-  std::vector<std::filesystem::path> names;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(incoming, ec)) {
-    const auto parsed = BlobStore::ParseIncomingName(entry.path().filename().native());
-    if (parsed && parsed->accepted) names.push_back(entry.path());
-  }
-  return names;
-}
-
-// True when a server holds the data folder (its lock on incoming/).
-bool Served(const std::filesystem::path& incoming) {
-  auto dir = OpenDirectory(incoming);
-  if (!dir) return false;
-  if (::flock(dir->get(), LOCK_EX | LOCK_NB) == 0) return false;  // released on close
-  return errno == EWOULDBLOCK;
-}
-
 // Waits until the running server has settled the instances it had acknowledged
-// by now (at most kIndexWait); returns how many it has not. Without a server,
-// nothing would settle them: returns at once.
+// by now (at most a few seconds); returns how many it has not. Without a
+// server nothing would settle them: returns at once.
 std::size_t AwaitAcknowledged(const std::filesystem::path& data_dir) {
   constexpr auto kIndexWait = std::chrono::seconds(5);
-  const auto incoming = data_dir / "incoming";
-  auto waiting = AcceptedNames(incoming);
-  if (waiting.empty() || !Served(incoming)) return waiting.size();
+  std::vector<std::filesystem::path> waiting;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(data_dir / "incoming", ec)) {
+    const auto parsed = BlobStore::ParseIncomingName(entry.path().filename().native());
+    if (parsed && parsed->accepted) waiting.push_back(entry.path());
+  }
+  if (waiting.empty() || !BlobStore::InUse(data_dir)) return waiting.size();
   const auto deadline = std::chrono::steady_clock::now() + kIndexWait;
   while (true) {
-    std::error_code ec;
     std::erase_if(waiting, [&](const auto& name) { return !std::filesystem::exists(name, ec); });
     if (waiting.empty() || std::chrono::steady_clock::now() >= deadline) return waiting.size();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
 
-// True when one folder is the other or inside it, once links are resolved.
-bool Overlap(const std::filesystem::path& a, const std::filesystem::path& b) {
-  std::error_code ec;
-  const auto first = std::filesystem::weakly_canonical(a, ec);
-  const auto second = std::filesystem::weakly_canonical(b, ec);
-  const auto inside = [](const std::filesystem::path& outer, const std::filesystem::path& inner) {
-    const auto [end, _] = std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end());
-    return end == outer.end() || (std::next(end) == outer.end() && end->empty());
-  };
-  return inside(first, second) || inside(second, first);
-}
-
 }  // namespace
 
-Result<BackupReport> BackUpArchive(const std::filesystem::path& data_dir,
-                                   const std::filesystem::path& backup_dir) {
-  if (Overlap(data_dir, backup_dir)) {
+Result<std::unique_ptr<ArchiveBackup>> ArchiveBackup::Open(
+    const std::filesystem::path& data_dir, const std::filesystem::path& backup_dir) {
+  if (Within(backup_dir, data_dir) || Within(data_dir, backup_dir)) {
     return Fail(ErrorCode::kInvalidArgument,
                 "the backup folder must be outside the data folder (and not hold it)");
   }
@@ -208,41 +226,132 @@ Result<BackupReport> BackUpArchive(const std::filesystem::path& data_dir,
   if (!std::filesystem::exists(data_dir / kIndex, ec)) {
     return Fail(ErrorCode::kNotFound, "no archive in " + data_dir.string());
   }
-  auto backup = BlobStore::Open(backup_dir);  // creates and locks it
-  if (!backup) return std::move(backup).error();
-  if (auto status = ClearIncoming(**backup); !status) return std::move(status).error();
+  std::unique_ptr<ArchiveBackup> backup(new ArchiveBackup());
+  backup->data_dir_ = data_dir;
+  backup->backup_dir_ = backup_dir;
+  backup->source_id_ = IdentityOf(data_dir, false).value_or("");
+  const auto marker_file = backup_dir / kMarker;
+  const std::string refused = backup_dir.string() + " cannot take this backup: ";
+  const bool fresh = !HasEntries(backup_dir);
+  const auto marker = ReadMarker(marker_file);
+  // Checked before anything is created there: such a folder is left as it is.
+  if (!fresh && !marker) {
+    return Fail(ErrorCode::kInvalidArgument,
+                refused + "it is not empty and holds no Tessera backup; choose an empty folder");
+  }
+  if (!fresh && marker->source != backup->source_id_) {
+    return Fail(ErrorCode::kInvalidArgument,
+                refused +
+                    "it holds a backup of another data folder (or of this one from "
+                    "before it was moved or restored); choose an empty folder");
+  }
 
-  const auto snapshot = backup_dir / kNewIndex;
-  BackupReport report;
-  report.unindexed = AwaitAcknowledged(data_dir);
-  for (int round = 0; round < kSnapshotRounds; ++round) {
-    if (auto status = db::SnapshotDatabase(data_dir / kIndex, snapshot); !status) {
+  auto store = BlobStore::Open(backup_dir);  // creates and locks it
+  if (!store) return std::move(store).error();
+  backup->backup_ = std::move(*store);
+  if (fresh) {
+    if (auto status = WriteMarker(marker_file, Marker{backup->source_id_, {}}); !status) {
       return std::move(status).error();
     }
-    auto numbers = IndexedBlobs(snapshot);
-    if (!numbers) return std::move(numbers).error();
-    auto gone = CopyMissingBlobs(data_dir, **backup, *numbers, report);
-    if (!gone) return std::move(gone).error();
-    if (*gone != 0) continue;
+    return backup;
+  }
+  // With the lock held: no server is writing to it now.
+  if (const auto written = WrittenSinceBackup(backup_dir, *marker)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                refused + "a server has written to it since the last backup (" + *written +
+                    "), so it holds more than copies; back up into an empty folder");
+  }
+  backup->accepted_indexes_ = marker->indexes;
+  return backup;
+}
+
+Result<BackupReport> ArchiveBackup::Run() {
+  auto report = CopyRounds();
+  // The snapshot's name, and the side files reading it left, go whatever happened:
+  // after a failure they would only take the backup disk's space.
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    (void)RemoveFile(backup_dir_ / (std::string(kNewIndex) + suffix));
+  }
+  return report;
+}
+
+Result<BackupReport> ArchiveBackup::CopyRounds() {
+  BackupReport report;
+  report.unindexed = AwaitAcknowledged(data_dir_);
+  const auto snapshot = backup_dir_ / kNewIndex;
+  std::set<BlobNumber> gone_before;
+  for (int round = 0; round < kSnapshotRounds; ++round) {
+    if (auto status = db::SnapshotDatabase(data_dir_ / kIndex, snapshot); !status) {
+      return std::move(status).error();
+    }
+    auto blobs = IndexedBlobs(snapshot);
+    if (!blobs) return std::move(blobs).error();
+
+    DirectorySyncSet dirs;
+    std::set<BlobNumber> gone;
+    for (const auto& [number, size] : *blobs) {
+      const auto target = backup_->BlobPath(number);
+      std::error_code ec;
+      if (std::filesystem::file_size(target, ec) == size && !ec) {  // blobs never change
+        AddFoldersOf(target, dirs);
+        continue;
+      }
+      auto copied = CopyBlob(BlobStore::BlobPathIn(data_dir_ / "blobs", number), target);
+      if (!copied && copied.error().code == ErrorCode::kNotFound) {
+        // A blob name the server has yet to link (after a full disk) is still
+        // under its accepted name.
+        const auto accepted = data_dir_ / "incoming" / backup_->AcceptedPath(number).filename();
+        copied = CopyBlob(accepted, target);
+      }
+      if (!copied && copied.error().code == ErrorCode::kNotFound) {
+        if (gone_before.contains(number)) {
+          return Fail(ErrorCode::kCorrupt,
+                      "the data folder's index names a file that is missing: " +
+                          BlobStore::BlobPathIn(data_dir_ / "blobs", number).string());
+        }
+        gone.insert(number);
+        continue;
+      }
+      if (!copied) return std::move(copied).error();
+      AddFoldersOf(target, dirs);
+      ++report.copied;
+      report.bytes_copied += *copied;
+    }
+    if (auto status = dirs.Sync(); !status) return std::move(status).error();
+    if (!gone.empty()) {  // deleted since the snapshot: take another
+      gone_before = std::move(gone);
+      continue;
+    }
 
     // Every blob of the snapshot is durable here: it becomes the backup's index.
-    // The log of a server that ran on the backup belongs to the index replaced.
-    for (const char* suffix : {"-wal", "-shm"}) {
-      if (auto status = RemoveFile(backup_dir / (std::string(kIndex) + suffix)); !status) {
+    // The marker allows the old and the new one while the name changes hands.
+    const auto index = IdentityOf(snapshot, true);
+    if (!index) return IoError("stat", snapshot, errno);
+    Marker marker{source_id_, accepted_indexes_};
+    marker.indexes.push_back(*index);
+    if (auto status = WriteMarker(backup_dir_ / kMarker, marker); !status) {
+      return std::move(status).error();
+    }
+    for (const char* side : {"-wal", "-shm"}) {
+      if (auto status = RemoveFile(backup_dir_ / (std::string(kIndex) + side)); !status) {
         return std::move(status).error();
       }
     }
-    if (::rename(snapshot.c_str(), (backup_dir / kIndex).c_str()) != 0) {
-      return IoError("rename", backup_dir / kIndex, errno);
+    if (::rename(snapshot.c_str(), (backup_dir_ / kIndex).c_str()) != 0) {
+      return IoError("rename", backup_dir_ / kIndex, errno);
     }
-    if (auto status = SyncDirectory(backup_dir); !status) return std::move(status).error();
-    auto removed = RemoveOtherBlobs(**backup, *numbers);
+    if (auto status = SyncDirectory(backup_dir_); !status) return std::move(status).error();
+    accepted_indexes_ = {*index};
+    if (auto status = WriteMarker(backup_dir_ / kMarker, Marker{source_id_, accepted_indexes_});
+        !status) {
+      return std::move(status).error();
+    }
+    auto removed = RemoveOtherBlobs(*backup_, *blobs);
     if (!removed) return std::move(removed).error();
     report.removed = *removed;
-    report.instances = numbers->size();
+    report.instances = blobs->size();
     return report;
   }
-  (void)RemoveFile(snapshot);
   return Fail(ErrorCode::kUnavailable,
               "instances kept being deleted while their files were copied; run the backup again");
 }

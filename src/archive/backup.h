@@ -3,7 +3,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <vector>
 
+#include "archive/blob_store.h"
 #include "base/result.h"
 
 namespace tessera::archive {
@@ -12,27 +15,58 @@ struct BackupReport {
   std::size_t instances = 0;  // in the backup's index
   std::size_t copied = 0;     // blobs copied this time
   std::uint64_t bytes_copied = 0;
-  std::size_t removed = 0;  // blobs of instances deleted since the last backup
+  std::size_t removed = 0;  // files of instances deleted since, or left by a stopped run
   // Instances acknowledged before the backup began whose index rows were still
   // missing from its snapshot (the server's index could not be written, or no
   // server ran to write them): left for a later backup.
   std::size_t unindexed = 0;
 };
 
-// Brings the archive in `backup_dir` up to date with the one in `data_dir`,
-// which a server may be running on: a snapshot of the index as of one moment
-// and every blob it names. The snapshot waits (a few seconds at most) for the
-// running server to index every instance it had acknowledged when the backup
-// began, so that those are in it (see BackupReport::unindexed). Blobs never
-// change once stored, so a backup into the same folder copies only the new ones
-// and removes those of deleted instances. The backup's index is replaced only
-// once each of its blobs is durable there, so an interrupted backup leaves the
-// previous one whole. `backup_dir` is itself a data folder (a server started on
-// it serves the copy) and is locked like one meanwhile: a server running on it
-// makes this fail with kUnavailable. Errors: kIo, kStorageFull, kNotFound (no
-// index in `data_dir`), kUnavailable (as said, or instances kept being deleted
-// while their blobs were copied: try again), SQLite's.
-Result<BackupReport> BackUpArchive(const std::filesystem::path& data_dir,
-                                   const std::filesystem::path& backup_dir);
+// A backup folder kept up to date with a data folder, which a server may be
+// running on (it is only read). The backup is itself a data folder: a server
+// started on it serves the copy.
+//
+// Each run copies a snapshot of the index as of one moment — taken once the
+// running server has indexed what it had acknowledged when the run began — and
+// every blob the snapshot names. Blobs never change once stored, so a run into
+// the same folder copies only the new ones and removes those of deleted
+// instances. The backup's index is replaced only once each of its blobs is
+// durable there, so an interrupted run leaves the previous backup whole and the
+// next run goes on from it.
+//
+// A marker file records which data folder the backup is of and which index it
+// holds. A run refuses a folder that is neither empty nor such a backup, a
+// backup of another data folder, and one a server has written to since (stored
+// or deleted instances): its files are no longer only copies, and replacing them
+// would lose that server's work.
+class ArchiveBackup {
+ public:
+  // Checks `backup_dir` as said, creates it when missing and locks it like a data
+  // folder until the object is destroyed (what else the caller copies into it
+  // meanwhile is covered too). Errors: kInvalidArgument (one folder is inside
+  // the other or is the other, also through bind mounts; a folder that may not
+  // be replaced); kUnavailable (a server or another backup has it); kNotFound
+  // (no archive in `data_dir`); kIo.
+  static Result<std::unique_ptr<ArchiveBackup>> Open(const std::filesystem::path& data_dir,
+                                                     const std::filesystem::path& backup_dir);
+  ArchiveBackup(const ArchiveBackup&) = delete;
+  ArchiveBackup& operator=(const ArchiveBackup&) = delete;
+
+  // Brings the index and the blobs up to date. Errors: kIo, kStorageFull,
+  // kCorrupt (the data folder's index names a file that is missing),
+  // kUnavailable (instances kept being deleted while their files were copied:
+  // try again), SQLite's.
+  Result<BackupReport> Run();
+
+ private:
+  ArchiveBackup() = default;
+  Result<BackupReport> CopyRounds();
+
+  std::filesystem::path data_dir_;
+  std::filesystem::path backup_dir_;
+  std::unique_ptr<BlobStore> backup_;          // holds the lock
+  std::string source_id_;                      // the data folder's identity, as the marker says it
+  std::vector<std::string> accepted_indexes_;  // index identities the marker allows
+};
 
 }  // namespace tessera::archive

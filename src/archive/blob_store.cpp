@@ -26,8 +26,19 @@ Status DirectorySyncSet::Sync() const {
   return Ok();
 }
 
-Result<std::unique_ptr<BlobStore>> BlobStore::Open(const std::filesystem::path& data_dir,
+bool BlobStore::InUse(const std::filesystem::path& data_dir) {
+  // A shared lock, released with the descriptor: two checks never fail each other.
+  const UniqueFd fd(::open((data_dir / "incoming").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return false;  // never opened
+  return ::flock(fd.get(), LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+}
+
+Result<std::unique_ptr<BlobStore>> BlobStore::Open(const std::filesystem::path& folder,
                                                    std::uint64_t min_free_bytes) {
+  // Absolute, so that a new folder named without one ("data") has a parent to sync.
+  std::error_code ec;
+  const auto data_dir = std::filesystem::absolute(folder, ec);
+  if (ec) return Fail(ErrorCode::kIo, "no absolute path for " + folder.string());
   std::unique_ptr<BlobStore> store(new BlobStore());
   store->blobs_dir_ = data_dir / "blobs";
   store->incoming_dir_ = data_dir / "incoming";

@@ -43,6 +43,10 @@ class DirectorySyncSet {
 // "recover") the same data folder. Thread-safe.
 class BlobStore {
  public:
+  // True when a BlobStore (a server, a backup being written) has `data_dir` open,
+  // in this process or another.
+  static bool InUse(const std::filesystem::path& data_dir);
+
   // Creates data_dir, blobs/ and incoming/ when missing and locks the data folder.
   // New incoming files keep `min_free_bytes` free on its file system (see
   // FreeSpaceFloor). Errors: kIo; kUnavailable when another process has it open.

@@ -65,9 +65,10 @@ Status IncomingFile::Reopen() {
 }
 
 Status IncomingFile::Write(std::span<const char> bytes) {
-  constexpr std::uint64_t kFloorCheckEvery = 64 << 20;
+  // Each 64 MiB a file grows into must fit above the floor.
+  constexpr std::uint64_t kFloorCheckEvery = std::uint64_t{64} << 20;
   if (floor_ != nullptr && (size_ + bytes.size()) / kFloorCheckEvery > size_ / kFloorCheckEvery) {
-    if (auto room = floor_->Check(); !room) return room;
+    if (auto room = floor_->Check(kFloorCheckEvery); !room) return room;
   }
   while (!bytes.empty()) {
     const ssize_t written = ::write(fd_.get(), bytes.data(), bytes.size());

@@ -63,7 +63,7 @@ http::Response TooManyAttempts(std::chrono::seconds retry_after) {
 
 http::Response Unexpected(const Error& error) {
   // A full disk is the operator's to fix, and the caller may try again later:
-  // it gets the archive's 507 and message (logged there) rather than a 500.
+  // a 507 saying so (ErrorResponse logs the cause) rather than a 500.
   if (error.code == ErrorCode::kStorageFull) return NoStore(http::ErrorResponse(error));
   spdlog::error("auth: {} ({})", error.message, ErrorCodeName(error.code));
   return Message(http::HttpStatus::internal_server_error, kUnexpectedError);

@@ -8,39 +8,62 @@
 #include <utility>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/unique_fd.h"
-#include "db/connection.h"
+#include "db/statement.h"
 
 namespace tessera::db {
 namespace {
 
-// sqlite3_backup_* with its handle closed on every path.
-class Backup {
- public:
-  Backup(sqlite3* to, sqlite3* from) : backup_(sqlite3_backup_init(to, "main", from, "main")) {}
-  ~Backup() {
-    if (backup_ != nullptr) sqlite3_backup_finish(backup_);
+using Handle = std::unique_ptr<sqlite3, int (*)(sqlite3*)>;
+
+Result<Handle> OpenFile(const std::filesystem::path& file, int flags) {
+  sqlite3* raw = nullptr;
+  const int opened = sqlite3_open_v2(file.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  Handle handle(raw, sqlite3_close);
+  if (opened != SQLITE_OK) return SqliteError(raw, opened, "open " + file.string());
+  sqlite3_extended_result_codes(raw, 1);
+  return handle;
+}
+
+Status Exec(sqlite3* db, const char* sql) {
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(db, rc, sql);
+  return Ok();
+}
+
+Error SystemError(std::string_view operation, const std::filesystem::path& file, int error) {
+  return Error{error == ENOSPC || error == EDQUOT ? ErrorCode::kStorageFull : ErrorCode::kIo,
+               std::string(operation) + " " + file.string() + ": " + std::strerror(error)};
+}
+
+bool SameFile(const std::filesystem::path& a, const std::filesystem::path& b) {
+  struct stat first {
+  }, second{};
+  return ::stat(a.c_str(), &first) == 0 && ::stat(b.c_str(), &second) == 0 &&
+         first.st_dev == second.st_dev && first.st_ino == second.st_ino;
+}
+
+// Copies every page in one step: the source's read transaction spans the whole
+// copy, which is what makes it a snapshot. A writer's checkpoint may hold the
+// source for a moment; each step waits out the busy timeout.
+Status CopyPages(sqlite3* to, sqlite3* from) {
+  sqlite3_backup* backup = sqlite3_backup_init(to, "main", from, "main");
+  if (backup == nullptr) return SqliteError(to, sqlite3_errcode(to), "backup");
+  int stepped = SQLITE_OK;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    stepped = sqlite3_backup_step(backup, -1);
+    if (stepped != SQLITE_BUSY && stepped != SQLITE_LOCKED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  Backup(const Backup&) = delete;
-  Backup& operator=(const Backup&) = delete;
-
-  sqlite3_backup* get() const { return backup_; }
-  // Ends the copy; its result is the copy's.
-  int Finish() { return sqlite3_backup_finish(std::exchange(backup_, nullptr)); }
-
- private:
-  sqlite3_backup* backup_;
-};
-
-Status SyncFile(const std::filesystem::path& file) {
-  const UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid() || ::fsync(fd.get()) != 0) {
-    const int error = errno;
-    return Fail(error == ENOSPC ? ErrorCode::kStorageFull : ErrorCode::kIo,
-                "fsync " + file.string() + ": " + std::strerror(error));
+  const int finished = sqlite3_backup_finish(backup);
+  if (stepped == SQLITE_BUSY || stepped == SQLITE_LOCKED) {
+    return Fail(ErrorCode::kUnavailable, "the database stayed locked; try again");
   }
+  if (stepped != SQLITE_DONE) return SqliteError(to, stepped, "backup step");
+  if (finished != SQLITE_OK) return SqliteError(to, finished, "backup");
   return Ok();
 }
 
@@ -51,41 +74,35 @@ Status SnapshotDatabase(const std::filesystem::path& from, const std::filesystem
   if (!std::filesystem::exists(from, ec)) {
     return Fail(ErrorCode::kNotFound, from.string() + " does not exist");
   }
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-    std::filesystem::remove(to.string() + suffix, ec);
+  if (SameFile(from, to)) {
+    return Fail(ErrorCode::kInvalidArgument, to.string() + " is the database being copied");
   }
-  // Read-write, never created: opening a WAL database read-only would fail
-  // where no server keeps its shared-memory file.
-  sqlite3* raw_source = nullptr;
-  const int opened = sqlite3_open_v2(from.c_str(), &raw_source,
-                                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-  const std::unique_ptr<sqlite3, int (*)(sqlite3*)> source(raw_source, sqlite3_close_v2);
-  if (opened != SQLITE_OK) return SqliteError(raw_source, opened, "open " + from.string());
-  sqlite3_busy_timeout(raw_source, 10000);
-
-  ConnectionOptions options;
-  options.synchronous_full = true;
-  auto target = Connection::Open(to, options);
-  if (!target) return std::move(target).error();
-
-  // One step of every page: the source's read transaction spans the whole copy,
-  // which is what makes it a snapshot. A writer's checkpoint may hold the
-  // source busy for a moment; wait for it.
-  Backup backup((*target)->raw(), source.get());
-  if (backup.get() == nullptr) {
-    return SqliteError((*target)->raw(), sqlite3_errcode((*target)->raw()), "backup");
+  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
+    if (::unlink((to.string() + suffix).c_str()) != 0 && errno != ENOENT) {
+      return SystemError("remove", to.string() + suffix, errno);
+    }
   }
-  int stepped = SQLITE_OK;
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    stepped = sqlite3_backup_step(backup.get(), -1);
-    if (stepped != SQLITE_BUSY && stepped != SQLITE_LOCKED) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto source = OpenFile(from, SQLITE_OPEN_READONLY);
+  if (!source) return std::move(source).error();
+  sqlite3_busy_timeout(source->get(), 10000);
+  {
+    auto target = OpenFile(to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (!target) return std::move(target).error();
+    // A rollback journal, not a WAL: the committed copy is then the file itself.
+    if (auto status = Exec(target->get(),
+                           "PRAGMA journal_mode = DELETE; "
+                           "PRAGMA synchronous = FULL;");
+        !status) {
+      return status;
+    }
+    if (auto status = CopyPages(target->get(), source->get()); !status) return status;
+    const int closed = sqlite3_close(target->release());
+    if (closed != SQLITE_OK) return Fail(ErrorCode::kIo, "close " + to.string());
   }
-  const int finished = backup.Finish();
-  if (stepped != SQLITE_DONE) return SqliteError((*target)->raw(), stepped, "backup step");
-  if (finished != SQLITE_OK) return SqliteError((*target)->raw(), finished, "backup");
-  target->reset();  // checkpoints the copy into its file
-  return SyncFile(to);
+  const UniqueFd fd(::open(to.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return SystemError("open", to, errno);
+  if (::fsync(fd.get()) != 0) return SystemError("fsync", to, errno);
+  return Ok();
 }
 
 }  // namespace tessera::db

@@ -28,12 +28,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def run_cli(*args, data_dir, env=None, input_text=None, check=True):
-    """Runs a tessera subcommand and returns the CompletedProcess."""
+def run_cli(*args, data_dir, env=None, input_text=None, check=True, cwd=None):
+    """Runs a tessera subcommand (in `cwd`, when given) and returns the CompletedProcess."""
     full_env = dict(os.environ)
     full_env.update(env or {})
-    result = subprocess.run([BINARY, *args, "--data", data_dir], env=full_env, input=input_text,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run([os.path.abspath(BINARY), *args, "--data", os.path.abspath(data_dir)],
+                            env=full_env, input=input_text, capture_output=True, text=True,
+                            timeout=120, cwd=cwd)
     if check and result.returncode != 0:
         raise AssertionError(f"tessera {' '.join(args)} failed ({result.returncode}):\n"
                              f"{result.stdout}\n{result.stderr}")

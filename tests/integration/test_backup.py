@@ -4,6 +4,7 @@ signing key); a second backup into the same folder brings it up to date, copying
 files and removing those of deleted instances."""
 import os
 import shutil
+import subprocess
 import tempfile
 import threading
 
@@ -117,7 +118,7 @@ def test_a_backup_taken_while_storing_is_a_whole_archive_and_stays_current(folde
         said = backup(source.data_dir, target).stdout
         # The two, and those stored during the first backup after its snapshot.
         assert f"{len(current - in_copy)} file(s) copied" in said, said
-        assert "1 of deleted instances removed" in said, said
+        assert "1 no longer in the archive removed" in said, said
         copy.start()
         copy_client = copy.session()
         assert sop_uids(copy_client, copy) == current
@@ -140,3 +141,132 @@ def test_a_backup_must_be_outside_the_data_folder(folders):
         assert refused.returncode == 2, refused.stderr
         assert "outside the data folder" in refused.stderr, refused.stderr
     assert not os.path.exists(os.path.join(source.data_dir, "backup"))
+
+
+def test_a_backup_replaces_only_an_earlier_backup_of_the_same_folder(folders):
+    source = TesseraServer(data_dir=folders("tessera-backup-src-"))
+    source.init()
+    source.start()
+    try:
+        client = source.session()
+        assert stow(client, source, [make_instance(seed=1)[1]]).status_code == 200
+        # A new folder named without a path works the first time.
+        parent = folders("tessera-backup-dst-")
+        first = run_cli("backup", "--to", "copy", data_dir=source.data_dir, check=False,
+                        cwd=parent)
+        assert first.returncode == 0, first.stderr
+        target = os.path.join(parent, "copy")
+
+        # A folder holding anything else is not overwritten.
+        other = folders("tessera-backup-other-")
+        with open(os.path.join(other, "notes.txt"), "w") as f:
+            f.write("keep me")
+        refused = backup(source.data_dir, other, check=False)
+        assert refused.returncode == 2 and "holds no Tessera backup" in refused.stderr, \
+            refused.stderr
+        assert os.listdir(other) == ["notes.txt"]
+
+        # Nor is a backup of another data folder.
+        second = TesseraServer(data_dir=folders("tessera-backup-src2-"))
+        second.init()
+        second.start()
+        second.stop()
+        refused = backup(second.data_dir, target, check=False)
+        assert refused.returncode == 2 and "another data folder" in refused.stderr, \
+            refused.stderr
+
+        # Nor one a server has stored into since (a failover): its new instance would be lost.
+        copy = TesseraServer(data_dir=target)
+        copy.start()
+        try:
+            ds, data = make_instance(seed=2)
+            assert stow(copy.session(), copy, [data]).status_code == 200
+        finally:
+            copy.stop()
+        refused = backup(source.data_dir, target, check=False)
+        assert refused.returncode == 2 and "a server has written to it" in refused.stderr, \
+            refused.stderr
+        copy.start()
+        try:
+            url = instance_url(copy, ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
+            assert [d for _, d in retrieve(copy.session(), url)[1]] == [data]
+        finally:
+            copy.stop()
+    finally:
+        source.cleanup()
+
+
+def test_a_missing_file_in_the_data_folder_is_named(folders):
+    source = TesseraServer(data_dir=folders("tessera-backup-src-"))
+    source.init()
+    source.start()
+    try:
+        assert stow(source.session(), source, [make_instance(seed=1)[1]]).status_code == 200
+    finally:
+        source.stop()
+    [blob] = [os.path.join(root, name) for root, _, names in
+              os.walk(os.path.join(source.data_dir, "blobs")) for name in names]
+    os.remove(blob)
+    refused = backup(source.data_dir, os.path.join(folders("tessera-backup-dst-"), "copy"),
+                     check=False)
+    assert refused.returncode == 1
+    assert "names a file that is missing" in refused.stderr and blob in refused.stderr, \
+        refused.stderr
+
+
+def test_a_bind_mount_of_the_data_folder_is_refused_and_nothing_is_touched(folders):
+    source = TesseraServer(data_dir=folders("tessera-backup-src-"))
+    source.init()
+    source.start()
+    try:
+        assert stow(source.session(), source, [make_instance(seed=1)[1]]).status_code == 200
+    finally:
+        source.stop()
+    mount_point = folders("tessera-backup-bind-")
+    mounted = subprocess.run(["mount", "--bind", source.data_dir, mount_point],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot bind-mount here: {mounted.stderr.strip()}")
+    try:
+        before = sorted(os.path.relpath(os.path.join(root, name), source.data_dir)
+                        for root, _, names in os.walk(source.data_dir) for name in names)
+        refused = backup(source.data_dir, mount_point, check=False)
+        assert refused.returncode == 2 and "outside the data folder" in refused.stderr, \
+            refused.stderr
+        after = sorted(os.path.relpath(os.path.join(root, name), source.data_dir)
+                       for root, _, names in os.walk(source.data_dir) for name in names)
+        assert after == before
+    finally:
+        subprocess.run(["umount", mount_point], check=False)
+
+
+def test_a_run_goes_on_from_what_an_interrupted_one_left(folders):
+    source = TesseraServer(data_dir=folders("tessera-backup-src-"))
+    source.init()
+    source.start()
+    try:
+        client = source.session()
+        stored = [make_instance(seed=seed) for seed in range(3)]
+        assert stow(client, source, [data for _, data in stored]).status_code == 200
+        target = os.path.join(folders("tessera-backup-dst-"), "copy")
+        backup(source.data_dir, target)
+        index_before = open(os.path.join(target, "index.db"), "rb").read()
+        # What a run killed half-way leaves: a blob half-copied, a whole one its new index
+        # never named, the new index not yet in place.
+        folder = os.path.dirname(os.path.join(target, "blobs", "0000", "000", "1.dcm"))
+        for name, content in (("ff.dcm.part", b"half"), ("fe.dcm", b"whole")):
+            with open(os.path.join(folder, name), "wb") as f:
+                f.write(content)
+        with open(os.path.join(target, "index.db.backup"), "wb") as f:
+            f.write(b"not yet a database")
+        assert open(os.path.join(target, "index.db"), "rb").read() == index_before
+
+        added = make_instance(seed=9)
+        assert stow(client, source, [added[1]]).status_code == 200
+        said = backup(source.data_dir, target).stdout
+        assert "1 file(s) copied" in said and "2 no longer in the archive removed" in said, said
+        assert sorted(os.listdir(folder)) == sorted(blob_files(target))
+        assert len(blob_files(target)) == 4
+        assert not os.path.exists(os.path.join(target, "index.db.backup"))
+    finally:
+        source.cleanup()

@@ -46,7 +46,9 @@ TEST_F(SnapshotTest, CopiesWhatWasCommittedWhileAWriterIsBusy) {
 
   ASSERT_TRUE(SnapshotDatabase(dir_ / "live.db", dir_ / "copy.db"));
   ASSERT_TRUE((*live)->Exec("COMMIT"));
-  EXPECT_FALSE(std::filesystem::exists(dir_ / "copy.db-wal")) << "the copy is whole in its file";
+  for (const char* side : {"copy.db-wal", "copy.db-shm", "copy.db-journal"}) {
+    EXPECT_FALSE(std::filesystem::exists(dir_ / side)) << side << ": the copy is its file alone";
+  }
 
   ConnectionOptions read_only;
   read_only.read_only = true;
@@ -54,6 +56,20 @@ TEST_F(SnapshotTest, CopiesWhatWasCommittedWhileAWriterIsBusy) {
   ASSERT_TRUE(copy) << copy.error().message;
   EXPECT_EQ(Count(**copy), 3);
   EXPECT_EQ(Count(**live), 4);
+}
+
+// The copy's name must not be the source's, under any name: removing it first
+// would delete the database.
+TEST_F(SnapshotTest, RefusesToCopyADatabaseOntoItself) {
+  auto live = Connection::Open(dir_ / "live.db", {});
+  ASSERT_TRUE(live) << live.error().message;
+  ASSERT_TRUE(
+      (*live)->Exec("CREATE TABLE item(id INTEGER PRIMARY KEY); INSERT INTO item VALUES (1);"));
+  std::filesystem::create_hard_link(dir_ / "live.db", dir_ / "alias.db");
+  const auto status = SnapshotDatabase(dir_ / "live.db", dir_ / "alias.db");
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Count(**live), 1);
 }
 
 TEST_F(SnapshotTest, AMissingSourceIsNotFound) {
