@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -30,28 +30,29 @@ constexpr char kMarker[] = "tessera-backup";
 // blobs could be copied; a few rounds settle anything but a mass deletion.
 constexpr int kSnapshotRounds = 5;
 
-std::string Identity(const struct stat& info, bool content) {
-  if (!content) return std::to_string(info.st_dev) + ":" + std::to_string(info.st_ino);
+// "device:inode": what a folder is, whatever path or mount reaches it.
+std::optional<std::string> FolderIdentity(const std::filesystem::path& folder) {
+  struct stat info {};
+  if (::stat(folder.c_str(), &info) != 0) return std::nullopt;
+  return std::to_string(info.st_dev) + ":" + std::to_string(info.st_ino);
+}
+
+// "size:mtime": what an index file holds, as far as a server changing it goes.
+std::optional<std::string> IndexIdentity(const std::filesystem::path& file) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) return std::nullopt;
   return std::to_string(info.st_size) + ":" + std::to_string(info.st_mtim.tv_sec) + "." +
          std::to_string(info.st_mtim.tv_nsec);
 }
 
-// "device:inode" of a folder (what it is, whatever path or mount reaches it);
-// "size:mtime" of a file (what it holds, as far as a server changing it goes).
-std::optional<std::string> IdentityOf(const std::filesystem::path& path, bool content) {
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) return std::nullopt;
-  return Identity(info, content);
-}
-
 // True when `inner` is the folder `outer` or inside it, through any path.
 bool Within(const std::filesystem::path& inner, const std::filesystem::path& outer) {
-  const auto target = IdentityOf(outer, false);
+  const auto target = FolderIdentity(outer);
   if (!target) return false;
   std::error_code ec;
   auto path = std::filesystem::weakly_canonical(std::filesystem::absolute(inner, ec), ec);
   while (true) {
-    if (IdentityOf(path, false) == target) return true;
+    if (FolderIdentity(path) == target) return true;
     if (path == path.parent_path() || path.empty()) return false;
     path = path.parent_path();
   }
@@ -96,7 +97,7 @@ std::optional<std::string> WrittenSinceBackup(const std::filesystem::path& backu
   std::error_code ec;
   const auto wal_size = std::filesystem::file_size(backup_dir / "index.db-wal", ec);
   if (!ec && wal_size > 0) return "index changes a server has not written into its file";
-  const auto index = IdentityOf(backup_dir / kIndex, true);
+  const auto index = IndexIdentity(backup_dir / kIndex);
   if (index &&
       std::find(marker.indexes.begin(), marker.indexes.end(), *index) == marker.indexes.end()) {
     return "an index a server has changed";
@@ -229,7 +230,13 @@ Result<std::unique_ptr<ArchiveBackup>> ArchiveBackup::Open(
   std::unique_ptr<ArchiveBackup> backup(new ArchiveBackup());
   backup->data_dir_ = data_dir;
   backup->backup_dir_ = backup_dir;
-  backup->source_id_ = IdentityOf(data_dir, false).value_or("");
+  auto source_id = BlobStore::ArchiveId(data_dir);
+  if (!source_id) {
+    return Fail(ErrorCode::kNotFound, data_dir.string() +
+                                          " has no archive id yet: start its server once with "
+                                          "this version of Tessera, then back it up");
+  }
+  backup->source_id_ = std::move(*source_id);
   const auto marker_file = backup_dir / kMarker;
   const std::string refused = backup_dir.string() + " cannot take this backup: ";
   const bool fresh = !HasEntries(backup_dir);
@@ -325,7 +332,7 @@ Result<BackupReport> ArchiveBackup::CopyRounds() {
 
     // Every blob of the snapshot is durable here: it becomes the backup's index.
     // The marker allows the old and the new one while the name changes hands.
-    const auto index = IdentityOf(snapshot, true);
+    const auto index = IndexIdentity(snapshot);
     if (!index) return IoError("stat", snapshot, errno);
     Marker marker{source_id_, accepted_indexes_};
     marker.indexes.push_back(*index);

@@ -34,10 +34,10 @@ struct BackupReport {
 // durable there, so an interrupted run leaves the previous backup whole and the
 // next run goes on from it.
 //
-// A marker file records which data folder the backup is of and which index it
-// holds. A run refuses a folder that is neither empty nor such a backup, a
-// backup of another data folder, and one a server has written to since (stored
-// or deleted instances): its files are no longer only copies, and replacing them
+// A marker file records which archive the backup is of (its archive id; the
+// backup, a data folder, has its own) and which index it holds. A run refuses a folder that is
+// neither empty nor such a backup, a backup of another data folder, and one a server has written to
+// since (stored or deleted instances): its files are no longer only copies, and replacing them
 // would lose that server's work.
 class ArchiveBackup {
  public:
@@ -65,7 +65,7 @@ class ArchiveBackup {
   std::filesystem::path data_dir_;
   std::filesystem::path backup_dir_;
   std::unique_ptr<BlobStore> backup_;          // holds the lock
-  std::string source_id_;                      // the data folder's identity, as the marker says it
+  std::string source_id_;                      // the data folder's archive id
   std::vector<std::string> accepted_indexes_;  // index identities the marker allows
 };
 

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <random>
 #include <vector>
 
 #include <fcntl.h>
@@ -10,6 +11,8 @@
 #include <unistd.h>
 
 #include "archive/file_ops.h"
+#include "base/small_file.h"
+#include "base/strings.h"
 
 namespace tessera::archive {
 
@@ -24,6 +27,31 @@ Status DirectorySyncSet::Sync() const {
     if (auto status = SyncDirectory(*it); !status) return status;
   }
   return Ok();
+}
+
+static std::filesystem::path ArchiveIdFile(const std::filesystem::path& data_dir) {
+  return data_dir / "archive-id";
+}
+
+// Made under the folder's lock, so two first opens cannot both make one.
+static Status EnsureArchiveId(const std::filesystem::path& data_dir) {
+  auto existing = ReadSmallFile(ArchiveIdFile(data_dir));
+  if (existing) return Ok();
+  if (existing.error().code != ErrorCode::kNotFound) return std::move(existing).error();
+  std::random_device random;  // the kernel's generator: an identifier, not a secret
+  std::string id;
+  for (int i = 0; i < 4; ++i) {
+    char word[9];
+    std::snprintf(word, sizeof word, "%08x", static_cast<unsigned>(random()));
+    id += word;
+  }
+  return WriteFileAtomically(ArchiveIdFile(data_dir), id + "\n", 0640);
+}
+
+Result<std::string> BlobStore::ArchiveId(const std::filesystem::path& data_dir) {
+  auto id = ReadSmallFile(ArchiveIdFile(data_dir));
+  if (!id) return std::move(id).error();
+  return std::string(Trim(*id));
 }
 
 bool BlobStore::InUse(const std::filesystem::path& data_dir) {
@@ -58,6 +86,7 @@ Result<std::unique_ptr<BlobStore>> BlobStore::Open(const std::filesystem::path& 
     return IoError("flock", store->incoming_dir_, errno);
   }
   store->incoming_fd_ = std::move(*fd);
+  if (auto status = EnsureArchiveId(data_dir); !status) return std::move(status).error();
   store->floor_ =
       std::make_unique<FreeSpaceFloor>(store->incoming_fd_.get(), data_dir, min_free_bytes);
   return store;

@@ -47,7 +47,14 @@ class BlobStore {
   // in this process or another.
   static bool InUse(const std::filesystem::path& data_dir);
 
-  // Creates data_dir, blobs/ and incoming/ when missing and locks the data folder.
+  // The data folder's archive id: random, made by the first Open, kept for
+  // good (and by backups), so that a backup can tell the archive it copies
+  // whatever path or disk reaches it. Errors: kNotFound (never opened by this
+  // version), kIo.
+  static Result<std::string> ArchiveId(const std::filesystem::path& data_dir);
+
+  // Creates data_dir, blobs/, incoming/ and the archive id when missing and
+  // locks the data folder.
   // New incoming files keep `min_free_bytes` free on its file system (see
   // FreeSpaceFloor). Errors: kIo; kUnavailable when another process has it open.
   static Result<std::unique_ptr<BlobStore>> Open(const std::filesystem::path& data_dir,

@@ -65,6 +65,27 @@ TEST(BlobStoreTest, AGrowingFileIsCheckedAgainstTheFloorEvery64MiB) {
   EXPECT_EQ(refused.error().code, ErrorCode::kStorageFull);
 }
 
+TEST(BlobStoreTest, TheFirstOpenGivesTheFolderAnArchiveIdForGood) {
+  TempDir dir;
+  EXPECT_EQ(BlobStore::ArchiveId(dir.path()).error().code, ErrorCode::kNotFound);
+  std::string first;
+  {
+    auto store = BlobStore::Open(dir.path());
+    ASSERT_TRUE(store) << store.error().message;
+    auto id = BlobStore::ArchiveId(dir.path());
+    ASSERT_TRUE(id) << id.error().message;
+    EXPECT_EQ(id->size(), 32u);
+    first = *id;
+  }
+  auto again = BlobStore::Open(dir.path());
+  ASSERT_TRUE(again);
+  EXPECT_EQ(BlobStore::ArchiveId(dir.path()).value_or(""), first);
+
+  TempDir other;
+  ASSERT_TRUE(BlobStore::Open(other.path()));
+  EXPECT_NE(BlobStore::ArchiveId(other.path()).value_or(first), first);
+}
+
 TEST(BlobStoreTest, NamesFanOutByNumber) {
   TempDir dir;
   auto store = BlobStore::Open(dir.path());
