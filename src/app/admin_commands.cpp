@@ -172,7 +172,9 @@ int RunBackup(const CommonFlags& common, const std::filesystem::path& to) {
   if (report->unindexed != 0) {
     std::cout << report->unindexed
               << " instance(s) acknowledged before the backup began were not yet in the index "
-                 "(is the server's log reporting a full disk?); the next backup will hold them.\n";
+              << (report->served ? "(is the server's log reporting a full disk?)"
+                                 : "(no server was running to index them)")
+              << "; a backup after the server has indexed them will hold them.\n";
   }
   return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "archive/file_ops.h"
 #include "base/small_file.h"
+#include "base/strings.h"
 #include "db/snapshot.h"
 
 namespace tessera::app {
@@ -60,6 +61,9 @@ Status MirrorFolder(const std::filesystem::path& from, const std::filesystem::pa
     copied.insert(name);
     if (entry.path().extension() == ".db") {
       if (auto status = CopyDatabase(entry.path(), to / name); !status) return status;
+      if (::chmod((to / name).c_str(), file.st_mode & 0777) != 0) {
+        return IoError("chmod", to / name, errno);
+      }
       continue;
     }
     auto contents = ReadSmallFile(entry.path());
@@ -81,6 +85,31 @@ Status MirrorFolder(const std::filesystem::path& from, const std::filesystem::pa
   return SyncDirectory(to);
 }
 
+// The settings with `data_dir` naming the backup: restored with its own
+// tessera.toml (`serve --config`), the copy must not open the data folder.
+std::string SettingsForBackup(std::string_view settings, const std::filesystem::path& to) {
+  std::string quoted = "\"";
+  for (const char c : std::filesystem::absolute(to).string()) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  quoted += '"';
+  std::string out;
+  bool top_level = true;  // data_dir is a top-level key, before any [section]
+  for (const auto line : Split(settings, '\n')) {
+    if (line.starts_with('[')) top_level = false;
+    const auto key = Trim(line.substr(0, line.find('=')));
+    if (top_level && key == "data_dir" && line.find('=') != std::string_view::npos) {
+      out += "data_dir = " + quoted;
+    } else {
+      out += line;
+    }
+    out += '\n';
+  }
+  if (!out.empty() && !settings.ends_with('\n')) out.pop_back();
+  return out;
+}
+
 }  // namespace
 
 Result<archive::BackupReport> BackUpDataFolder(const config::Config& config,
@@ -95,7 +124,9 @@ Result<archive::BackupReport> BackUpDataFolder(const config::Config& config,
     }
   }
   if (auto contents = ReadSmallFile(config.data_dir / "tessera.toml"); contents) {
-    if (auto status = WriteFileAtomically(to / "tessera.toml", *contents, 0640); !status) {
+    if (auto status =
+            WriteFileAtomically(to / "tessera.toml", SettingsForBackup(*contents, to), 0640);
+        !status) {
       return std::move(status).error();
     }
   }

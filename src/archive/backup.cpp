@@ -81,13 +81,30 @@ Status WriteMarker(const std::filesystem::path& file, const Marker& marker) {
   return WriteFileAtomically(file, text, 0640);
 }
 
+// A temporary file of WriteFileAtomically's, left by a run stopped while writing.
+bool IsLeftOverTemporary(const std::filesystem::path& entry) {
+  const std::string name = entry.filename();
+  return name.starts_with(".") && name.ends_with(".tmp");
+}
+
 bool HasEntries(const std::filesystem::path& dir) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     // The root of a freshly made file system has lost+found.
-    if (entry.path().filename() != "lost+found") return true;
+    if (entry.path().filename() != "lost+found" && !IsLeftOverTemporary(entry.path())) {
+      return true;
+    }
   }
   return false;
+}
+
+Status RemoveLeftOverTemporaries(const std::filesystem::path& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (!IsLeftOverTemporary(entry.path())) continue;
+    if (auto status = RemoveFile(entry.path()); !status) return status;
+  }
+  return Ok();
 }
 
 // What makes a backup folder more than a copy: a server ran on it and wrote.
@@ -126,6 +143,19 @@ Result<std::vector<Indexed>> IndexedBlobs(const std::filesystem::path& file) {
     blobs.push_back({statement->ColumnInt(0), static_cast<std::uint64_t>(statement->ColumnInt(1))});
   }
   return blobs;
+}
+
+// The garbage table lists blobs the data folder's server has yet to unlink;
+// the backup never copied them (no instance names them). Left in the copy, a
+// server started on the backup would clear the rows, changing its index, and
+// the next run would take that for a server's own work.
+Status ForgetGarbage(const std::filesystem::path& snapshot) {
+  auto connection = db::Connection::Open(snapshot, {});
+  if (!connection) return std::move(connection).error();
+  // Through a rollback journal, so that the copy stays one whole file; then
+  // marked WAL again, as a server opens it, so that opening it changes nothing.
+  return (*connection)
+      ->Exec("PRAGMA journal_mode = DELETE; DELETE FROM garbage; PRAGMA journal_mode = WAL;");
 }
 
 // Copies `from` to `to` under a temporary name, fsyncs it and names it (the
@@ -198,7 +228,7 @@ Result<std::size_t> RemoveOtherBlobs(const BlobStore& backup, const std::vector<
 // Waits until the running server has settled the instances it had acknowledged
 // by now (at most a few seconds); returns how many it has not. Without a
 // server nothing would settle them: returns at once.
-std::size_t AwaitAcknowledged(const std::filesystem::path& data_dir) {
+std::size_t AwaitAcknowledged(const std::filesystem::path& data_dir, bool served) {
   constexpr auto kIndexWait = std::chrono::seconds(5);
   std::vector<std::filesystem::path> waiting;
   std::error_code ec;
@@ -206,7 +236,7 @@ std::size_t AwaitAcknowledged(const std::filesystem::path& data_dir) {
     const auto parsed = BlobStore::ParseIncomingName(entry.path().filename().native());
     if (parsed && parsed->accepted) waiting.push_back(entry.path());
   }
-  if (waiting.empty() || !BlobStore::InUse(data_dir)) return waiting.size();
+  if (waiting.empty() || !served) return waiting.size();
   const auto deadline = std::chrono::steady_clock::now() + kIndexWait;
   while (true) {
     std::erase_if(waiting, [&](const auto& name) { return !std::filesystem::exists(name, ec); });
@@ -249,19 +279,26 @@ Result<std::unique_ptr<ArchiveBackup>> ArchiveBackup::Open(
   if (!fresh && marker->source != backup->source_id_) {
     return Fail(ErrorCode::kInvalidArgument,
                 refused +
-                    "it holds a backup of another data folder (or of this one from "
-                    "before it was moved or restored); choose an empty folder");
+                    "it holds a backup of another data folder (or of this one from before "
+                    "it was restored from a backup); choose an empty folder");
   }
 
-  auto store = BlobStore::Open(backup_dir);  // creates and locks it
-  if (!store) return std::move(store).error();
-  backup->backup_ = std::move(*store);
   if (fresh) {
+    // The marker first: a run stopped right after it made the folder's layout
+    // leaves a folder the next run recognises.
+    std::filesystem::create_directories(backup_dir, ec);
+    if (ec) return IoError("create", backup_dir, ec.value());
     if (auto status = WriteMarker(marker_file, Marker{backup->source_id_, {}}); !status) {
       return std::move(status).error();
     }
-    return backup;
   }
+  auto store = BlobStore::Open(backup_dir);  // creates and locks it
+  if (!store) return std::move(store).error();
+  backup->backup_ = std::move(*store);
+  if (auto status = RemoveLeftOverTemporaries(backup_dir); !status) {
+    return std::move(status).error();
+  }
+  if (fresh) return backup;
   // With the lock held: no server is writing to it now.
   if (const auto written = WrittenSinceBackup(backup_dir, *marker)) {
     return Fail(ErrorCode::kInvalidArgument,
@@ -284,13 +321,15 @@ Result<BackupReport> ArchiveBackup::Run() {
 
 Result<BackupReport> ArchiveBackup::CopyRounds() {
   BackupReport report;
-  report.unindexed = AwaitAcknowledged(data_dir_);
+  report.served = BlobStore::InUse(data_dir_);
+  report.unindexed = AwaitAcknowledged(data_dir_, report.served);
   const auto snapshot = backup_dir_ / kNewIndex;
   std::set<BlobNumber> gone_before;
   for (int round = 0; round < kSnapshotRounds; ++round) {
     if (auto status = db::SnapshotDatabase(data_dir_ / kIndex, snapshot); !status) {
       return std::move(status).error();
     }
+    if (auto status = ForgetGarbage(snapshot); !status) return std::move(status).error();
     auto blobs = IndexedBlobs(snapshot);
     if (!blobs) return std::move(blobs).error();
 

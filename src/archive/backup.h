@@ -20,6 +20,7 @@ struct BackupReport {
   // missing from its snapshot (the server's index could not be written, or no
   // server ran to write them): left for a later backup.
   std::size_t unindexed = 0;
+  bool served = false;  // a server was running on the data folder
 };
 
 // A backup folder kept up to date with a data folder, which a server may be

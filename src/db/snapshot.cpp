@@ -84,6 +84,8 @@ Status SnapshotDatabase(const std::filesystem::path& from, const std::filesystem
   }
   auto source = OpenFile(from, SQLITE_OPEN_READONLY);
   if (!source) return std::move(source).error();
+  // SQLite reads a WAL database through its -wal and -shm files, and makes them
+  // (empty) where no server left them; a read-only mount has no room for that.
   sqlite3_busy_timeout(source->get(), 10000);
   {
     auto target = OpenFile(to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -95,7 +97,10 @@ Status SnapshotDatabase(const std::filesystem::path& from, const std::filesystem
         !status) {
       return status;
     }
-    if (auto status = CopyPages(target->get(), source->get()); !status) return status;
+    if (auto status = CopyPages(target->get(), source->get()); !status) {
+      return Fail(status.error().code,
+                  "cannot copy " + from.string() + " (" + status.error().message + ")");
+    }
     const int closed = sqlite3_close(target->release());
     if (closed != SQLITE_OK) return Fail(ErrorCode::kIo, "close " + to.string());
   }

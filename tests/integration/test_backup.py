@@ -270,3 +270,37 @@ def test_a_run_goes_on_from_what_an_interrupted_one_left(folders):
         assert not os.path.exists(os.path.join(target, "index.db.backup"))
     finally:
         source.cleanup()
+
+
+def test_serving_a_backup_to_read_it_does_not_stop_the_next_one(folders):
+    source = TesseraServer(data_dir=folders("tessera-backup-src-"))
+    source.init()
+    source.start()
+    try:
+        client = source.session()
+        kept, deleted = make_instance(seed=1), make_instance(seed=2)
+        assert stow(client, source, [kept[1], deleted[1]]).status_code == 200
+        # A deletion leaves rows for the server's garbage collector, which a server started
+        # on the copy must not find (it would clear them and change the copy's index).
+        r = client.delete(f"{source.pacs}/studies/{deleted[0].StudyInstanceUID}")
+        assert r.status_code == 204, r.text
+        target = os.path.join(folders("tessera-backup-dst-"), "copy")
+        # A first run stopped while it wrote its marker leaves only a temporary file.
+        os.makedirs(target)
+        with open(os.path.join(target, ".tessera-backup.123.456.tmp"), "w") as f:
+            f.write("source half")
+        backup(source.data_dir, target)
+        assert not [n for n in os.listdir(target) if n.endswith(".tmp")]
+        with open(os.path.join(target, "tessera.toml")) as f:
+            assert f'data_dir = "{target}"' in f.read()
+
+        copy = TesseraServer(data_dir=target)
+        copy.start()
+        try:
+            assert sop_uids(copy.session(), copy) == {kept[0].SOPInstanceUID}
+        finally:
+            assert copy.stop() == 0
+        said = backup(source.data_dir, target).stdout
+        assert "Backed up 1 instance(s)" in said, said
+    finally:
+        source.cleanup()
