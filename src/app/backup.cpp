@@ -106,7 +106,7 @@ std::string SettingsForBackup(std::string_view settings, const std::filesystem::
     }
     out += '\n';
   }
-  if (!out.empty() && !settings.ends_with('\n')) out.pop_back();
+  out.pop_back();  // the newline after the last piece, which had none
   return out;
 }
 
