@@ -89,7 +89,7 @@ Status MirrorFolder(const std::filesystem::path& from, const std::filesystem::pa
 // tessera.toml (`serve --config`), the copy must not open the data folder.
 std::string SettingsForBackup(std::string_view settings, const std::filesystem::path& to) {
   std::string quoted = "\"";
-  for (const char c : std::filesystem::absolute(to).string()) {
+  for (const char c : std::filesystem::absolute(to).lexically_normal().string()) {
     if (c == '"' || c == '\\') quoted += '\\';
     quoted += c;
   }
