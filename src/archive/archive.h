@@ -189,8 +189,8 @@ class Archive {
   virtual Result<IncomingFile> NewIncomingFile() = 0;
 
   // Ok while stores are taken: the data folder's file system has more free
-  // space than the floor. Errors: kStorageFull (saying how much is free and
-  // kept), kIo.
+  // space than the floor (with no floor, any). Errors: kStorageFull (saying
+  // how much is free and kept), kIo.
   virtual Status CheckRoom() const = 0;
 
   // Whether the index is behind (see IndexLag), as on_index_lag last said.

@@ -31,7 +31,7 @@ class ArchiveImpl final : public Archive {
   ArchiveImpl& operator=(const ArchiveImpl&) = delete;
 
   Result<IncomingFile> NewIncomingFile() override;
-  Status CheckRoom() const override { return blobs_->floor().Check(); }
+  Status CheckRoom() const override { return blobs_->floor().Check(1); }
   IndexLag IndexState() const override { return ingester_->Lag(); }
   std::vector<StoreAttempt> TryStoreAll(std::span<IncomingFile> files,
                                         std::string_view expected_study_uid) override;

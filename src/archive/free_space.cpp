@@ -17,7 +17,7 @@ Result<std::uint64_t> FreeSpaceFloor::Available() const {
 }
 
 Status FreeSpaceFloor::Check(std::uint64_t more) const {
-  if (floor_bytes_ == 0) return Ok();  // the write itself reports a full disk
+  if (floor_bytes_ == 0 && more == 0) return Ok();  // the write itself reports a full disk
   auto available = Available();
   if (!available) return std::move(available).error();
   if (*available >= floor_bytes_ && *available - floor_bytes_ >= more) return Ok();
