@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/log_throttle.h"
 #include "base/result.h"
 
 namespace tessera::dimse {
@@ -65,9 +66,14 @@ std::uint16_t ToDimseStatus(Service service, ErrorCode code) {
 
 std::string PublicComment(const Error& error) {
   switch (error.code) {
-    case ErrorCode::kStorageFull:
-      spdlog::error("storage full: {}", error.message);
+    case ErrorCode::kStorageFull: {
+      static LogThrottle throttle(std::chrono::minutes(1));
+      if (const auto held_back = throttle.Allow()) {
+        spdlog::error("storage full: {} ({} more such refusal(s) in the last minute not logged)",
+                      error.message, *held_back);
+      }
       return "the archive's storage is full";
+    }
     case ErrorCode::kIo:
       spdlog::error("storage error: {}", error.message);
       return "the archive could not read or write its storage";

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/log_throttle.h"
+
 namespace tessera::http {
 
 HttpStatus ToHttpStatus(ErrorCode code) {
@@ -28,7 +30,11 @@ HttpStatus ToHttpStatus(ErrorCode code) {
 
 std::string PublicMessage(const Error& error) {
   if (error.code == ErrorCode::kStorageFull) {
-    spdlog::error("storage full: {}", error.message);
+    static LogThrottle throttle(std::chrono::minutes(1));
+    if (const auto held_back = throttle.Allow()) {
+      spdlog::error("storage full: {} ({} more such refusal(s) in the last minute not logged)",
+                    error.message, *held_back);
+    }
     return "the server's storage is full: nothing more can be stored until space is freed "
            "(details are in its log)";
   }
