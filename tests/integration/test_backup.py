@@ -27,6 +27,16 @@ def folders():
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.fixture
+def source(folders):
+    """A server started on a data folder of its own."""
+    server = TesseraServer(data_dir=folders("tessera-backup-src-"))
+    server.init()
+    server.start()
+    yield server
+    server.stop()
+
+
 def backup(source, target, check=True):
     return run_cli("backup", "--to", target, data_dir=source, check=check)
 
@@ -48,10 +58,7 @@ def assert_serves(client, server, stored):
         assert [d for _, d in retrieve(client, url)[1]] == [data], ds.SOPInstanceUID
 
 
-def test_a_backup_taken_while_storing_is_a_whole_archive_and_stays_current(folders):
-    source = TesseraServer(data_dir=folders("tessera-backup-src-"))
-    source.init()
-    source.start()
+def test_a_backup_taken_while_storing_is_a_whole_archive_and_stays_current(folders, source):
     copy = None
     try:
         client = source.session()
@@ -128,7 +135,6 @@ def test_a_backup_taken_while_storing_is_a_whole_archive_and_stays_current(folde
                            gone.SOPInstanceUID)
         assert copy_client.get(url, headers={"Accept": "application/dicom"}).status_code == 404
     finally:
-        source.cleanup()
         if copy is not None:
             copy.stop()
 
@@ -143,67 +149,56 @@ def test_a_backup_must_be_outside_the_data_folder(folders):
     assert not os.path.exists(os.path.join(source.data_dir, "backup"))
 
 
-def test_a_backup_replaces_only_an_earlier_backup_of_the_same_folder(folders):
-    source = TesseraServer(data_dir=folders("tessera-backup-src-"))
-    source.init()
-    source.start()
+def test_a_backup_replaces_only_an_earlier_backup_of_the_same_folder(folders, source):
+    client = source.session()
+    assert stow(client, source, [make_instance(seed=1)[1]]).status_code == 200
+    # A new folder named without a path works the first time.
+    parent = folders("tessera-backup-dst-")
+    first = run_cli("backup", "--to", "copy", data_dir=source.data_dir, check=False,
+                    cwd=parent)
+    assert first.returncode == 0, first.stderr
+    target = os.path.join(parent, "copy")
+
+    # A folder holding anything else is not overwritten.
+    other = folders("tessera-backup-other-")
+    with open(os.path.join(other, "notes.txt"), "w") as f:
+        f.write("keep me")
+    refused = backup(source.data_dir, other, check=False)
+    assert refused.returncode == 2 and "holds no Tessera backup" in refused.stderr, \
+        refused.stderr
+    assert os.listdir(other) == ["notes.txt"]
+
+    # Nor is a backup of another data folder.
+    second = TesseraServer(data_dir=folders("tessera-backup-src2-"))
+    second.init()
+    second.start()
+    second.stop()
+    refused = backup(second.data_dir, target, check=False)
+    assert refused.returncode == 2 and "another data folder" in refused.stderr, \
+        refused.stderr
+
+    # Nor one a server has stored into since (a failover): its new instance would be lost.
+    copy = TesseraServer(data_dir=target)
+    copy.start()
     try:
-        client = source.session()
-        assert stow(client, source, [make_instance(seed=1)[1]]).status_code == 200
-        # A new folder named without a path works the first time.
-        parent = folders("tessera-backup-dst-")
-        first = run_cli("backup", "--to", "copy", data_dir=source.data_dir, check=False,
-                        cwd=parent)
-        assert first.returncode == 0, first.stderr
-        target = os.path.join(parent, "copy")
-
-        # A folder holding anything else is not overwritten.
-        other = folders("tessera-backup-other-")
-        with open(os.path.join(other, "notes.txt"), "w") as f:
-            f.write("keep me")
-        refused = backup(source.data_dir, other, check=False)
-        assert refused.returncode == 2 and "holds no Tessera backup" in refused.stderr, \
-            refused.stderr
-        assert os.listdir(other) == ["notes.txt"]
-
-        # Nor is a backup of another data folder.
-        second = TesseraServer(data_dir=folders("tessera-backup-src2-"))
-        second.init()
-        second.start()
-        second.stop()
-        refused = backup(second.data_dir, target, check=False)
-        assert refused.returncode == 2 and "another data folder" in refused.stderr, \
-            refused.stderr
-
-        # Nor one a server has stored into since (a failover): its new instance would be lost.
-        copy = TesseraServer(data_dir=target)
-        copy.start()
-        try:
-            ds, data = make_instance(seed=2)
-            assert stow(copy.session(), copy, [data]).status_code == 200
-        finally:
-            copy.stop()
-        refused = backup(source.data_dir, target, check=False)
-        assert refused.returncode == 2 and "a server has written to it" in refused.stderr, \
-            refused.stderr
-        copy.start()
-        try:
-            url = instance_url(copy, ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
-            assert [d for _, d in retrieve(copy.session(), url)[1]] == [data]
-        finally:
-            copy.stop()
+        ds, data = make_instance(seed=2)
+        assert stow(copy.session(), copy, [data]).status_code == 200
     finally:
-        source.cleanup()
-
-
-def test_a_missing_file_in_the_data_folder_is_named(folders):
-    source = TesseraServer(data_dir=folders("tessera-backup-src-"))
-    source.init()
-    source.start()
+        copy.stop()
+    refused = backup(source.data_dir, target, check=False)
+    assert refused.returncode == 2 and "a server has written to it" in refused.stderr, \
+        refused.stderr
+    copy.start()
     try:
-        assert stow(source.session(), source, [make_instance(seed=1)[1]]).status_code == 200
+        url = instance_url(copy, ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
+        assert [d for _, d in retrieve(copy.session(), url)[1]] == [data]
     finally:
-        source.stop()
+        copy.stop()
+
+
+def test_a_missing_file_in_the_data_folder_is_named(folders, source):
+    assert stow(source.session(), source, [make_instance(seed=1)[1]]).status_code == 200
+    source.stop()
     [blob] = [os.path.join(root, name) for root, _, names in
               os.walk(os.path.join(source.data_dir, "blobs")) for name in names]
     os.remove(blob)
@@ -214,14 +209,9 @@ def test_a_missing_file_in_the_data_folder_is_named(folders):
         refused.stderr
 
 
-def test_a_bind_mount_of_the_data_folder_is_refused_and_nothing_is_touched(folders):
-    source = TesseraServer(data_dir=folders("tessera-backup-src-"))
-    source.init()
-    source.start()
-    try:
-        assert stow(source.session(), source, [make_instance(seed=1)[1]]).status_code == 200
-    finally:
-        source.stop()
+def test_a_bind_mount_of_the_data_folder_is_refused_and_nothing_is_touched(folders, source):
+    assert stow(source.session(), source, [make_instance(seed=1)[1]]).status_code == 200
+    source.stop()
     mount_point = folders("tessera-backup-bind-")
     mounted = subprocess.run(["mount", "--bind", source.data_dir, mount_point],
                              capture_output=True, text=True)
@@ -240,67 +230,55 @@ def test_a_bind_mount_of_the_data_folder_is_refused_and_nothing_is_touched(folde
         subprocess.run(["umount", mount_point], check=False)
 
 
-def test_a_run_goes_on_from_what_an_interrupted_one_left(folders):
-    source = TesseraServer(data_dir=folders("tessera-backup-src-"))
-    source.init()
-    source.start()
+def test_a_run_goes_on_from_what_an_interrupted_one_left(folders, source):
+    client = source.session()
+    stored = [make_instance(seed=seed) for seed in range(3)]
+    assert stow(client, source, [data for _, data in stored]).status_code == 200
+    target = os.path.join(folders("tessera-backup-dst-"), "copy")
+    backup(source.data_dir, target)
+    index_before = open(os.path.join(target, "index.db"), "rb").read()
+    # What a run killed half-way leaves: a blob half-copied, a whole one its new index
+    # never named, the new index not yet in place.
+    folder = os.path.dirname(os.path.join(target, "blobs", "0000", "000", "1.dcm"))
+    for name, content in (("ff.dcm.part", b"half"), ("fe.dcm", b"whole")):
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(content)
+    with open(os.path.join(target, "index.db.backup"), "wb") as f:
+        f.write(b"not yet a database")
+    assert open(os.path.join(target, "index.db"), "rb").read() == index_before
+
+    added = make_instance(seed=9)
+    assert stow(client, source, [added[1]]).status_code == 200
+    said = backup(source.data_dir, target).stdout
+    assert "1 file(s) copied" in said and "2 no longer in the archive removed" in said, said
+    assert sorted(os.listdir(folder)) == sorted(blob_files(target))
+    assert len(blob_files(target)) == 4
+    assert not os.path.exists(os.path.join(target, "index.db.backup"))
+
+
+def test_serving_a_backup_to_read_it_does_not_stop_the_next_one(folders, source):
+    client = source.session()
+    kept, deleted = make_instance(seed=1), make_instance(seed=2)
+    assert stow(client, source, [kept[1], deleted[1]]).status_code == 200
+    # A deletion leaves rows for the server's garbage collector, which a server started
+    # on the copy must not find (it would clear them and change the copy's index).
+    r = client.delete(f"{source.pacs}/studies/{deleted[0].StudyInstanceUID}")
+    assert r.status_code == 204, r.text
+    target = os.path.join(folders("tessera-backup-dst-"), "copy")
+    # A first run stopped while it wrote its marker leaves only a temporary file.
+    os.makedirs(target)
+    with open(os.path.join(target, ".tessera-backup.123.456.tmp"), "w") as f:
+        f.write("source half")
+    backup(source.data_dir, target)
+    assert not [n for n in os.listdir(target) if n.endswith(".tmp")]
+    with open(os.path.join(target, "tessera.toml")) as f:
+        assert f'data_dir = "{target}"' in f.read()
+
+    copy = TesseraServer(data_dir=target)
+    copy.start()
     try:
-        client = source.session()
-        stored = [make_instance(seed=seed) for seed in range(3)]
-        assert stow(client, source, [data for _, data in stored]).status_code == 200
-        target = os.path.join(folders("tessera-backup-dst-"), "copy")
-        backup(source.data_dir, target)
-        index_before = open(os.path.join(target, "index.db"), "rb").read()
-        # What a run killed half-way leaves: a blob half-copied, a whole one its new index
-        # never named, the new index not yet in place.
-        folder = os.path.dirname(os.path.join(target, "blobs", "0000", "000", "1.dcm"))
-        for name, content in (("ff.dcm.part", b"half"), ("fe.dcm", b"whole")):
-            with open(os.path.join(folder, name), "wb") as f:
-                f.write(content)
-        with open(os.path.join(target, "index.db.backup"), "wb") as f:
-            f.write(b"not yet a database")
-        assert open(os.path.join(target, "index.db"), "rb").read() == index_before
-
-        added = make_instance(seed=9)
-        assert stow(client, source, [added[1]]).status_code == 200
-        said = backup(source.data_dir, target).stdout
-        assert "1 file(s) copied" in said and "2 no longer in the archive removed" in said, said
-        assert sorted(os.listdir(folder)) == sorted(blob_files(target))
-        assert len(blob_files(target)) == 4
-        assert not os.path.exists(os.path.join(target, "index.db.backup"))
+        assert sop_uids(copy.session(), copy) == {kept[0].SOPInstanceUID}
     finally:
-        source.cleanup()
-
-
-def test_serving_a_backup_to_read_it_does_not_stop_the_next_one(folders):
-    source = TesseraServer(data_dir=folders("tessera-backup-src-"))
-    source.init()
-    source.start()
-    try:
-        client = source.session()
-        kept, deleted = make_instance(seed=1), make_instance(seed=2)
-        assert stow(client, source, [kept[1], deleted[1]]).status_code == 200
-        # A deletion leaves rows for the server's garbage collector, which a server started
-        # on the copy must not find (it would clear them and change the copy's index).
-        r = client.delete(f"{source.pacs}/studies/{deleted[0].StudyInstanceUID}")
-        assert r.status_code == 204, r.text
-        target = os.path.join(folders("tessera-backup-dst-"), "copy")
-        # A first run stopped while it wrote its marker leaves only a temporary file.
-        os.makedirs(target)
-        with open(os.path.join(target, ".tessera-backup.123.456.tmp"), "w") as f:
-            f.write("source half")
-        backup(source.data_dir, target)
-        assert not [n for n in os.listdir(target) if n.endswith(".tmp")]
-        with open(os.path.join(target, "tessera.toml")) as f:
-            assert f'data_dir = "{target}"' in f.read()
-
-        copy = TesseraServer(data_dir=target)
-        copy.start()
-        try:
-            assert sop_uids(copy.session(), copy) == {kept[0].SOPInstanceUID}
-        finally:
-            assert copy.stop() == 0
-        said = backup(source.data_dir, target).stdout
-        assert "Backed up 1 instance(s)" in said, said
-    finally:
-        source.cleanup()
+        assert copy.stop() == 0
+    said = backup(source.data_dir, target).stdout
+    assert "Backed up 1 instance(s)" in said, said
