@@ -163,6 +163,7 @@ int RunUserAdd(const CommonFlags& common, const UserFlags& flags) {
 int RunBackup(const CommonFlags& common, const std::filesystem::path& to) {
   auto settings = SetUpSettings(common);
   if (!settings) return Report(settings.error());
+  if (auto status = ActAsOwnerOf(settings->data_dir); !status) return Report(status.error());
   auto report = BackUpDataFolder(*settings, to);
   if (!report) return Report(report.error());
   std::cout << "Backed up " << report->instances << " instance(s) to " << to.string() << ": "

@@ -4,6 +4,7 @@
 #include <set>
 #include <string>
 
+#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -111,6 +112,20 @@ std::string SettingsForBackup(std::string_view settings, const std::filesystem::
 }
 
 }  // namespace
+
+Status ActAsOwnerOf(const std::filesystem::path& data_dir) {
+  if (::geteuid() != 0) return Ok();
+  struct stat folder {};
+  if (::stat(data_dir.c_str(), &folder) != 0) return IoError("stat", data_dir, errno);
+  if (folder.st_uid == 0) return Ok();
+  // Groups first: once the user is not root, they cannot be changed.
+  if (::setgroups(0, nullptr) != 0 ||
+      ::setresgid(folder.st_gid, folder.st_gid, folder.st_gid) != 0 ||
+      ::setresuid(folder.st_uid, folder.st_uid, folder.st_uid) != 0) {
+    return IoError("become the owner of", data_dir, errno);
+  }
+  return Ok();
+}
 
 Result<archive::BackupReport> BackUpDataFolder(const config::Config& config,
                                                const std::filesystem::path& to) {

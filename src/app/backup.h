@@ -18,6 +18,13 @@ namespace tessera::app {
 // stopped half-way leaves a backup a server can start on. The copy holds
 // secrets and patient data and keeps the data folder's modes. Errors: those of
 // ArchiveBackup, kIo, kStorageFull.
+// Run as root (a cron job, often), the command becomes the data folder's owner
+// — its user and group, no others — for the rest of the process, so that the
+// backup's files belong to the user who would serve them; root-owned ones could
+// not be served by that user. Nothing when not root or when root owns the
+// folder. Errors: kIo.
+Status ActAsOwnerOf(const std::filesystem::path& data_dir);
+
 Result<archive::BackupReport> BackUpDataFolder(const config::Config& config,
                                                const std::filesystem::path& to);
 

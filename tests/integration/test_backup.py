@@ -3,6 +3,7 @@ server started on it serves whole (instances byte for byte, users and their pass
 signing key); a second backup into the same folder brings it up to date, copying only new
 files and removing those of deleted instances."""
 import os
+import pwd
 import shutil
 import subprocess
 import tempfile
@@ -282,3 +283,18 @@ def test_serving_a_backup_to_read_it_does_not_stop_the_next_one(folders, source)
         assert copy.stop() == 0
     said = backup(source.data_dir, target).stdout
     assert "Backed up 1 instance(s)" in said, said
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root, as a cron job would run it")
+def test_a_backup_run_as_root_belongs_to_the_data_folders_owner(folders, source):
+    assert stow(source.session(), source, [make_instance(seed=1)[1]]).status_code == 200
+    source.stop()
+    nobody = pwd.getpwnam("nobody")
+    parent = folders("tessera-backup-dst-")
+    for folder in (source.data_dir, parent):
+        subprocess.run(["chown", "-R", f"{nobody.pw_uid}:{nobody.pw_gid}", folder], check=True)
+    target = os.path.join(parent, "copy")
+    backup(source.data_dir, target)
+    owners = {(os.lstat(os.path.join(root, name)).st_uid, os.lstat(os.path.join(root, name)).st_gid)
+              for root, dirs, names in os.walk(target) for name in dirs + names}
+    assert owners == {(nobody.pw_uid, nobody.pw_gid)}
