@@ -36,10 +36,10 @@ struct BackupReport {
 // next run goes on from it.
 //
 // A marker file records which archive the backup is of (its archive id; the
-// backup, a data folder, has its own) and which index it holds. A run refuses a folder that is
-// neither empty nor such a backup, a backup of another data folder, and one a server has written to
-// since (stored or deleted instances): its files are no longer only copies, and replacing them
-// would lose that server's work.
+// backup, a data folder, has its own) and which index it holds. A run refuses a
+// folder that is neither empty nor such a backup, a backup of another archive,
+// and one a server has written to since (stored or deleted instances): its
+// files are no longer only copies, and replacing them would lose that work.
 class ArchiveBackup {
  public:
   // Checks `backup_dir` as said, creates it when missing and locks it like a data
@@ -47,7 +47,7 @@ class ArchiveBackup {
   // meanwhile is covered too). Errors: kInvalidArgument (one folder is inside
   // the other or is the other, also through bind mounts; a folder that may not
   // be replaced); kUnavailable (a server or another backup has it); kNotFound
-  // (no archive in `data_dir`); kIo.
+  // (no archive in `data_dir`, or none with an archive id yet); kIo.
   static Result<std::unique_ptr<ArchiveBackup>> Open(const std::filesystem::path& data_dir,
                                                      const std::filesystem::path& backup_dir);
   ArchiveBackup(const ArchiveBackup&) = delete;
