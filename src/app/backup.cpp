@@ -16,7 +16,6 @@
 namespace tessera::app {
 namespace {
 
-using archive::IoError;
 using archive::SyncDirectory;
 
 bool IsDatabaseSideFile(const std::string& name) {
@@ -31,10 +30,10 @@ Status CopyDatabase(const std::filesystem::path& from, const std::filesystem::pa
   if (auto status = db::SnapshotDatabase(from, temporary); !status) return status;
   for (const char* side : {"-wal", "-shm", "-journal"}) {
     if (::unlink((to.string() + side).c_str()) != 0 && errno != ENOENT) {
-      return IoError("remove", to.string() + side, errno);
+      return FileError("remove", to.string() + side, errno);
     }
   }
-  if (::rename(temporary.c_str(), to.c_str()) != 0) return IoError("rename", to, errno);
+  if (::rename(temporary.c_str(), to.c_str()) != 0) return FileError("rename", to, errno);
   return Ok();
 }
 
@@ -46,9 +45,9 @@ Status MirrorFolder(const std::filesystem::path& from, const std::filesystem::pa
   if (::mkdir(to.c_str(), folder.st_mode & 0777) == 0) {
     if (auto status = SyncDirectory(to.parent_path()); !status) return status;
   } else if (errno != EEXIST) {
-    return IoError("create", to, errno);
+    return FileError("create", to, errno);
   }
-  if (::chmod(to.c_str(), folder.st_mode & 0777) != 0) return IoError("chmod", to, errno);
+  if (::chmod(to.c_str(), folder.st_mode & 0777) != 0) return FileError("chmod", to, errno);
 
   std::set<std::string> copied;
   std::error_code ec;
@@ -63,7 +62,7 @@ Status MirrorFolder(const std::filesystem::path& from, const std::filesystem::pa
     if (entry.path().extension() == ".db") {
       if (auto status = CopyDatabase(entry.path(), to / name); !status) return status;
       if (::chmod((to / name).c_str(), file.st_mode & 0777) != 0) {
-        return IoError("chmod", to / name, errno);
+        return FileError("chmod", to / name, errno);
       }
       continue;
     }
@@ -73,16 +72,16 @@ Status MirrorFolder(const std::filesystem::path& from, const std::filesystem::pa
       return status;
     }
   }
-  if (ec) return IoError("list", from, ec.value());
+  if (ec) return FileError("list", from, ec.value());
   // Gone from the data folder since the last backup (a first password, once
   // changed), or left by a run stopped half-way.
   for (const auto& entry : std::filesystem::directory_iterator(to, ec)) {
     if (copied.contains(entry.path().filename()) || !entry.is_regular_file(ec)) continue;
     if (::unlink(entry.path().c_str()) != 0 && errno != ENOENT) {
-      return IoError("remove", entry.path(), errno);
+      return FileError("remove", entry.path(), errno);
     }
   }
-  if (ec) return IoError("list", to, ec.value());
+  if (ec) return FileError("list", to, ec.value());
   return SyncDirectory(to);
 }
 
@@ -116,13 +115,13 @@ std::string SettingsForBackup(std::string_view settings, const std::filesystem::
 Status ActAsOwnerOf(const std::filesystem::path& data_dir) {
   if (::geteuid() != 0) return Ok();
   struct stat folder {};
-  if (::stat(data_dir.c_str(), &folder) != 0) return IoError("stat", data_dir, errno);
+  if (::stat(data_dir.c_str(), &folder) != 0) return FileError("stat", data_dir, errno);
   if (folder.st_uid == 0) return Ok();
   // Groups first: once the user is not root, they cannot be changed.
   if (::setgroups(0, nullptr) != 0 ||
       ::setresgid(folder.st_gid, folder.st_gid, folder.st_gid) != 0 ||
       ::setresuid(folder.st_uid, folder.st_uid, folder.st_uid) != 0) {
-    return IoError("become the owner of", data_dir, errno);
+    return FileError("become the owner of", data_dir, errno);
   }
   return Ok();
 }

@@ -127,35 +127,37 @@ struct Indexed {
   std::uint64_t size;
 };
 
-// The blobs the index at `file` names, by ascending number.
-Result<std::vector<Indexed>> IndexedBlobs(const std::filesystem::path& file) {
-  db::ConnectionOptions options;
-  options.read_only = true;
-  auto connection = db::Connection::Open(file, options);
+// Makes the snapshot at `file` the backup's index-to-be and returns the blobs
+// it names, by ascending number. Its garbage table lists blobs the data
+// folder's server has yet to unlink, which no instance names and the backup
+// never copies: left in, a server started on the backup would clear the rows,
+// changing its index, and the next run would take that for a server's own
+// work. Written through a rollback journal, so that the copy stays one whole
+// file, then marked WAL again as a server opens it, so that opening it changes
+// nothing.
+Result<std::vector<Indexed>> PrepareSnapshot(const std::filesystem::path& file) {
+  auto connection = db::Connection::Open(file, {});
   if (!connection) return std::move(connection).error();
-  auto statement = (*connection)->Prepare("SELECT id, size FROM instances ORDER BY id");
-  if (!statement) return std::move(statement).error();
+  db::Connection& db = **connection;
+  if (auto status = db.Exec("PRAGMA journal_mode = DELETE; DELETE FROM garbage;"); !status) {
+    return std::move(status).error();
+  }
   std::vector<Indexed> blobs;
-  while (true) {
-    auto row = statement->Step();
-    if (!row) return std::move(row).error();
-    if (!*row) break;
-    blobs.push_back({statement->ColumnInt(0), static_cast<std::uint64_t>(statement->ColumnInt(1))});
+  {
+    auto statement = db.Prepare("SELECT id, size FROM instances ORDER BY id");
+    if (!statement) return std::move(statement).error();
+    while (true) {
+      auto row = statement->Step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      blobs.push_back(
+          {statement->ColumnInt(0), static_cast<std::uint64_t>(statement->ColumnInt(1))});
+    }
+  }
+  if (auto status = db.Exec("PRAGMA journal_mode = WAL;"); !status) {
+    return std::move(status).error();
   }
   return blobs;
-}
-
-// The garbage table lists blobs the data folder's server has yet to unlink;
-// the backup never copied them (no instance names them). Left in the copy, a
-// server started on the backup would clear the rows, changing its index, and
-// the next run would take that for a server's own work.
-Status ForgetGarbage(const std::filesystem::path& snapshot) {
-  auto connection = db::Connection::Open(snapshot, {});
-  if (!connection) return std::move(connection).error();
-  // Through a rollback journal, so that the copy stays one whole file; then
-  // marked WAL again, as a server opens it, so that opening it changes nothing.
-  return (*connection)
-      ->Exec("PRAGMA journal_mode = DELETE; DELETE FROM garbage; PRAGMA journal_mode = WAL;");
 }
 
 // Copies `from` to `to` under a temporary name, fsyncs it and names it (the
@@ -165,10 +167,10 @@ Result<std::uint64_t> CopyBlob(const std::filesystem::path& from, const std::fil
   const UniqueFd source(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
   if (!source.valid()) {
     if (errno == ENOENT) return Fail(ErrorCode::kNotFound, from.string() + " is gone");
-    return IoError("open", from, errno);
+    return FileError("open", from, errno);
   }
   struct stat info {};
-  if (::fstat(source.get(), &info) != 0) return IoError("stat", from, errno);
+  if (::fstat(source.get(), &info) != 0) return FileError("stat", from, errno);
   for (const auto& dir : {to.parent_path().parent_path(), to.parent_path()}) {
     auto created = MakeDirectory(dir);
     if (!created) return std::move(created).error();
@@ -176,17 +178,17 @@ Result<std::uint64_t> CopyBlob(const std::filesystem::path& from, const std::fil
   auto temporary = to;
   temporary += ".part";
   const UniqueFd target(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
-  if (!target.valid()) return IoError("create", temporary, errno);
+  if (!target.valid()) return FileError("create", temporary, errno);
   const auto size = static_cast<std::uint64_t>(info.st_size);
   off_t offset = 0;
   while (static_cast<std::uint64_t>(offset) < size) {
     const ssize_t sent = ::sendfile(target.get(), source.get(), &offset, size - offset);
     if (sent < 0 && errno == EINTR) continue;
-    if (sent < 0) return IoError("copy to", temporary, errno);
+    if (sent < 0) return FileError("copy to", temporary, errno);
     if (sent == 0) return Fail(ErrorCode::kIo, from.string() + " shrank while it was copied");
   }
   if (auto status = SyncFd(target.get(), temporary); !status) return std::move(status).error();
-  if (::rename(temporary.c_str(), to.c_str()) != 0) return IoError("rename", to, errno);
+  if (::rename(temporary.c_str(), to.c_str()) != 0) return FileError("rename", to, errno);
   return size;
 }
 
@@ -215,7 +217,7 @@ Result<std::size_t> RemoveOtherBlobs(const BlobStore& backup, const std::vector<
     }
     others.push_back(it->path());
   }
-  if (ec) return IoError("list", backup.blobs_dir(), ec.value());
+  if (ec) return FileError("list", backup.blobs_dir(), ec.value());
   DirectorySyncSet dirs;
   for (const auto& file : others) {
     if (auto status = RemoveFile(file); !status) return std::move(status).error();
@@ -287,7 +289,7 @@ Result<std::unique_ptr<ArchiveBackup>> ArchiveBackup::Open(
     // The marker first: a run stopped right after it made the folder's layout
     // leaves a folder the next run recognises.
     std::filesystem::create_directories(backup_dir, ec);
-    if (ec) return IoError("create", backup_dir, ec.value());
+    if (ec) return FileError("create", backup_dir, ec.value());
     if (auto status = WriteMarker(marker_file, Marker{backup->source_id_, {}}); !status) {
       return std::move(status).error();
     }
@@ -329,8 +331,7 @@ Result<BackupReport> ArchiveBackup::CopyRounds() {
     if (auto status = db::SnapshotDatabase(data_dir_ / kIndex, snapshot); !status) {
       return std::move(status).error();
     }
-    if (auto status = ForgetGarbage(snapshot); !status) return std::move(status).error();
-    auto blobs = IndexedBlobs(snapshot);
+    auto blobs = PrepareSnapshot(snapshot);
     if (!blobs) return std::move(blobs).error();
 
     DirectorySyncSet dirs;
@@ -372,7 +373,7 @@ Result<BackupReport> ArchiveBackup::CopyRounds() {
     // Every blob of the snapshot is durable here: it becomes the backup's index.
     // The marker allows the old and the new one while the name changes hands.
     const auto index = IndexIdentity(snapshot);
-    if (!index) return IoError("stat", snapshot, errno);
+    if (!index) return FileError("stat", snapshot, errno);
     Marker marker{source_id_, accepted_indexes_};
     marker.indexes.push_back(*index);
     if (auto status = WriteMarker(backup_dir_ / kMarker, marker); !status) {
@@ -384,7 +385,7 @@ Result<BackupReport> ArchiveBackup::CopyRounds() {
       }
     }
     if (::rename(snapshot.c_str(), (backup_dir_ / kIndex).c_str()) != 0) {
-      return IoError("rename", backup_dir_ / kIndex, errno);
+      return FileError("rename", backup_dir_ / kIndex, errno);
     }
     if (auto status = SyncDirectory(backup_dir_); !status) return std::move(status).error();
     accepted_indexes_ = {*index};

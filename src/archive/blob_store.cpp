@@ -83,7 +83,7 @@ Result<std::unique_ptr<BlobStore>> BlobStore::Open(const std::filesystem::path& 
       return Fail(ErrorCode::kUnavailable,
                   "data folder " + data_dir.string() + " is in use by another process");
     }
-    return IoError("flock", store->incoming_dir_, errno);
+    return FileError("flock", store->incoming_dir_, errno);
   }
   store->incoming_fd_ = std::move(*fd);
   if (auto status = EnsureArchiveId(data_dir); !status) return std::move(status).error();
@@ -163,14 +163,14 @@ Result<IncomingFile> BlobStore::NewIncoming() {
   const BlobNumber number = next_number_.fetch_add(1);
   auto path = IncomingPath(number);
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (fd < 0) return IoError("create", path, errno);
+  if (fd < 0) return FileError("create", path, errno);
   return IncomingFile(std::move(path), UniqueFd(fd), floor_.get());
 }
 
 Status BlobStore::Accept(BlobNumber number) const {
   const auto target = AcceptedPath(number);
   if (::rename(IncomingPath(number).c_str(), target.c_str()) != 0) {
-    return IoError("rename", target, errno);
+    return FileError("rename", target, errno);
   }
   return Ok();
 }
@@ -193,14 +193,14 @@ Status BlobStore::Link(const std::filesystem::path& source, BlobNumber number,
       dirs.Add(folder);
       return Ok();
     }
-    if (errno != ENOENT) return IoError("link", target, errno);
+    if (errno != ENOENT) return FileError("link", target, errno);
     // The folder is new: create it (and its parent), then link again.
     for (const auto& dir : {folder.parent_path(), folder}) {
       auto created = MakeDirectory(dir);
       if (!created) return std::move(created).error();
       if (*created) dirs.Add(dir.parent_path());
     }
-    if (::link(source.c_str(), target.c_str()) != 0) return IoError("link", target, errno);
+    if (::link(source.c_str(), target.c_str()) != 0) return FileError("link", target, errno);
   }
   dirs.Add(folder);
   return Ok();
@@ -213,7 +213,7 @@ Status BlobStore::RemoveBlobs(std::span<const BlobNumber> numbers, DirectorySync
     const auto path = BlobPath(number);
     if (::unlink(path.c_str()) != 0) {
       if (errno == ENOENT) continue;  // never linked, or removed before a crash
-      return IoError("unlink", path, errno);
+      return FileError("unlink", path, errno);
     }
     dirs.Add(path.parent_path());
   }

@@ -10,24 +10,14 @@
 
 namespace tessera::archive {
 
-Error IoError(std::string_view operation, const std::filesystem::path& path, int error_number) {
-  std::string message(operation);
-  message += ' ';
-  message += path.string();
-  message += ": ";
-  message += std::strerror(error_number);
-  const bool full = error_number == ENOSPC || error_number == EDQUOT;
-  return Error{full ? ErrorCode::kStorageFull : ErrorCode::kIo, std::move(message)};
-}
-
 Result<UniqueFd> OpenDirectory(const std::filesystem::path& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return IoError("open", dir, errno);
+  if (fd < 0) return FileError("open", dir, errno);
   return UniqueFd(fd);
 }
 
 Status SyncFd(int fd, const std::filesystem::path& what) {
-  if (::fsync(fd) != 0) return IoError("fsync", what, errno);
+  if (::fsync(fd) != 0) return FileError("fsync", what, errno);
   return Ok();
 }
 
@@ -40,12 +30,12 @@ Status SyncDirectory(const std::filesystem::path& dir) {
 Result<bool> MakeDirectory(const std::filesystem::path& dir) {
   if (::mkdir(dir.c_str(), 0750) == 0) return true;
   if (errno == EEXIST) return false;
-  return IoError("mkdir", dir, errno);
+  return FileError("mkdir", dir, errno);
 }
 
 Status RemoveFile(const std::filesystem::path& file) {
   if (::unlink(file.c_str()) == 0 || errno == ENOENT) return Ok();
-  return IoError("unlink", file, errno);
+  return FileError("unlink", file, errno);
 }
 
 }  // namespace tessera::archive

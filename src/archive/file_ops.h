@@ -28,7 +28,4 @@ Result<bool> MakeDirectory(const std::filesystem::path& dir);
 // unlink(2) that succeeds when the file is already gone. Errors: kIo.
 Status RemoveFile(const std::filesystem::path& file);
 
-// Builds the kIo error for a failed call from errno.
-Error IoError(std::string_view operation, const std::filesystem::path& path, int error_number);
-
 }  // namespace tessera::archive

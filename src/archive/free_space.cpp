@@ -12,7 +12,7 @@ namespace tessera::archive {
 
 Result<std::uint64_t> FreeSpaceFloor::Available() const {
   struct statvfs stats {};
-  if (::fstatvfs(dir_fd_, &stats) != 0) return IoError("statvfs", dir_, errno);
+  if (::fstatvfs(dir_fd_, &stats) != 0) return FileError("statvfs", dir_, errno);
   return std::uint64_t{stats.f_bavail} * std::uint64_t{stats.f_frsize};
 }
 

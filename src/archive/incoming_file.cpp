@@ -59,7 +59,7 @@ void IncomingFile::StartWriteback() {
 Status IncomingFile::Reopen() {
   if (fd_.valid()) return Ok();
   const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return IoError("open", path_, errno);
+  if (fd < 0) return FileError("open", path_, errno);
   fd_.Reset(fd);
   return Ok();
 }
@@ -74,7 +74,7 @@ Status IncomingFile::Write(std::span<const char> bytes) {
     const ssize_t written = ::write(fd_.get(), bytes.data(), bytes.size());
     if (written < 0) {
       if (errno == EINTR) continue;
-      return IoError("write", path_, errno);
+      return FileError("write", path_, errno);
     }
     bytes = bytes.subspan(static_cast<std::size_t>(written));
     size_ += static_cast<std::uint64_t>(written);

@@ -174,7 +174,7 @@ std::optional<Ingester::Candidate> Ingester::Prepare(IncomingFile file,
   }
   struct stat file_stat {};
   if (::fstat(file.fd(), &file_stat) != 0) {
-    attempt.result = IoError("stat", file.path(), errno);
+    attempt.result = FileError("stat", file.path(), errno);
     return std::nullopt;
   }
   const auto now =

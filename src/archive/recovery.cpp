@@ -62,7 +62,7 @@ Result<InstanceRecord> ReadAccepted(const std::filesystem::path& path) {
   auto info = dicom::ReadInstance(path, options);
   if (!info) return std::move(info).error();
   struct stat file_stat {};
-  if (::stat(path.c_str(), &file_stat) != 0) return IoError("stat", path, errno);
+  if (::stat(path.c_str(), &file_stat) != 0) return FileError("stat", path, errno);
   const std::int64_t stored_at_ms = static_cast<std::int64_t>(file_stat.st_mtim.tv_sec) * 1000 +
                                     file_stat.st_mtim.tv_nsec / 1'000'000;
   return MakeInstanceRecord(*info, static_cast<std::uint64_t>(file_stat.st_size), stored_at_ms);
@@ -115,7 +115,7 @@ static Result<BlobNumber> RecoverIncoming(db::Database& db, const BlobStore& blo
     }
     (name->accepted ? accepted : received).push_back(Leftover{name->number, entry.path()});
   }
-  if (ec) return IoError("list", blobs.incoming_dir(), ec.value());
+  if (ec) return FileError("list", blobs.incoming_dir(), ec.value());
   if (received.empty() && accepted.empty()) return BlobNumber{0};
 
   BlobNumber highest = 0;

@@ -1,5 +1,8 @@
 #include "base/error.h"
 
+#include <cerrno>
+#include <cstring>
+
 namespace tessera {
 
 std::string_view ErrorCodeName(ErrorCode code) {
@@ -22,6 +25,12 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kInternal: return "internal";
   }
   return "unknown";
+}
+
+Error FileError(std::string_view operation, const std::filesystem::path& path, int error_number) {
+  const bool full = error_number == ENOSPC || error_number == EDQUOT;
+  return Error{full ? ErrorCode::kStorageFull : ErrorCode::kIo,
+               std::string(operation) + " " + path.string() + ": " + std::strerror(error_number)};
 }
 
 }  // namespace tessera

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -35,5 +36,9 @@ struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
 };
+
+// A failed file-system call as an Error: "<operation> <path>: <strerror>",
+// kStorageFull for a full disk or quota (ENOSPC, EDQUOT), kIo otherwise.
+Error FileError(std::string_view operation, const std::filesystem::path& path, int error_number);
 
 }  // namespace tessera

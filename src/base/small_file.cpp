@@ -16,17 +16,11 @@ namespace tessera {
 
 static constexpr std::size_t kMaxSmallFile = 1 << 20;
 
-static Error IoError(std::string_view what, const std::filesystem::path& file) {
-  const bool full = errno == ENOSPC || errno == EDQUOT;
-  return Error{full ? ErrorCode::kStorageFull : ErrorCode::kIo,
-               std::string(what) + " " + file.string() + ": " + std::strerror(errno)};
-}
-
 static Status WriteAll(int fd, std::string_view bytes, const std::filesystem::path& file) {
   while (!bytes.empty()) {
     const ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return IoError("write", file);
+    if (n < 0) return FileError("write", file, errno);
     bytes.remove_prefix(static_cast<std::size_t>(n));
   }
   return Ok();
@@ -44,19 +38,20 @@ Status WriteFileAtomically(const std::filesystem::path& file, std::string_view c
                          ("." + file.filename().string() + "." + std::to_string(::getpid()) + "." +
                           std::to_string(counter++) + "." + std::to_string(random) + ".tmp");
   UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
-  if (!fd.valid()) return IoError("create", temporary);
+  if (!fd.valid()) return FileError("create", temporary, errno);
   // O_CREAT applies the umask; the mode must hold exactly (0600 for secrets).
   auto status = ::fchmod(fd.get(), mode) == 0 ? WriteAll(fd.get(), contents, temporary)
-                                              : Status(IoError("chmod", temporary));
-  if (status && ::fsync(fd.get()) != 0) status = IoError("fsync", temporary);
+                                              : Status(FileError("chmod", temporary, errno));
+  if (status && ::fsync(fd.get()) != 0) status = FileError("fsync", temporary, errno);
   fd.Reset();
-  if (status && ::rename(temporary.c_str(), file.c_str()) != 0) status = IoError("rename", file);
+  if (status && ::rename(temporary.c_str(), file.c_str()) != 0)
+    status = FileError("rename", file, errno);
   if (!status) {
     ::unlink(temporary.c_str());
     return status;
   }
   UniqueFd dir(::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir.valid() || ::fsync(dir.get()) != 0) return IoError("fsync", file.parent_path());
+  if (!dir.valid() || ::fsync(dir.get()) != 0) return FileError("fsync", file.parent_path(), errno);
   return Ok();
 }
 
@@ -64,13 +59,13 @@ Result<std::string> ReadSmallFile(const std::filesystem::path& file) {
   UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid() && errno == ENOENT)
     return Fail(ErrorCode::kNotFound, file.string() + " is missing");
-  if (!fd.valid()) return IoError("open", file);
+  if (!fd.valid()) return FileError("open", file, errno);
   std::string contents;
   char buffer[4096];
   while (true) {
     const ssize_t n = ::read(fd.get(), buffer, sizeof(buffer));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return IoError("read", file);
+    if (n < 0) return FileError("read", file, errno);
     if (n == 0) return contents;
     if (contents.size() + static_cast<std::size_t>(n) > kMaxSmallFile) {
       return Fail(ErrorCode::kTooLarge, file.string() + " is too large");

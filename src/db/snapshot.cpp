@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <memory>
 #include <thread>
 #include <utility>
@@ -32,11 +31,6 @@ Status Exec(sqlite3* db, const char* sql) {
   const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return SqliteError(db, rc, sql);
   return Ok();
-}
-
-Error SystemError(std::string_view operation, const std::filesystem::path& file, int error) {
-  return Error{error == ENOSPC || error == EDQUOT ? ErrorCode::kStorageFull : ErrorCode::kIo,
-               std::string(operation) + " " + file.string() + ": " + std::strerror(error)};
 }
 
 bool SameFile(const std::filesystem::path& a, const std::filesystem::path& b) {
@@ -79,7 +73,7 @@ Status SnapshotDatabase(const std::filesystem::path& from, const std::filesystem
   }
   for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
     if (::unlink((to.string() + suffix).c_str()) != 0 && errno != ENOENT) {
-      return SystemError("remove", to.string() + suffix, errno);
+      return FileError("remove", to.string() + suffix, errno);
     }
   }
   auto source = OpenFile(from, SQLITE_OPEN_READONLY);
@@ -105,8 +99,8 @@ Status SnapshotDatabase(const std::filesystem::path& from, const std::filesystem
     if (closed != SQLITE_OK) return Fail(ErrorCode::kIo, "close " + to.string());
   }
   const UniqueFd fd(::open(to.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return SystemError("open", to, errno);
-  if (::fsync(fd.get()) != 0) return SystemError("fsync", to, errno);
+  if (!fd.valid()) return FileError("open", to, errno);
+  if (::fsync(fd.get()) != 0) return FileError("fsync", to, errno);
   return Ok();
 }
 

@@ -16,9 +16,9 @@ namespace {
 using testing::TempDir;
 
 TEST(BlobStoreTest, AFullDiskIsToldFromOtherFailures) {
-  EXPECT_EQ(IoError("write", "/d/incoming/7a.part", ENOSPC).code, ErrorCode::kStorageFull);
-  EXPECT_EQ(IoError("write", "/d/incoming/7a.part", EDQUOT).code, ErrorCode::kStorageFull);
-  const Error other = IoError("write", "/d/incoming/7a.part", EIO);
+  EXPECT_EQ(FileError("write", "/d/incoming/7a.part", ENOSPC).code, ErrorCode::kStorageFull);
+  EXPECT_EQ(FileError("write", "/d/incoming/7a.part", EDQUOT).code, ErrorCode::kStorageFull);
+  const Error other = FileError("write", "/d/incoming/7a.part", EIO);
   EXPECT_EQ(other.code, ErrorCode::kIo);
   EXPECT_EQ(other.message, "write /d/incoming/7a.part: Input/output error");
 }
