@@ -57,7 +57,8 @@ std::string DefaultConfigFile(const Config& defaults) {
         field.ref);
     out << "\n";
   }
-  out << "\n# Known DICOM peers (C-MOVE destinations and callers with more rights), e.g.\n"
+  out << "\n# Known DICOM peers (C-MOVE destinations, modalities that ask for storage commitment,\n"
+         "# callers with more rights), e.g.\n"
          "# [[dicom.modalities]]\n"
          "# ae_title = \"WORKSTATION\"\n"
          "# host = \"192.168.1.20\"\n"

@@ -100,6 +100,8 @@ ContextDecision Decide(const T_ASC_PresentationContext& pc, const AccessDecision
   const std::string_view sop_class = pc.abstractSyntax;
   std::optional<Operation> operation;
   if (sop_class == UID_VerificationSOPClass) operation = Operation::kEcho;
+  // Storage commitment is asked by those who store (PS3.4 J.3).
+  if (sop_class == UID_StorageCommitmentPushModelSOPClass) operation = Operation::kStore;
   if (!operation) operation = QueryRetrieveOperation(sop_class);
   if (operation) {
     if (!Allows(access, *operation)) {

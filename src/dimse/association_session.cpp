@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "dimse/association_acceptor.h"
+#include "dimse/commit_scp.h"
 #include "dimse/dimse_status.h"
 #include "dimse/find_scp.h"
 #include "dimse/get_scp.h"
@@ -59,6 +60,8 @@ Status Dispatch(ServiceContext& context, T_DIMSE_Message& message, T_ASC_Present
       return ServeMove(context, message.msg.CMoveRQ, id);
     case DIMSE_C_GET_RQ:
       return ServeGet(context, message.msg.CGetRQ, id);
+    case DIMSE_N_ACTION_RQ:
+      return ServeCommit(context, message.msg.NActionRQ, id);
     case DIMSE_C_CANCEL_RQ:
       return Ok();  // for an operation that has already ended
     default:
@@ -81,6 +84,7 @@ std::string Summary(const AssociationStats& stats) {
   add("find", stats.finds);
   add("move", stats.moves);
   add("get", stats.gets);
+  add("storage commitment", stats.commitments);
   add("sub-operations", stats.sub_operations);
   add("failed sub-operations", stats.sub_operation_failures);
   return text;
@@ -131,10 +135,16 @@ void ServeConnection(const ServiceEnvironment& environment, AcceptedSocket socke
     return;
   }
   AssociationStats stats;
-  ServiceContext context{
-      **association, environment.archive, environment.options,       environment.policy,
-      *accepted,     peer_address,        environment.requestor_tls, environment.shutdown,
-      stats};
+  ServiceContext context{**association,
+                         environment.archive,
+                         environment.options,
+                         environment.policy,
+                         *accepted,
+                         peer_address,
+                         environment.requestor_tls,
+                         environment.shutdown,
+                         environment.commitments,
+                         stats};
   const auto started = std::chrono::steady_clock::now();
   const std::string outcome = ServeCommands(context, environment);
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(

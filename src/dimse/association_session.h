@@ -21,14 +21,15 @@ struct ServiceEnvironment {
   AcceptorNetwork& network;
   DcmTLSTransportLayer* requestor_tls;  // null unless DICOM TLS is configured
   const ShutdownSignal& shutdown;
+  CommitmentReporter& commitments;
 };
 
 // Serves one connection from its A-ASSOCIATE-RQ to release or abort: negotiates
-// (AcceptAssociation), then answers C-ECHO, C-STORE, C-FIND, C-MOVE and C-GET
-// requests one at a time until the peer releases or aborts, a DIMSE error, the
-// idle timeout (dimse_timeout without a command), or the end of the shutdown
-// grace period. Logs one line per association: calling AE, peer address, outcome
-// and what was done; failures get their own lines. Blocks; runs on a worker.
+// (AcceptAssociation), then answers C-ECHO, C-STORE, C-FIND, C-MOVE, C-GET and
+// storage commitment (N-ACTION) requests one at a time until the peer releases or aborts, a DIMSE
+// error, the idle timeout (dimse_timeout without a command), or the end of the shutdown grace
+// period. Logs one line per association: calling AE, peer address, outcome and what was done;
+// failures get their own lines. Blocks; runs on a worker.
 void ServeConnection(const ServiceEnvironment& environment, AcceptedSocket socket);
 
 // Reads the association request of a connection beyond max_associations and

@@ -101,9 +101,11 @@ Result<std::unique_ptr<DicomService>> DicomService::Start(DimseOptions options,
   service->listener_ = std::move(*listener);
   service->port_ = service->listener_->port();
 
-  service->environment_.reset(
-      new ServiceEnvironment{archive, service->options_, service->policy_, *service->network_,
-                             service->requestor_tls_.get(), service->shutdown_});
+  service->commitments_ = std::make_unique<CommitmentReporter>(archive, service->options_,
+                                                               service->requestor_tls_.get());
+  service->environment_.reset(new ServiceEnvironment{
+      archive, service->options_, service->policy_, *service->network_,
+      service->requestor_tls_.get(), service->shutdown_, *service->commitments_});
   const ServiceEnvironment* environment = service->environment_.get();
   service->pool_ = std::make_unique<ConnectionPool>(
       opts.max_associations,
@@ -141,6 +143,7 @@ void DicomService::Stop() {
   listener_->Wake();
   if (accept_thread_.joinable()) accept_thread_.join();
   pool_->Shutdown();
+  commitments_->Stop();
   spdlog::info("dimse: stopped");
 }
 

@@ -13,6 +13,7 @@
 #include "dimse/acceptor_network.h"
 #include "dimse/access_policy.h"
 #include "dimse/association_session.h"
+#include "dimse/commitment_reporter.h"
 #include "dimse/connection_pool.h"
 #include "dimse/dimse_options.h"
 #include "dimse/service_context.h"
@@ -61,6 +62,7 @@ class DicomService {
   std::unique_ptr<SocketListener> listener_;
   std::unique_ptr<AcceptorNetwork> network_;
   std::unique_ptr<DcmTLSTransportLayer> requestor_tls_;
+  std::unique_ptr<CommitmentReporter> commitments_;
   std::unique_ptr<ServiceEnvironment> environment_;
   std::unique_ptr<ConnectionPool> pool_;
   std::uint16_t port_ = 0;

@@ -70,10 +70,11 @@ Status ServeMove(ServiceContext& context, const T_DIMSE_C_MoveRQ& request,
   if (instances->empty())
     return Respond(context, request, context_id, status::kSuccess, &tally, "");
 
-  auto outbound =
-      OutboundAssociation::Open(*destination, context.options, context.requestor_tls, *instances);
+  auto outbound = OutboundAssociation::Open(*destination, context.options, context.requestor_tls,
+                                            StorageProposals(*instances));
   if (!outbound) {
-    spdlog::warn("dimse: C-MOVE from {}: {}", context.Caller(), outbound.error().message);
+    spdlog::warn("dimse: C-MOVE from {} to destination {}", context.Caller(),
+                 outbound.error().message);
     tally.RecordFailures(*instances);
     context.stats.sub_operation_failures += instances->size();
     return Respond(context, request, context_id, tally.FinalStatus(false), &tally,

@@ -14,18 +14,19 @@ namespace {
 // PS3.8: presentation context IDs are odd numbers 1..255.
 constexpr std::size_t kMaxContexts = 128;
 
-Error Unavailable(const KnownPeer& peer, std::string_view what, const OFCondition& condition) {
-  return Fail(ErrorCode::kUnavailable, "C-MOVE destination " + peer.ae_title + " (" + peer.host +
-                                           ":" + std::to_string(peer.port) +
-                                           "): " + std::string(what) + ": " + condition.text());
+// "AE (host:port)", for errors.
+std::string Named(const KnownPeer& peer) {
+  return peer.ae_title + " (" + peer.host + ":" + std::to_string(peer.port) + ")";
 }
 
-struct Proposal {
-  std::string sop_class;
-  std::vector<std::string> syntaxes;
-};
+Error Unavailable(const KnownPeer& peer, std::string_view what, const OFCondition& condition) {
+  return Fail(ErrorCode::kUnavailable,
+              Named(peer) + ": " + std::string(what) + ": " + condition.text());
+}
 
-std::vector<Proposal> Proposals(std::span<const archive::InstanceRef> instances) {
+}  // namespace
+
+std::vector<Proposal> StorageProposals(std::span<const archive::InstanceRef> instances) {
   std::map<std::string, std::set<std::string>> stored;  // SOP class -> stored syntaxes
   std::vector<std::string> order;
   for (const archive::InstanceRef& instance : instances) {
@@ -47,14 +48,15 @@ std::vector<Proposal> Proposals(std::span<const archive::InstanceRef> instances)
   return proposals;
 }
 
-}  // namespace
-
 Result<std::unique_ptr<OutboundAssociation>> OutboundAssociation::Open(
     const KnownPeer& peer, const DimseOptions& options, DcmTLSTransportLayer* tls,
-    std::span<const archive::InstanceRef> instances) {
+    std::span<const Proposal> proposals) {
   if (peer.tls && tls == nullptr) {
-    return Fail(ErrorCode::kInvalidArgument, "C-MOVE destination " + peer.ae_title +
-                                                 " wants DICOM TLS, which is not configured");
+    return Fail(ErrorCode::kInvalidArgument,
+                Named(peer) + " wants DICOM TLS, which is not configured");
+  }
+  if (proposals.size() > kMaxContexts) {
+    return Fail(ErrorCode::kInvalidArgument, "more than 128 presentation contexts to propose");
   }
   const int timeout = static_cast<int>(options.association_timeout.count());
   std::unique_ptr<OutboundAssociation> outbound(new OutboundAssociation());
@@ -75,11 +77,11 @@ Result<std::unique_ptr<OutboundAssociation>> OutboundAssociation::Open(
   const std::string address = peer.host + ":" + std::to_string(peer.port);
   ASC_setPresentationAddresses(params, "localhost", address.c_str());
   T_ASC_PresentationContextID id = 1;
-  for (const Proposal& proposal : Proposals(instances)) {
+  for (const Proposal& proposal : proposals) {
     std::vector<const char*> syntaxes;
     for (const std::string& syntax : proposal.syntaxes) syntaxes.push_back(syntax.c_str());
     ASC_addPresentationContext(params, id, proposal.sop_class.c_str(), syntaxes.data(),
-                               static_cast<int>(syntaxes.size()));
+                               static_cast<int>(syntaxes.size()), proposal.role);
     id += 2;
   }
 
@@ -92,8 +94,7 @@ Result<std::unique_ptr<OutboundAssociation>> OutboundAssociation::Open(
   outbound->established_ = true;
   if (ASC_countAcceptedPresentationContexts(raw->params) == 0) {
     outbound->MarkBroken();
-    return Fail(ErrorCode::kUnavailable,
-                "C-MOVE destination " + peer.ae_title + " accepted no presentation context");
+    return Fail(ErrorCode::kUnavailable, Named(peer) + " accepted no presentation context");
   }
   return outbound;
 }

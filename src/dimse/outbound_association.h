@@ -4,8 +4,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmnet/assoc.h>
 #include <dcmtk/dcmtls/tlslayer.h>
 
 #include "archive/archive.h"
@@ -15,20 +17,33 @@
 
 namespace tessera::dimse {
 
-// An association we open to a C-MOVE destination to send it instances. The
-// destructor releases it (or aborts it after MarkBroken()). Not thread-safe.
+// One presentation context to propose: a SOP class, its transfer syntaxes, and
+// our role (ASC_SC_ROLE_DEFAULT: SCU, without role selection).
+struct Proposal {
+  std::string sop_class;
+  std::vector<std::string> syntaxes;
+  T_ASC_SC_ROLE role = ASC_SC_ROLE_DEFAULT;
+};
+
+// What a C-MOVE destination is offered for `instances`: for each SOP class one
+// presentation context per stored transfer syntax plus one with explicit and
+// implicit little endian (the transcoding fallback), at most 128 contexts.
+std::vector<Proposal> StorageProposals(std::span<const archive::InstanceRef> instances);
+
+// An association we open to a known peer: a C-MOVE destination to send it
+// instances, a modality to report storage commitment results to. The destructor
+// releases it (or aborts it after MarkBroken()). Not thread-safe.
 class OutboundAssociation {
  public:
   // Connects to `peer` (over TLS when peer.tls, using `tls`) as
-  // options.ae_title, proposing for each SOP class among `instances` one
-  // presentation context per stored transfer syntax plus one with explicit and
-  // implicit little endian (the transcoding fallback), at most 128 contexts.
+  // options.ae_title, proposing `proposals` (at most 128).
   // Errors: kInvalidArgument when the peer wants TLS but `tls` is null;
   // kUnavailable when the connection fails, times out (association_timeout),
   // is rejected or accepts no context.
-  static Result<std::unique_ptr<OutboundAssociation>> Open(
-      const KnownPeer& peer, const DimseOptions& options, DcmTLSTransportLayer* tls,
-      std::span<const archive::InstanceRef> instances);
+  static Result<std::unique_ptr<OutboundAssociation>> Open(const KnownPeer& peer,
+                                                           const DimseOptions& options,
+                                                           DcmTLSTransportLayer* tls,
+                                                           std::span<const Proposal> proposals);
   ~OutboundAssociation();
   OutboundAssociation(const OutboundAssociation&) = delete;
   OutboundAssociation& operator=(const OutboundAssociation&) = delete;

@@ -17,6 +17,8 @@
 
 namespace tessera::dimse {
 
+class CommitmentReporter;
+
 // Tells associations that the service is stopping and when their grace period
 // ends. Thread-safe.
 class ShutdownSignal {
@@ -45,6 +47,7 @@ struct AssociationStats {
   std::size_t finds = 0;
   std::size_t moves = 0;
   std::size_t gets = 0;
+  std::size_t commitments = 0;
   std::size_t sub_operations = 0;
   std::size_t sub_operation_failures = 0;
 };
@@ -60,6 +63,7 @@ struct ServiceContext {
   std::string_view peer_address;
   DcmTLSTransportLayer* requestor_tls;  // null unless DICOM TLS is configured
   const ShutdownSignal& shutdown;
+  CommitmentReporter& commitments;
   AssociationStats& stats;
 
   bool Allows(Operation operation) const { return peer.access.allowed.count(operation) != 0; }

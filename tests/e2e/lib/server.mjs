@@ -49,14 +49,17 @@ function serveArgs(data, port, dicomPort) {
       .replaceAll('{dicom_port}', String(dicomPort)));
 }
 
-// `env` adds environment variables (settings such as TESSERA_EXPLORER_VIEWER_DIR).
-export async function startTessera({binary, adminPassword, logFile, env: extraEnv = {}}) {
+// `env` adds environment variables (settings such as TESSERA_EXPLORER_VIEWER_DIR);
+// `beforeServe(data)` may change the data folder (its tessera.toml) after init.
+export async function startTessera(
+    {binary, adminPassword, logFile, env: extraEnv = {}, beforeServe = () => {}}) {
   const data = mkdtempSync(join(tmpdir(), 'tessera-e2e-data-'));
   const env = {...process.env, ...extraEnv, TESSERA_ADMIN_PASSWORD: adminPassword};
   const init = spawnSync(binary, ['init', '--data', data], {env, encoding: 'utf8', timeout: 120000});
   if (init.status !== 0) {
     throw new Error(`tessera init failed (${init.status}): ${init.stderr || init.stdout}`);
   }
+  beforeServe(data);
   const port = await freePort();
   const dicomPort = await freePort();
   const log = createWriteStream(logFile);
@@ -99,5 +102,5 @@ export async function startTessera({binary, adminPassword, logFile, env: extraEn
     log.end();
     rmSync(data, {recursive: true, force: true});
   };
-  return {base, data, stop};
+  return {base, data, dicomPort, stop};
 }

@@ -239,7 +239,8 @@ class DicomServiceTest : public ::testing::Test {
     peer.port = service_->port();
     DimseOptions options;
     options.ae_title = "RAWSCU";
-    auto outbound = OutboundAssociation::Open(peer, options, nullptr, {&instance, 1});
+    auto outbound =
+        OutboundAssociation::Open(peer, options, nullptr, StorageProposals({&instance, 1}));
     if (!outbound) return std::move(outbound).error();
     StoreScu scu((*outbound)->association(), StoreScuOptions{});
     auto sent = scu.Send(instance);
