@@ -65,10 +65,12 @@ std::vector<http::MediaRange> AllRanges(const http::Request& request) {
 }
 
 // The range covers `type` by type and subtype, and each of its parameters is on
-// `type` with the same value.
+// `type` with the same value. "charset=utf-8" is always met: every text answer is
+// UTF-8 (DICOM JSON is by definition), and many HTTP clients send it on any Accept.
 bool CoversWithParameters(const http::MediaRange& range, const http::MediaType& type) {
   if (!range.Covers(type)) return false;
   for (const auto& [name, value] : range.media_type.parameters) {
+    if (IEquals(name, "charset") && IEquals(Trim(value), "utf-8")) continue;
     const auto own = type.Parameter(name);
     if (!own || !IEquals(Trim(*own), Trim(value))) return false;
   }

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/strings.h"
+#include "dicomweb/media_types.h"
 #include "dicomweb/store_outcome.h"
 #include "dicomweb/urls.h"
 #include "dicomweb/zip_reader.h"
@@ -216,6 +217,11 @@ class ZipStoreSink final : public ZipEntrySink {
 http::Awaitable<http::Response> StowHandler::Store(http::Request& request) {
   auto uids = ReadPathUids(request);
   if (!uids) co_return http::ErrorResponse(uids.error());
+  // Refused before a byte is stored: the client could not read the answer.
+  if (!AcceptsDicomJson(request)) {
+    co_return http::Response::Error(http::HttpStatus::not_acceptable,
+                                    "STOW-RS answers application/dicom+json only");
+  }
 
   const auto content_type = http::ParseMediaType(request.header("Content-Type"));
   if (!content_type || !content_type->Is("multipart", "related")) {

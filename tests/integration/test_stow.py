@@ -177,6 +177,20 @@ def test_stow_accepts_content_type_spellings(server, client, content_type):
     assert len(query_instances(client, server, ds.StudyInstanceUID)) == 1
 
 
+def test_stow_refuses_an_answer_type_it_cannot_give_before_storing(server, client):
+    ds, data = make_instance()
+    content_type, body = multipart_related([data])
+    for accept, status in (("application/dicom+xml", 406),
+                           ("application/dicom+json; charset=utf-8", 200)):
+        r = client.post(server.pacs + "/studies", data=body,
+                        headers={"Content-Type": content_type, "Accept": accept})
+        assert r.status_code == status, r.text
+        assert len(query_instances(client, server, ds.StudyInstanceUID)) == (status == 200)
+    assert "dicom+json" in client.post(
+        server.pacs + "/studies", data=body,
+        headers={"Content-Type": content_type, "Accept": "text/html"}).json()["message"]
+
+
 def test_stow_parts_without_content_type_are_dicom(server, client):
     ds, data = make_instance()
     body = b"--b\r\n\r\n" + data + b"\r\n--b--\r\n"

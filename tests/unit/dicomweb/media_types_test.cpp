@@ -203,6 +203,13 @@ TEST_F(MediaTypesTest, DicomJsonAcceptance) {
   EXPECT_FALSE(AcceptsDicomJson(Make("application/dicom+xml")));
 }
 
+TEST_F(MediaTypesTest, CharsetUtf8IsAlwaysMet) {
+  EXPECT_TRUE(AcceptsDicomJson(Make("application/dicom+json; charset=utf-8")));
+  EXPECT_TRUE(AcceptsDicomJson(Make("application/json;charset=UTF-8")));
+  EXPECT_FALSE(AcceptsDicomJson(Make("application/json; charset=iso-8859-1")));
+  EXPECT_EQ(NegotiateRendered(Make("image/png; charset=utf-8")).value_or(""), "image/png");
+}
+
 TEST_F(MediaTypesTest, MediaTypeOfTransferSyntax) {
   EXPECT_EQ(MediaTypeOfSyntax(kJpegBaseline), "image/jpeg");
   EXPECT_EQ(MediaTypeOfSyntax("1.2.840.10008.1.2.4.80"), "image/jls");
