@@ -36,6 +36,8 @@ constexpr IndexedAttribute kAttributes[] = {
     {0x00080062, "UI", L::kStudy, "sop_classes", kList},
     {0x00201206, "IS", L::kStudy, "num_series", kCount},
     {0x00201208, "IS", L::kStudy, "num_instances", kCount},
+    // Instance Availability: everything stored is on line (PS3.18 returns it at every level).
+    {0x00080056, "CS", L::kStudy, "'ONLINE'", kConstant},
 
     {0x0020000E, "UI", L::kSeries, "series_uid", kUid},
     {0x00080060, "CS", L::kSeries, "modality", kText},

@@ -19,6 +19,7 @@ enum class ColumnKind {
   kInteger,     // INTEGER (IS, US)
   kCount,       // INTEGER kept by the index writer (Number of ... Related ...)
   kList,        // TEXT derived from lower levels, values joined by '\'
+  kConstant,    // the same for every record: `column` is its SQL literal
 };
 
 // An attribute the index keeps in a column of its level's table.
@@ -30,9 +31,10 @@ struct IndexedAttribute {
   ColumnKind kind;
 };
 
-// True for the kinds filled from the instance's data set (not counts or lists).
+// True for the kinds filled from the instance's data set (not counts, lists or constants).
 inline bool FromInstance(const IndexedAttribute& a) {
-  return a.kind != ColumnKind::kCount && a.kind != ColumnKind::kList;
+  return a.kind != ColumnKind::kCount && a.kind != ColumnKind::kList &&
+         a.kind != ColumnKind::kConstant;
 }
 
 // Every indexed attribute, patients first, then studies, series and instances.

@@ -149,6 +149,7 @@ static void AppendValues(const json& dataset, const IndexedAttribute& a,
       return;
     case ColumnKind::kCount:
     case ColumnKind::kList:
+    case ColumnKind::kConstant:
       return;
   }
 }

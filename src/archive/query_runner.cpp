@@ -93,6 +93,7 @@ void AppendElement(std::string& out, const db::Statement& row, const ResultField
     case ColumnKind::kText:
     case ColumnKind::kUid:
     case ColumnKind::kList:
+    case ColumnKind::kConstant:
       if (row.IsNull(c)) return AppendWithoutValue(out, field.vr);
       AppendStrings(scratch, row.ColumnText(c), true);
       return AppendWithValue(out, field.vr, scratch);

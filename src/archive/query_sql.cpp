@@ -40,6 +40,7 @@ class Builder {
   std::string Param(SqlValue value) { return params_.Add(std::move(value)); }
   std::string Alias(const IndexedAttribute& a);
   std::string Column(const IndexedAttribute& a, std::string_view suffix = "") {
+    if (a.kind == ColumnKind::kConstant) return std::string(a.column);
     return Alias(a) + "." + std::string(a.column) + std::string(suffix);
   }
   std::string RepresentativeInstance() const;
@@ -74,6 +75,12 @@ class Builder {
   }
   void AddField(Tag tag);
   void AddDefaultFields();
+  // Study attributes PS3.18 returns at series and instance level too (tables
+  // 10.6.3-4 and -5): Timezone Offset From UTC and Instance Availability.
+  void AddStudyContext() {
+    AddField(0x00080201);
+    AddField(0x00080056);
+  }
   // The SELECT list of field_tags_ (sorted), describing each column in `fields`.
   std::string SelectList(std::vector<ResultField>& fields);
   // The ORDER BY list: the requested keys then the level's key, or the default.
@@ -334,6 +341,8 @@ Status Builder::MatchIndexed(const IndexedAttribute& a, const Condition& conditi
     case ColumnKind::kInteger:
     case ColumnKind::kCount:
       return Match(Column(a), condition, {a.vr, false});
+    case ColumnKind::kConstant:
+      return Match(Column(a), condition, {a.vr, false});
     case ColumnKind::kText:
     case ColumnKind::kUid: {
       const std::size_t before = where_.size();
@@ -415,6 +424,7 @@ void Builder::AddDefaultFields() {
       return;
     case QueryLevel::kSeries:
       AddField(0x0020000D);  // handlers need it for RetrieveURL
+      AddStudyContext();
       if (query_.study_uid.empty()) {
         add_level(QueryLevel::kPatient, false);
         add_level(QueryLevel::kStudy, true);
@@ -424,6 +434,7 @@ void Builder::AddDefaultFields() {
     case QueryLevel::kInstance:
       AddField(0x0020000D);
       AddField(0x0020000E);
+      AddStudyContext();
       if (query_.study_uid.empty()) {
         add_level(QueryLevel::kPatient, false);
         add_level(QueryLevel::kStudy, true);

@@ -12,6 +12,18 @@ namespace {
 using archive::Condition;
 using archive::MatchType;
 
+// A limit or offset. Digits beyond what any archive holds (or 64 bits) are cut to
+// kHugeCount: a limit above the server's maximum is reduced to it (PS3.18 8.3.4.4),
+// not refused.
+constexpr std::size_t kHugeCount = 1'000'000'000;
+std::optional<std::size_t> ParseCount(std::string_view value) {
+  if (value.empty() || value.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  const auto number = ParseUint(value);
+  return number && *number < kHugeCount ? *number : kHugeCount;
+}
+
 Error BadParameter(std::string_view name, std::string message) {
   return Fail(ErrorCode::kInvalidArgument, std::string(name) + ": " + std::move(message));
 }
@@ -26,13 +38,16 @@ bool IsForeignParameter(std::string_view name) {
   return name == "token" || name == "access_token" || name == "accept";
 }
 
-Result<dicom::AttributeInfo> ResolveAttribute(std::string_view name) {
+// `use` completes "sequence attributes cannot be ...": matched, returned, sorted by.
+Result<dicom::AttributeInfo> ResolveAttribute(std::string_view name, std::string_view use) {
   if (name.find('.') != std::string_view::npos) {
     return BadParameter(name, "nested (sequence) attributes are not supported");
   }
   auto info = dicom::LookupAttribute(name);
   if (!info) return BadParameter(name, "unknown attribute or query parameter");
-  if (info->vr == "SQ") return BadParameter(name, "sequence attributes cannot be matched");
+  if (info->vr == "SQ") {
+    return BadParameter(name, "sequence attributes cannot be " + std::string(use));
+  }
   return *info;
 }
 
@@ -58,7 +73,7 @@ Status AddIncludeFields(archive::Query& query, std::string_view value) {
       query.include_all = true;
       continue;
     }
-    auto info = ResolveAttribute(item);
+    auto info = ResolveAttribute(item, "returned");
     if (!info) {
       return BadParameter("includefield", "'" + std::string(item) + "': " + info.error().message);
     }
@@ -76,7 +91,7 @@ Status AddOrderBy(archive::Query& query, std::string_view value) {
       order.descending = item.front() == '-';
       item.remove_prefix(1);
     }
-    auto info = ResolveAttribute(item);
+    auto info = ResolveAttribute(item, "sorted by");
     if (!info) {
       return BadParameter("orderby", "'" + std::string(item) + "': " + info.error().message);
     }
@@ -119,10 +134,8 @@ Result<QidoRequest> ParseQidoRequest(archive::QueryLevel level, const std::strin
       return BadParameter(name, "given more than once");
     }
     if (name == "limit" || name == "offset") {
-      const auto number = ParseUint(value);
-      if (!number || *number > 1'000'000'000) {
-        return BadParameter(name, "expected a non-negative whole number");
-      }
+      const auto number = ParseCount(value);
+      if (!number) return BadParameter(name, "expected a non-negative whole number");
       if (name == "offset") {
         query.offset = *number;
       } else if (*number > 0) {
@@ -136,7 +149,7 @@ Result<QidoRequest> ParseQidoRequest(archive::QueryLevel level, const std::strin
       (name == "count" ? query.count_total : query.fuzzy_names) = *flag;
       continue;
     }
-    auto info = ResolveAttribute(name);
+    auto info = ResolveAttribute(name, "matched");
     if (!info) return std::move(info).error();
     // Matching compares UTF-8 text; other bytes could never match, so say so.
     if (!IsValidUtf8(value)) return BadParameter(name, "the value is not valid UTF-8");

@@ -140,6 +140,21 @@ def test_instances_of_a_series_of_a_study_and_all_instances(server, client, cata
     assert len(query(client, server, "/instances").json()) == total
 
 
+def test_series_and_instances_carry_their_studys_context(server, client, catalog):
+    """PS3.18 tables 10.6.3-4 and -5: Instance Availability and Timezone Offset From UTC are
+    returned at series and instance level too."""
+    smith = catalog["smith"]
+    paths = [f"/studies/{smith['study']}/series", "/series",
+             f"/studies/{smith['study']}/series/{smith['series'][0]}/instances", "/instances"]
+    for path in paths:
+        for match in query(client, server, path).json():
+            assert first_value(match, "00080056") == "ONLINE", path
+            assert match["00080201"]["vr"] == "SH", path
+    assert len(studies(client, server, {"InstanceAvailability": "ONLINE"})) == 4
+    assert studies(client, server, {"InstanceAvailability": "OFFLINE"}) == []
+    assert first_value(query(client, server, "/studies").json()[0], "00080056") == "ONLINE"
+
+
 def test_unknown_study_in_the_path_matches_nothing(server, client, catalog):
     assert query(client, server, "/studies/1.2.3.4/series").json() == []
     assert query(client, server, "/studies/1.2.3.4/series/1.2.3.5/instances").json() == []
@@ -291,6 +306,10 @@ def test_limit_offset_and_orderby(server, client, catalog):
     assert page == ["smith", "mueller"]
     assert studies(client, server, {"orderby": "StudyDate", "offset": "4"}) == []
     assert len(studies(client, server, {"limit": "3"})) == 3
+    # A limit above what the server answers is reduced to it, not refused (PS3.18 8.3.4.4).
+    assert len(studies(client, server, {"limit": "2147483647"})) == 4
+    assert len(studies(client, server, {"limit": "99999999999999999999999"})) == 4
+    assert studies(client, server, {"offset": "99999999999999999999999"}) == []
 
 
 def test_count_true_sets_x_total_count(server, client, catalog):
@@ -329,6 +348,8 @@ def test_ignored_parameters_get_a_warning(server, client, catalog):
     ({"orderby": "NotAKeyword"}, "NotAKeyword"),
     ({"fuzzymatching": "maybe"}, "fuzzymatching"),
     ({"ReferencedSOPSequence": "1"}, "ReferencedSOPSequence"),
+    ({"includefield": "RequestAttributesSequence"}, "sequence attributes cannot be returned"),
+    ({"limit": "1e9"}, "limit"),
     ({"00081199.00081150": "1"}, "00081199.00081150"),
 ])
 def test_bad_queries_are_400_with_a_message(server, client, catalog, params, fragment):
@@ -349,6 +370,9 @@ def test_malformed_uid_in_the_path_is_400(server, client, catalog):
 def test_accept_negotiation(server, client, catalog):
     assert query(client, server, "/studies", headers={"Accept": "application/json"}).json()
     assert query(client, server, "/studies", headers={"Accept": "*/*"}).json()
+    # Many HTTP clients add a charset; DICOM JSON is UTF-8 anyway.
+    for accept in ("application/dicom+json; charset=utf-8", "application/json;charset=UTF-8"):
+        assert query(client, server, "/studies", headers={"Accept": accept}).json()
     r = query(client, server, "/studies", headers={"Accept": "image/jpeg"}, status=406)
     assert r.json()["message"]
 
