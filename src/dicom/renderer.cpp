@@ -136,6 +136,32 @@ Result<std::string> Encode(DicomImage& image, const RenderOptions& options) {
   return out.Finish();
 }
 
+// The region of `image` a RenderOptions::Region names, mirrored as it asks.
+Result<std::unique_ptr<DicomImage>> Crop(DicomImage& image, const RenderOptions::Region& region) {
+  const long width = static_cast<long>(image.getWidth());
+  const long height = static_cast<long>(image.getHeight());
+  const auto span = [](long start, long size, long extent) {
+    const long wanted = size == 0 ? extent - start : std::labs(size);
+    return std::min(wanted, extent - start);
+  };
+  if (region.x < 0 || region.y < 0 || region.x >= width || region.y >= height) {
+    return Fail(ErrorCode::kInvalidArgument, "viewport: the region starts outside the image (" +
+                                                 std::to_string(width) + "x" +
+                                                 std::to_string(height) + ")");
+  }
+  std::unique_ptr<DicomImage> part(image.createClippedImage(region.x, region.y,
+                                                            span(region.x, region.width, width),
+                                                            span(region.y, region.height, height)));
+  if (!part || part->getStatus() != EIS_Normal) {
+    return Fail(ErrorCode::kInternal, "cannot cut the region out of the image");
+  }
+  if ((region.width < 0 || region.height < 0) &&
+      part->flipImage(region.width < 0 ? 1 : 0, region.height < 0 ? 1 : 0) == 0) {
+    return Fail(ErrorCode::kInternal, "cannot mirror the image");
+  }
+  return part;
+}
+
 }  // namespace
 
 Result<std::string> Render(const std::filesystem::path& file, const RenderOptions& options) {
@@ -163,17 +189,24 @@ Result<std::string> Render(const std::filesystem::path& file, const RenderOption
                    1);
   if (image.getStatus() != EIS_Normal) return FromImageStatus(image.getStatus());
 
+  std::unique_ptr<DicomImage> cropped;
+  if (options.region) {
+    auto part = Crop(image, *options.region);
+    if (!part) return std::move(part).error();
+    cropped = std::move(*part);
+  }
+  DicomImage& source = cropped ? *cropped : image;
   std::unique_ptr<DicomImage> scaled;
   if (options.viewport) {
-    const auto [width, height] = FitInto(image.getWidth(), image.getHeight(), *options.viewport);
-    if (width != image.getWidth() || height != image.getHeight()) {
-      scaled.reset(image.createScaledImage(width, height, /*interpolate=*/1, /*aspect=*/0));
+    const auto [width, height] = FitInto(source.getWidth(), source.getHeight(), *options.viewport);
+    if (width != source.getWidth() || height != source.getHeight()) {
+      scaled.reset(source.createScaledImage(width, height, /*interpolate=*/1, /*aspect=*/0));
       if (!scaled || scaled->getStatus() != EIS_Normal) {
         return Fail(ErrorCode::kInternal, "cannot scale the image");
       }
     }
   }
-  DicomImage& output = scaled ? *scaled : image;
+  DicomImage& output = scaled ? *scaled : source;
   ApplyWindow(output, options);
   return Encode(output, options);
 }

@@ -1,5 +1,8 @@
 #include "dicomweb/rendered_handler.h"
 
+#include <array>
+#include <span>
+
 #include "base/strings.h"
 #include "dicom/renderer.h"
 #include "dicomweb/media_types.h"
@@ -16,6 +19,26 @@ Error BadParameter(std::string_view name, std::string_view message) {
   return Fail(ErrorCode::kInvalidArgument, std::string(name) + ": " + std::string(message));
 }
 
+// The sx,sy,sw,sh of a viewport (PS3.18 8.3.5.1.3), in whole pixels; an empty one
+// is 0 (the corner, or as far as the image goes).
+Result<dicom::RenderOptions::Region> ParseRegion(std::span<const std::string_view> parts) {
+  constexpr std::int64_t kLargest = 1 << 20;
+  std::array<long, 4> values{};
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::string_view text = Trim(parts[i]);
+    if (text.empty()) continue;
+    const auto value = ParseInt(text);
+    const bool corner = i < 2;
+    if (!value || *value < (corner ? 0 : -kLargest) || *value > kLargest) {
+      return BadParameter("viewport", corner
+                                          ? "sx and sy must be whole numbers of pixels, 0 or more"
+                                          : "sw and sh must be whole numbers of pixels");
+    }
+    values[i] = static_cast<long>(*value);
+  }
+  return dicom::RenderOptions::Region{values[0], values[1], values[2], values[3]};
+}
+
 // The query parameters of PS3.18 8.3.5.1: viewport, quality, window.
 Result<dicom::RenderOptions> ParseRenderOptions(const http::Request& request,
                                                 std::string_view media_type) {
@@ -24,12 +47,20 @@ Result<dicom::RenderOptions> ParseRenderOptions(const http::Request& request,
       media_type == "image/png" ? dicom::RenderOptions::kPng : dicom::RenderOptions::kJpeg;
   if (const auto viewport = request.query().Get("viewport")) {
     const auto parts = Split(*viewport, ',');
-    const auto width = parts.size() >= 2 ? ParseUint(Trim(parts[0])) : std::nullopt;
-    const auto height = parts.size() >= 2 ? ParseUint(Trim(parts[1])) : std::nullopt;
+    if (parts.size() != 2 && parts.size() != 6) {
+      return BadParameter("viewport", "expected vw,vh or vw,vh,sx,sy,sw,sh");
+    }
+    const auto width = ParseUint(Trim(parts[0]));
+    const auto height = ParseUint(Trim(parts[1]));
     if (!width || !height || *width == 0 || *height == 0 || *width > 8192 || *height > 8192) {
       return BadParameter("viewport", "expected width,height between 1 and 8192");
     }
     options.viewport = std::pair{static_cast<int>(*width), static_cast<int>(*height)};
+    if (parts.size() == 6) {
+      auto region = ParseRegion(std::span(parts).subspan(2));
+      if (!region) return std::move(region).error();
+      options.region = *region;
+    }
   }
   if (const auto quality = request.query().Get("quality")) {
     const auto value = ParseUint(Trim(*quality));

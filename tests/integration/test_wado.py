@@ -574,6 +574,37 @@ def test_rendered_window_changes_the_image(server, client):
     assert 100 <= gray("2000,1000,LINEAR").mean() <= 155  # in the middle: grey
 
 
+def test_rendered_viewport_region_crops_and_mirrors(server, client):
+    """PS3.18 8.3.5.1.3: viewport=vw,vh,sx,sy,sw,sh renders that part of the source image,
+    mirrored in a direction whose size is negative."""
+    pixels = np.zeros((32, 32), dtype=np.uint16)
+    pixels[:, 16:] = 4000  # the right half is bright
+    ds, data = make_instance(rows=32, columns=32)
+    ds.PixelData = pixels.tobytes()
+    buffer = io.BytesIO()
+    pydicom.dcmwrite(buffer, ds, write_like_original=False)
+    url = upload(client, server, buffer.getvalue()).json()["Path"]
+
+    def gray(viewport, status=200):
+        r = client.get(url + "/rendered", params={"viewport": viewport, "window": "2000,4000"},
+                       headers={"Accept": "image/png"})
+        assert r.status_code == status, r.text
+        return np.asarray(image(r.content).convert("L")) if status == 200 else r.json()["message"]
+
+    whole = gray("32,32")
+    assert whole[:, :8].max() <= 5 and whole[:, 24:].min() >= 250
+    right = gray("32,32,16,0,16,32")
+    assert right.shape == (32, 16) and right.min() >= 250
+    left = gray("32,32,0,0,16,")  # an empty size reaches the edge
+    assert left.shape == (32, 16) and left.max() <= 5
+    assert gray("64,64,8,8,16,16").shape == (64, 64)  # the part is scaled to the viewport
+    mirrored = gray("32,32,0,0,-32,32")
+    assert mirrored[:, :8].min() >= 250 and mirrored[:, 24:].max() <= 5
+    assert "outside" in gray("32,32,40,0,8,8", status=400)
+    assert gray("32,32,1,2,3", status=400)
+    assert gray("32,32,-1,0,8,8", status=400)
+
+
 def test_rendered_frames_series_and_study(server, client, study):
     multi = study["instances"][3]
     first = client.get(multi.url + "/frames/1/rendered", headers={"Accept": "image/png"})
