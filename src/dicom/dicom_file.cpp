@@ -1,5 +1,6 @@
 #include "dicom/dicom_file.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <string>
@@ -29,6 +30,45 @@ constexpr std::string_view kMagic = "DICM";
 
 Error NotPart10() { return Fail(ErrorCode::kInvalidArgument, "not a DICOM Part 10 file"); }
 Error Truncated() { return Fail(ErrorCode::kInvalidArgument, "truncated DICOM file"); }
+
+// A file stream that stops a deflated data set at kMaxInflatedBytes. DCMTK holds
+// an inflated data set's values in memory (a compressed stream cannot be read
+// again later), so a few megabytes of deflated zeros would otherwise take
+// gigabytes, at every parse of the stored file. Past the limit it reports the
+// end of the stream and exceeded() says why.
+class BoundedInputFileStream : public DcmInputFileStream {
+ public:
+  explicit BoundedInputFileStream(const char* path) : DcmInputFileStream(path) {}
+
+  bool exceeded() const { return exceeded_; }
+
+  OFCondition installCompressionFilter(E_StreamCompression type) override {
+    const OFCondition installed = DcmInputFileStream::installCompressionFilter(type);
+    if (installed.good()) end_ = tell() + static_cast<offile_off_t>(kMaxInflatedBytes);
+    return installed;
+  }
+  OFBool eos() override { return exceeded_ || DcmInputFileStream::eos(); }
+  offile_off_t avail() override { return Allowed(DcmInputFileStream::avail()); }
+  offile_off_t read(void* buffer, offile_off_t length) override {
+    return DcmInputFileStream::read(buffer, Allowed(length));
+  }
+  offile_off_t skip(offile_off_t length) override {
+    return DcmInputFileStream::skip(Allowed(length));
+  }
+
+ private:
+  // How much of `wanted` stays within the limit; marks the stream exceeded when
+  // that is not all of it.
+  offile_off_t Allowed(offile_off_t wanted) {
+    if (end_ < 0) return wanted;
+    const offile_off_t left = std::max<offile_off_t>(0, end_ - tell());
+    if (wanted > left) exceeded_ = true;
+    return std::min(wanted, left);
+  }
+
+  offile_off_t end_ = -1;  // tell() at the limit, once inflating
+  bool exceeded_ = false;
+};
 
 // What LoadPart10File checks before DCMTK reads the file.
 struct FileHead {
@@ -64,13 +104,18 @@ Result<std::unique_ptr<DcmFileFormat>> LoadPart10File(const std::filesystem::pat
   if (!head) return std::move(head).error();
   if (!head->part10) return NotPart10();
 
-  DcmInputFileStream stream(path.c_str());
+  BoundedInputFileStream stream(path.c_str());
   if (stream.status().bad()) return Fail(ErrorCode::kIo, "cannot open DICOM file");
   auto file = std::make_unique<DcmFileFormat>();
   file->transferInit();
   const OFCondition read = file->read(stream, EXS_Unknown, EGL_noChange, max_read_length);
   file->transferEnd();
 
+  if (stream.exceeded()) {
+    return Fail(ErrorCode::kInvalidArgument, "the deflated data set inflates to more than " +
+                                                 std::to_string(kMaxInflatedBytes >> 20) +
+                                                 " MiB, the most this archive reads");
+  }
   // DCMTK reports values running past the end as a suspended or invalid stream
   // once all input is consumed; anything else is a genuine parse error.
   if (read.bad() && stream.eos()) return Truncated();

@@ -15,6 +15,10 @@ namespace tessera::dicom {
 // the file): Pixel Data and other bulk data are never read just to parse a file.
 constexpr std::uint32_t kDefaultMaxReadLength = 4096;
 
+// The largest deflated data set (Deflated Explicit VR Little Endian) read, once
+// inflated: its values are all held in memory.
+constexpr std::uint64_t kMaxInflatedBytes = 256ull << 20;
+
 // Parses the DICOM Part 10 file at `path` into a DcmFileFormat whose File Meta
 // Information is present. Values longer than `max_read_length` bytes are left on
 // disk and loaded on access, so the file must stay in place while the result is used.
@@ -23,7 +27,9 @@ constexpr std::uint32_t kDefaultMaxReadLength = 4096;
 //   kInvalidArgument "not a DICOM Part 10 file" (no preamble + "DICM", or no File Meta),
 //                    "truncated DICOM file" (a value or item extends past the end of the
 //                    file, including large values that were skipped rather than read),
-//                    "invalid DICOM data: ..." for other parse failures.
+//                    "invalid DICOM data: ..." for other parse failures, and
+//                    "the deflated data set inflates to more than 256 MiB ..."
+//                    (kMaxInflatedBytes).
 // Thread-safe.
 Result<std::unique_ptr<DcmFileFormat>> LoadPart10File(
     const std::filesystem::path& path, std::uint32_t max_read_length = kDefaultMaxReadLength);

@@ -124,3 +124,40 @@ def transfer_syntax_of(content_type):
         if name.lower() == "transfer-syntax":
             return value.strip('"')
     return None
+
+
+def deflate_bomb(inflated_bytes, study_uid=None):
+    """A Part 10 file in Deflated Explicit VR Little Endian whose data set inflates to more
+    than `inflated_bytes` (zeros in a private OB element), a thousandth of that on disk."""
+    import struct
+    import zlib
+    from pydicom.filewriter import write_file_meta_info
+
+    sop_class, sop = "1.2.840.10008.5.1.4.1.1.7", uid()
+
+    def element(group, number, vr, value):
+        if len(value) % 2:
+            value += b"\0"
+        return struct.pack("<HH2sH", group, number, vr, len(value)) + value
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = sop_class
+    meta.MediaStorageSOPInstanceUID = sop
+    meta.TransferSyntaxUID = "1.2.840.10008.1.2.1.99"
+    head = io.BytesIO()
+    head.write(b"\0" * 128 + b"DICM")
+    write_file_meta_info(head, meta, enforce_standard=True)
+    data_set = (element(0x0008, 0x0016, b"UI", sop_class.encode())
+                + element(0x0008, 0x0018, b"UI", sop.encode())
+                + element(0x0020, 0x000D, b"UI", (study_uid or uid()).encode())
+                + element(0x0020, 0x000E, b"UI", uid().encode())
+                + element(0x7FE1, 0x0010, b"LO", b"BOMB")
+                + struct.pack("<HH2s2xI", 0x7FE1, 0x1000, b"OB", inflated_bytes))
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    body = [deflate.compress(data_set)]
+    zeros = bytes(1 << 20)
+    for _ in range(0, inflated_bytes, len(zeros)):
+        body.append(deflate.compress(zeros))
+    body.append(deflate.flush())
+    return head.getvalue() + b"".join(body)
+

@@ -9,7 +9,7 @@ import ssl
 import pytest
 import requests
 
-from dicom_factory import make_instance, multipart_related
+from dicom_factory import deflate_bomb, make_instance, multipart_related
 from tessera_harness import PYDICOM_FILES, TesseraServer, instance_url, retrieve, stow, upload
 
 FAILED_SOP_SEQUENCE = "00081198"
@@ -149,6 +149,36 @@ def test_oversized_bodies_are_413_and_the_server_carries_on():
         assert len(client.get(small.pacs + "/instances").json()) == 1
     finally:
         small.cleanup()
+
+
+def peak_memory_mib(server):
+    with open(f"/proc/{server.process.pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    raise AssertionError("no VmHWM")
+
+
+def test_a_deflate_bomb_is_refused_without_taking_its_size_in_memory():
+    """A few MB of deflated zeros would inflate to 2 GiB in memory at every parse: it is
+    refused past 256 MiB, by STOW-RS, the upload and C-STORE alike."""
+    bomb = deflate_bomb(2 << 30)
+    assert len(bomb) < 4 << 20
+    fresh = TesseraServer().init().start()
+    try:
+        client = fresh.session()
+        r = stow(client, fresh, [bomb])
+        assert r.status_code == 409, r.text
+        assert "inflates to more than 256 MiB" in r.headers["Warning"]
+        assert_message(upload(client, fresh, bomb), 400)
+        assert "inflates to more than 256 MiB" in upload(client, fresh, bomb).json()["message"]
+        assert peak_memory_mib(fresh) < 700
+        assert client.get(fresh.pacs + "/instances").json() == []
+        # A deflated instance of a sensible size is still taken.
+        with open(os.path.join(PYDICOM_FILES, "image_dfl.dcm"), "rb") as f:
+            assert upload(client, fresh, f.read()).status_code == 200
+    finally:
+        fresh.cleanup()
 
 
 # --- malformed UIDs and query values ----------------------------------------------------
