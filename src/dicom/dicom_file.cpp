@@ -131,6 +131,22 @@ Result<std::unique_ptr<DcmFileFormat>> LoadPart10File(const std::filesystem::pat
   return file;
 }
 
+Status CheckDecodedSize(DcmItem& dataset, std::uint64_t frames, std::uint64_t limit) {
+  Uint16 rows = 0, columns = 0, samples = 1, bits = 0;
+  dataset.findAndGetUint16(DCM_Rows, rows);
+  dataset.findAndGetUint16(DCM_Columns, columns);
+  dataset.findAndGetUint16(DCM_SamplesPerPixel, samples);
+  dataset.findAndGetUint16(DCM_BitsAllocated, bits);
+  const std::uint64_t frame_bytes = std::uint64_t{rows} * columns * std::max<Uint16>(samples, 1) *
+                                    ((std::uint64_t{bits} + 7) / 8);
+  const std::uint64_t bytes = frame_bytes * frames;  // < 2^64: each factor is 16 or 32 bits
+  if (bytes <= limit) return Ok();
+  return Fail(ErrorCode::kUnsupported,
+              "the image is too large to decode here: " + std::to_string(bytes >> 20) +
+                  " MiB decoded, at most " + std::to_string(limit >> 20) +
+                  " MiB (ask for it as stored)");
+}
+
 std::uint32_t FrameCount(DcmItem& dataset) {
   OFString frames;
   if (dataset.findAndGetOFString(DCM_NumberOfFrames, frames).bad()) return 1;

@@ -34,6 +34,19 @@ constexpr std::uint64_t kMaxInflatedBytes = 256ull << 20;
 Result<std::unique_ptr<DcmFileFormat>> LoadPart10File(
     const std::filesystem::path& path, std::uint32_t max_read_length = kDefaultMaxReadLength);
 
+// The most pixel data decoded from a compressed image: one frame to render or
+// serve, and every frame of an instance transcoded. A compressed image's
+// attributes may claim any size (65535 x 65535 x 3 samples, thousands of frames)
+// for a few bytes of data, and decoders allocate what they claim.
+constexpr std::uint64_t kMaxDecodedFrameBytes = 256ull << 20;
+constexpr std::uint64_t kMaxDecodedBytes = 2ull << 30;
+
+// kUnsupported ("the image is too large to decode here: ...") when `frames`
+// frames of `dataset`, decoded (Rows x Columns x Samples per Pixel x Bits
+// Allocated), would take more than `limit` bytes. Missing attributes pass: the
+// decoder reports them.
+Status CheckDecodedSize(DcmItem& dataset, std::uint64_t frames, std::uint64_t limit);
+
 // Number of Frames (0028,0008) of an image, or 1 when it is absent, zero or not a
 // number (single-frame IODs leave it out).
 std::uint32_t FrameCount(DcmItem& dataset);

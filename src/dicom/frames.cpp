@@ -136,6 +136,9 @@ Result<std::string> DecodeFrame(DcmDataset& dataset, DcmPixelData& pixels,
   if (pixels.getUncompressedFrameSize(&dataset, frame_size).bad() || frame_size == 0) {
     return Fail(ErrorCode::kCorrupt, "cannot compute the decoded frame size");
   }
+  if (auto fits = CheckDecodedSize(dataset, 1, kMaxDecodedFrameBytes); !fits) {
+    return std::move(fits).error();
+  }
   // DCMTK decodes into an even-sized buffer.
   std::string bytes(frame_size + (frame_size & 1), '\0');
   Uint32 start_item = frames.StartItem(index);

@@ -184,6 +184,9 @@ Result<std::string> Render(const std::filesystem::path& file, const RenderOption
                 "cannot decode transfer syntax " + std::string(stored.getXferID()));
   }
 
+  if (auto fits = CheckDecodedSize(dataset, 1, kMaxDecodedFrameBytes); !fits) {
+    return std::move(fits).error();
+  }
   // Partial access decodes only the requested frame of a multi-frame image.
   DicomImage image(&dataset, stored.getXfer(), CIF_UsePartialAccessToPixelData, options.frame - 1,
                    1);

@@ -109,6 +109,10 @@ Status CheckTranscodable(const std::filesystem::path& file, std::string_view tar
   const std::string_view source_uid = DcmXfer(dataset.getOriginalXfer()).getXferID();
   if (source_uid == target_uid) return Ok();
   if (!CanTranscode(source_uid, target_uid)) return Unsupported(source_uid, target_uid, "no codec");
+  if (DcmXfer(dataset.getOriginalXfer()).isEncapsulated()) {
+    auto fits = CheckDecodedSize(dataset, FrameCount(dataset), kMaxDecodedBytes);
+    if (!fits) return std::move(fits).error();
+  }
   return CheckPrecision(dataset, source_uid, target_uid);
 }
 
@@ -136,6 +140,10 @@ Result<std::string> TranscodePart10(const std::filesystem::path& file,
   }
   if (auto fits = CheckPrecision(dataset, source_uid, target->uid); !fits) {
     return std::move(fits).error();
+  }
+  if (source.isEncapsulated()) {
+    auto fits = CheckDecodedSize(dataset, FrameCount(dataset), kMaxDecodedBytes);
+    if (!fits) return std::move(fits).error();
   }
 
   if (const OFCondition chosen = dataset.chooseRepresentation(target_xfer, nullptr); chosen.bad()) {

@@ -19,8 +19,9 @@ bool CanTranscode(std::string_view from_ts, std::string_view to_ts);
 // Reads only the header of the Part 10 file at `file` and checks what can be told
 // without converting: a codec each way (CanTranscode), and pixel data no deeper
 // than the target encodes (8 bits for JPEG Baseline, 12 for JPEG Extended, 16 for
-// JPEG lossless and JPEG-LS). A pass does not promise that the encoder takes the
-// image. Errors: kUnsupported; those of LoadPart10File.
+// JPEG lossless and JPEG-LS), and compressed pixel data that decodes to at most
+// kMaxDecodedBytes (dicom_file.h). A pass does not promise that the encoder takes
+// the image. Errors: kUnsupported; those of LoadPart10File.
 Status CheckTranscodable(const std::filesystem::path& file, std::string_view target_uid);
 
 // Returns the complete Part 10 file at `file` (preamble, File Meta with the new

@@ -2,6 +2,7 @@
 oversized bodies, malformed UIDs and query values, path traversal and junk on the wire. Each
 gets its 4xx with a message; the server stays up and what it stored before is unchanged."""
 import http.client
+import io
 import os
 import socket
 import ssl
@@ -177,6 +178,33 @@ def test_a_deflate_bomb_is_refused_without_taking_its_size_in_memory():
         # A deflated instance of a sensible size is still taken.
         with open(os.path.join(PYDICOM_FILES, "image_dfl.dcm"), "rb") as f:
             assert upload(client, fresh, f.read()).status_code == 200
+    finally:
+        fresh.cleanup()
+
+
+def test_a_compressed_image_claiming_a_huge_size_is_not_decoded():
+    """Rows and Columns of 60,000 over a few KB of JPEG: decoding would allocate 10 GB."""
+    import pydicom
+    ds = pydicom.dcmread(os.path.join(PYDICOM_FILES, "SC_rgb_jpeg_dcmtk.dcm"))
+    ds.Rows = ds.Columns = 60000
+    buffer = io.BytesIO()
+    ds.save_as(buffer)
+    fresh = TesseraServer().init().start()
+    try:
+        client = fresh.session()
+        r = upload(client, fresh, buffer.getvalue())
+        assert r.status_code == 200, r.text
+        url = r.json()["Path"]
+        for path, accept in (("/rendered", "image/jpeg"), ("/frames/1", "application/octet-stream"),
+                             ("", 'multipart/related; type="application/dicom"; '
+                                  "transfer-syntax=1.2.840.10008.1.2.1")):
+            r = client.get(url + path, headers={"Accept": accept})
+            assert r.status_code in (406, 415), f"{path}: {r.status_code} {r.text[:200]}"
+            assert "too large to decode" in r.json()["message"], path
+        assert peak_memory_mib(fresh) < 700
+        r = client.get(url, headers={"Accept": 'multipart/related; type="application/dicom"; '
+                                               "transfer-syntax=*"})
+        assert r.status_code == 200  # as stored, it is served
     finally:
         fresh.cleanup()
 
