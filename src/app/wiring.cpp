@@ -125,6 +125,7 @@ Result<dimse::DimseOptions> DimseOptionsFrom(const config::Config& config) {
   options.private_key_file = dicom.private_key.empty() ? config.PrivateKeyFile() : dicom.private_key;
   options.client_ca_file = dicom.client_ca;
   options.max_associations = dicom.max_associations;
+  options.max_associations_per_address = dicom.max_associations_per_address;
   options.max_pdu_bytes = dicom.max_pdu_bytes;
   options.association_timeout = std::chrono::seconds(dicom.association_timeout_seconds);
   options.dimse_timeout = std::chrono::seconds(dicom.dimse_timeout_seconds);

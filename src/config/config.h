@@ -81,6 +81,7 @@ struct DicomConfig {
   std::filesystem::path private_key;
   std::filesystem::path client_ca;  // non-empty: callers must present a certificate it signed
   std::uint32_t max_associations = 32;
+  std::uint32_t max_associations_per_address = 8;
   std::uint32_t max_pdu_bytes = 116794;
   std::uint32_t association_timeout_seconds = 30;
   std::uint32_t dimse_timeout_seconds = 60;

@@ -167,6 +167,9 @@ Status Validate(const Config& config) {
     return KeyError("dicom.ae_title", "expected 1-16 printable characters without '\\'");
   }
   if (dicom.max_associations == 0) return KeyError("dicom.max_associations", "must be > 0");
+  if (dicom.max_associations_per_address == 0) {
+    return KeyError("dicom.max_associations_per_address", "must be > 0");
+  }
   if (dicom.max_pdu_bytes < 4096 || dicom.max_pdu_bytes > 131072) {
     return KeyError("dicom.max_pdu_bytes", "must be between 4096 and 131072");
   }

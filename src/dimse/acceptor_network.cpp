@@ -6,11 +6,11 @@
 #include <thread>
 #include <utility>
 
-#include <sys/socket.h>
-#include <sys/time.h>
-
 #include <dcmtk/dcmnet/dul.h>
 #include <dcmtk/dcmtls/tlslayer.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include "dimse/tls_layer.h"
 
@@ -102,6 +102,15 @@ AcceptorNetwork::~AcceptorNetwork() { network_.reset(); }
 Result<AcceptedAssociation> AcceptorNetwork::Receive(UniqueFd socket,
                                                      std::chrono::seconds timeout) {
   const int fd = socket.get();
+  // DCMTK's own wait is for the connection, which an external socket already
+  // is; then it reads with the socket receive timeout. So the wait for the
+  // caller's first byte is ours.
+  pollfd first_byte{fd, POLLIN, 0};
+  const int ready = ::poll(&first_byte, 1, static_cast<int>(timeout.count() * 1000));
+  if (ready == 0) {
+    return Fail(ErrorCode::kUnavailable,
+                "no association request within " + std::to_string(timeout.count()) + " s");
+  }
   ExternalSocketSlot& slot = ExternalSocketSlot::Instance();
   slot.Acquire(socket.get());
   T_ASC_Association* raw = nullptr;

@@ -29,7 +29,7 @@ class AcceptorNetwork {
   AcceptorNetwork& operator=(const AcceptorNetwork&) = delete;
 
   // Takes over `socket`, runs the TLS handshake when configured and reads the
-  // A-ASSOCIATE-RQ, waiting at most `timeout` for it to begin and DCMTK's
+  // A-ASSOCIATE-RQ, waiting at most `timeout` for its first byte and DCMTK's
   // dcmSocketReceiveTimeout for each stalled read within it (ConfigureDcmtk sets
   // that to the association timeout). On success the association awaits
   // ASC_acknowledgeAssociation or ASC_rejectAssociation, and a read stalled

@@ -123,8 +123,8 @@ std::string ServeCommands(ServiceContext& context, const ServiceEnvironment& env
 
 void ServeConnection(const ServiceEnvironment& environment, AcceptedSocket socket) {
   const std::string peer_address = socket.peer_address;
-  auto association =
-      environment.network.Receive(std::move(socket.fd), environment.options.association_timeout);
+  auto association = environment.network.Receive(
+      std::move(socket.fd), std::min(environment.options.association_timeout, kFirstPduTimeout));
   if (!association) {
     spdlog::info("dimse: connection from {} closed: {}", peer_address, association.error().message);
     return;

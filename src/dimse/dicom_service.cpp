@@ -6,8 +6,10 @@
 #include <dcmtk/dcmnet/assoc.h>
 #include <dcmtk/dcmnet/dcmtrans.h>
 #include <dcmtk/dcmnet/dul.h>
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
+#include "base/log_throttle.h"
 #include "dicom/attribute_dictionary.h"
 #include "dimse/tls_layer.h"
 
@@ -27,8 +29,9 @@ Status Validate(const DimseOptions& options) {
                                                  std::to_string(ASC_MINIMUMPDUSIZE) + " and " +
                                                  std::to_string(ASC_MAXIMUMPDUSIZE) + " bytes");
   }
-  if (options.max_associations == 0) {
-    return Fail(ErrorCode::kInvalidArgument, "max_associations must be at least 1");
+  if (options.max_associations == 0 || options.max_associations_per_address == 0) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "max_associations and max_associations_per_address must be at least 1");
   }
   if (options.association_timeout.count() <= 0 || options.dimse_timeout.count() <= 0) {
     return Fail(ErrorCode::kInvalidArgument, "DICOM timeouts must be at least one second");
@@ -107,9 +110,14 @@ Result<std::unique_ptr<DicomService>> DicomService::Start(DimseOptions options,
       archive, service->options_, service->policy_, *service->network_,
       service->requestor_tls_.get(), service->shutdown_, *service->commitments_});
   const ServiceEnvironment* environment = service->environment_.get();
+  service->slots_ = std::make_unique<AddressSlots>(opts.max_associations_per_address);
+  AddressSlots* slots = service->slots_.get();
   service->pool_ = std::make_unique<ConnectionPool>(
-      opts.max_associations,
-      [environment](AcceptedSocket socket) { ServeConnection(*environment, std::move(socket)); });
+      opts.max_associations, [environment, slots](AcceptedSocket socket) {
+        const std::string address = socket.peer_address;
+        ServeConnection(*environment, std::move(socket));
+        slots->Release(address);
+      });
   DicomService* self = service.get();
   service->accept_thread_ = std::thread([self] { self->AcceptLoop(); });
   spdlog::info("dimse: {} listening on {}:{}{}", opts.ae_title,
@@ -129,7 +137,19 @@ void DicomService::AcceptLoop() {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));  // do not spin on it
       continue;
     }
+    const std::string address = accepted->peer_address;
+    if (!slots_->TryTake(address)) {
+      // Closed unread: reading its request could hold this loop up.
+      static LogThrottle throttle(std::chrono::minutes(1));
+      if (const auto held_back = throttle.Allow()) {
+        spdlog::warn("dimse: connection from {} closed: it has {} associations already{}", address,
+                     options_.max_associations_per_address,
+                     *held_back == 0 ? "" : fmt::format(" ({} more closed)", *held_back));
+      }
+      continue;
+    }
     if (pool_->TrySubmit(*accepted)) continue;
+    slots_->Release(address);
     RejectBusy(*environment_, std::move(*accepted));
   }
 }

@@ -12,6 +12,7 @@
 #include "base/result.h"
 #include "dimse/acceptor_network.h"
 #include "dimse/access_policy.h"
+#include "dimse/address_slots.h"
 #include "dimse/association_session.h"
 #include "dimse/commitment_reporter.h"
 #include "dimse/connection_pool.h"
@@ -64,6 +65,7 @@ class DicomService {
   std::unique_ptr<DcmTLSTransportLayer> requestor_tls_;
   std::unique_ptr<CommitmentReporter> commitments_;
   std::unique_ptr<ServiceEnvironment> environment_;
+  std::unique_ptr<AddressSlots> slots_;
   std::unique_ptr<ConnectionPool> pool_;
   std::uint16_t port_ = 0;
   std::thread accept_thread_;

@@ -29,6 +29,10 @@ struct KnownPeer {
                                  Operation::kMove, Operation::kGet};
 };
 
+// The longest wait for a new connection's A-ASSOCIATE-RQ, however long
+// association_timeout is: callers send it as soon as they connect.
+inline constexpr std::chrono::seconds kFirstPduTimeout{10};
+
 struct DimseOptions {
   std::string address = "0.0.0.0";  // host name or IPv4/IPv6 address to bind; "" binds all
   std::uint16_t port = 4242;        // 0 picks a free port (see DicomService::port())
@@ -40,8 +44,13 @@ struct DimseOptions {
   // and C-MOVE destinations reached over TLS are verified against them too.
   std::filesystem::path client_ca_file;
   std::size_t max_associations = 32;
+  // Of those, at most this many from one caller address: a host holding idle
+  // connections cannot take every worker from the modalities. Over it, the
+  // connection is closed unread.
+  std::size_t max_associations_per_address = 8;
   std::uint32_t max_pdu_bytes = 116794;  // 4096 .. 131072 (DCMTK's limits)
-  // ACSE: reading the A-ASSOCIATE-RQ, waiting for release, connecting to C-MOVE
+  // ACSE: reading the A-ASSOCIATE-RQ (at most kFirstPduTimeout of it: a caller
+  // sends it right after connecting), waiting for release, connecting to C-MOVE
   // destinations; also the grace period Stop() grants to running associations.
   std::chrono::seconds association_timeout{30};
   // DIMSE: each wait for a message or data set, including the idle wait for the

@@ -3,6 +3,13 @@
 #include <future>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/unique_fd.h"
 #include "dimse/outbound_association.h"
 #include "service_test_support.h"
 
@@ -106,6 +113,51 @@ TEST_F(DicomServiceTest, RejectsAssociationsBeyondTheLimit) {
     if (!answered) std::this_thread::sleep_for(100ms);
   }
   EXPECT_TRUE(answered);
+}
+
+// A TCP connection from `source` (a loopback address) that sends nothing.
+UniqueFd IdleConnection(const char* source, std::uint16_t port) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &local.sin_addr);
+  EXPECT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&local), sizeof local), 0);
+  sockaddr_in server{};
+  server.sin_family = AF_INET;
+  server.sin_port = htons(port);
+  ::inet_pton(AF_INET, "127.0.0.1", &server.sin_addr);
+  EXPECT_EQ(::connect(fd.get(), reinterpret_cast<sockaddr*>(&server), sizeof server), 0);
+  return fd;
+}
+
+// Seconds until the server closes `fd` (a read sees its end), at most `limit`.
+double SecondsUntilClosed(const UniqueFd& fd, int limit) {
+  const auto started = std::chrono::steady_clock::now();
+  pollfd waiting{fd.get(), POLLIN, 0};
+  if (::poll(&waiting, 1, limit * 1000) != 1) return limit;
+  char byte = 0;
+  EXPECT_LE(::read(fd.get(), &byte, 1), 0) << "the server sent something";
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+TEST_F(DicomServiceTest, OneAddressCannotHoldEveryWorkerWithIdleConnections) {
+  DimseOptions options = Options();
+  options.max_associations = 2;
+  options.max_associations_per_address = 1;
+  options.association_timeout = 60s;
+  Start(options);
+  const UniqueFd idle = IdleConnection("127.0.0.2", service_->port());
+  std::this_thread::sleep_for(200ms);  // the service takes it on a worker
+  const UniqueFd second = IdleConnection("127.0.0.2", service_->port());
+  EXPECT_LT(SecondsUntilClosed(second, 5), 2.0) << "over the address's limit: closed at once";
+
+  const ToolResult echo = RunTool("echoscu -aec TESSERA " + Peer());
+  EXPECT_EQ(echo.exit_code, 0) << "another address still gets the free worker: " << echo.output;
+
+  // The idle caller never sends its association request: dropped after
+  // kFirstPduTimeout, not after the minute of association_timeout.
+  const double closed_after = SecondsUntilClosed(idle, 30);
+  EXPECT_LT(closed_after, 15.0);
 }
 
 TEST_F(DicomServiceTest, StopEndsIdleAssociationsAfterTheGracePeriod) {
