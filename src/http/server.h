@@ -25,7 +25,15 @@ struct ServerOptions {
   // For a request's header to arrive (the first on a new connection, after its TLS
   // handshake, which has as long; or the next on a keep-alive connection).
   std::chrono::seconds idle_timeout{60};
+  // For a new connection's TLS handshake (at most idle_timeout).
+  std::chrono::seconds handshake_timeout{10};
   std::chrono::seconds request_timeout{300};  // each body read or write
+  // Once body_grace has passed since a body's first read, it must have come at
+  // min_body_bytes_per_second on average so far: a body trickled in a byte a
+  // minute would otherwise hold its connection for hours, each read within
+  // request_timeout.
+  std::chrono::seconds body_grace{30};
+  std::uint64_t min_body_bytes_per_second = 1024;
   // Connections beyond these are closed as they arrive; IPv6 clients count per /64.
   std::size_t max_connections = 4096;
   std::size_t max_connections_per_address = 256;

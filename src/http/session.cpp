@@ -146,13 +146,15 @@ class ConnectionBody final : public BodyReader {
       const std::size_t n = net::buffer_copy(net::buffer(out.data(), want), buffer_.data());
       buffer_.consume(n);
       remaining_ -= n;
+      received_ += n;
       co_return n;
     }
     beast::error_code ec;
-    Lowest().expires_after(options_.request_timeout);
+    Lowest().expires_at(ReadDeadline());
     const std::size_t n = co_await stream_.async_read_some(
         net::buffer(out.data(), want), net::redirect_error(net::use_awaitable, ec));
     remaining_ -= n;
+    received_ += n;
     if (ec && n == 0) co_return Failed(ErrorCode::kIo, ReadFailure(ec));
     co_return n;
   }
@@ -162,10 +164,11 @@ class ConnectionBody final : public BodyReader {
     body.data = out.data();
     body.size = out.size();
     beast::error_code ec;
-    Lowest().expires_after(options_.request_timeout);
+    Lowest().expires_at(ReadDeadline());
     co_await bhttp::async_read(stream_, buffer_, parser_,
                                net::redirect_error(net::use_awaitable, ec));
     const std::size_t n = out.size() - body.size;
+    received_ += n;
     body.data = nullptr;
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec == bhttp::error::body_limit) {
@@ -173,6 +176,17 @@ class ConnectionBody final : public BodyReader {
     }
     if (ec) co_return Failed(ErrorCode::kIo, ReadFailure(ec));
     co_return n;
+  }
+
+  // The latest the next read may end: request_timeout from now, and no later
+  // than the body's pace allows (ServerOptions::body_grace).
+  std::chrono::steady_clock::time_point ReadDeadline() {
+    const auto now = std::chrono::steady_clock::now();
+    if (!started_) started_ = now;
+    const auto paced = *started_ + options_.body_grace +
+                       std::chrono::seconds(received_ / std::max<std::uint64_t>(
+                                                            1, options_.min_body_bytes_per_second));
+    return std::min(now + options_.request_timeout, paced);
   }
 
   static std::string ReadFailure(const beast::error_code& ec) {
@@ -186,6 +200,8 @@ class ConnectionBody final : public BodyReader {
   Parser& parser_;
   const ServerOptions& options_;
   bool continue_pending_;
+  std::optional<std::chrono::steady_clock::time_point> started_;  // the first read
+  std::uint64_t received_ = 0;
   bool chunked_ = false;
   bool has_length_ = false;
   std::uint64_t declared_ = 0;
@@ -374,8 +390,8 @@ Awaitable<void> ServeTlsConnection(net::ip::tcp::socket socket, net::ssl::contex
   registration.control().idle = true;
   if (env.tracker.stopping()) co_return;
   // A client that connects and says nothing holds a descriptor: it gets no
-  // longer than an idle keep-alive connection.
-  lowest.expires_after(env.options.idle_timeout);
+  // longer than a handshake takes.
+  lowest.expires_after(std::min(env.options.idle_timeout, env.options.handshake_timeout));
   beast::error_code ec;
   co_await stream.async_handshake(net::ssl::stream_base::server,
                                   net::redirect_error(net::use_awaitable, ec));

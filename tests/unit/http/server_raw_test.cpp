@@ -248,6 +248,20 @@ TEST_F(ServerRawTest, ClosesNewConnectionsThatSendNothing) {
   EXPECT_TRUE(connection.ReadUntilClose());  // closed by the server, not our 20 s timeout
 }
 
+TEST_F(ServerRawTest, EndsABodyThatFallsBelowTheMinimumPace) {
+  ServerOptions options = Default();
+  options.request_timeout = std::chrono::seconds(300);
+  options.body_grace = std::chrono::seconds(1);
+  options.min_body_bytes_per_second = 1024;
+  auto server = Start(options);
+  RawConnection connection(server->port());
+  const auto started = std::chrono::steady_clock::now();
+  connection.Send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n0123456789");
+  std::string rest;
+  EXPECT_TRUE(connection.ReadUntilClose(&rest));  // not our 20 s timeout, nor the server's 300 s
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+}
+
 TEST_F(ServerRawTest, ClosesConnectionsOverTheLimitAndAdmitsAgainOnceOneEnds) {
   ServerOptions options = Default();
   options.max_connections_per_address = 2;
