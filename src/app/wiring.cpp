@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/listen_address.h"
+#include "http/client_address.h"
 #include "http/tls_certificate.h"
 
 namespace tessera::app {
@@ -59,6 +60,10 @@ http::ServerOptions ServerOptionsFrom(const config::Config& config) {
   options.max_connections_per_address = config.http.max_connections_per_address;
   options.io_threads = config.http.io_threads != 0 ? config.http.io_threads : Cores();
   options.cors.allowed_origins = config.http.allowed_origins;
+  for (const auto& proxy : config.http.trusted_proxies) {
+    // Validated as addresses; canonical so that they compare with peers.
+    options.trusted_proxies.push_back(http::CanonicalAddress(proxy).value_or(proxy));
+  }
   return options;
 }
 

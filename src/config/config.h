@@ -30,6 +30,7 @@ struct HttpConfig {
   std::uint32_t blocking_threads = 0;  // 0: four per core
   std::vector<std::string> allowed_origins = {"https://*.zhiva.ai", "http://localhost:*",
                                               "https://localhost:*"};
+  std::vector<std::string> trusted_proxies;  // IP addresses whose X-Forwarded-For is believed
 };
 
 struct PathsConfig {

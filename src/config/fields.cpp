@@ -45,6 +45,10 @@ const std::vector<Field>& Fields() {
       TESSERA_FIELD("http.max_connections_per_address",
                     "Connections held at once from one client address (an IPv6 /64).",
                     std::uint32_t, http.max_connections_per_address),
+      TESSERA_FIELD("http.trusted_proxies",
+                    "Reverse proxies (IP addresses) whose X-Forwarded-For names the client, for "
+                    "sign-in limits and the access log.",
+                    std::vector<std::string>, http.trusted_proxies),
       TESSERA_FIELD("http.io_threads", "Network threads; 0: one per core.", std::uint32_t,
                     http.io_threads),
       TESSERA_FIELD("http.blocking_threads",

@@ -90,6 +90,11 @@ Status Validate(const Config& config) {
       !http.public_url.starts_with("https://")) {
     return KeyError("http.public_url", "expected an http:// or https:// URL");
   }
+  for (const auto& proxy : http.trusted_proxies) {
+    if (!IsIpAddress(proxy)) {
+      return KeyError("http.trusted_proxies", "'" + proxy + "' is not an IP address");
+    }
+  }
   for (const auto& origin : http.allowed_origins) {
     if (!IsAllowedOriginEntry(origin)) {
       return KeyError("http.allowed_origins", "'" + origin +

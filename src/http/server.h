@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "http/cors.h"
@@ -37,6 +38,10 @@ struct ServerOptions {
   // Connections beyond these are closed as they arrive; IPv6 clients count per /64.
   std::size_t max_connections = 4096;
   std::size_t max_connections_per_address = 256;
+  // Reverse proxies (canonical addresses, see CanonicalAddress) whose
+  // X-Forwarded-For names the client: requests through them count as the
+  // client's (sign-in limits, the access log). Connections still count per proxy.
+  std::vector<std::string> trusted_proxies;
   std::size_t io_threads = 2;
   CorsOptions cors;
 };

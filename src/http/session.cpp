@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/strings.h"
+#include "http/client_address.h"
 #include "http/dispatch.h"
 #include "http/gzip.h"
 #include "http/response_writer.h"
@@ -275,8 +276,10 @@ class Session {
     // Beast keeps the method string and target inside the fields: copy them first.
     std::string method_string(message.method_string());
     std::string target(message.target());
+    std::string client =
+        ClientAddress(remote_, message["X-Forwarded-For"], env_.options.trusted_proxies);
     Request request(message.method(), std::move(method_string), std::move(target),
-                    std::move(static_cast<Fields&>(message)), remote_, secure_, body);
+                    std::move(static_cast<Fields&>(message)), client, secure_, body);
     const CorsPolicy::Verdict verdict = env_.cors.Evaluate(request);
     Response response = Response::Error(HttpStatus::payload_too_large, "Request body too large");
     if (body.unsupported_coding()) {
@@ -299,8 +302,8 @@ class Session {
     const HttpStatus status = response.status;
     ResponseWriter<Stream> writer(stream_, env_.options.request_timeout);
     const WriteOutcome outcome = co_await writer.Write(response, context);
-    LogAccess(request.principal().subject, request.method_string(), request.RedactedTarget(),
-              status, outcome, started);
+    LogAccess(request.remote_address(), request.principal().subject, request.method_string(),
+              request.RedactedTarget(), status, outcome, started);
     if (!outcome.ok) co_return false;
     if (!body.complete() && !linger && !co_await body.Drain()) co_return false;
     if (outcome.keep_alive) co_return true;
@@ -321,7 +324,7 @@ class Session {
     FinishHeaders(response, context);
     ResponseWriter<Stream> writer(stream_, env_.options.request_timeout);
     const WriteOutcome outcome = co_await writer.Write(response, context);
-    LogAccess("", "-", "-", status, outcome, started);
+    LogAccess(remote_, "", "-", "-", status, outcome, started);
     if (outcome.ok) co_await Linger();
   }
 
@@ -339,12 +342,14 @@ class Session {
     }
   }
 
-  // As in the Common Log Format: who asked (the guard's user, "-" for none) is
-  // the second field, so an audit can tell who stored or deleted what.
-  void LogAccess(std::string_view user, std::string_view method, std::string_view target,
-                 HttpStatus status, const WriteOutcome& outcome, Clock::time_point started) const {
+  // As in the Common Log Format: the client (behind a trusted proxy, the one it
+  // names), then who asked (the guard's user, "-" for none), so an audit can
+  // tell who stored or deleted what.
+  void LogAccess(std::string_view client, std::string_view user, std::string_view method,
+                 std::string_view target, HttpStatus status, const WriteOutcome& outcome,
+                 Clock::time_point started) const {
     const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-    spdlog::info("{} {} \"{} {}\" {} {} {:.1f}ms{}", remote_, LogWord(user), method, target,
+    spdlog::info("{} {} \"{} {}\" {} {} {:.1f}ms{}", client, LogWord(user), method, target,
                  static_cast<unsigned>(status), outcome.body_bytes, elapsed,
                  outcome.ok ? "" : " (aborted)");
   }

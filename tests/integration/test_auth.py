@@ -370,6 +370,37 @@ def test_a_sign_in_does_not_reset_guesses_at_the_admin_password():
         s.cleanup()
 
 
+def sign_in_as(server, password, forwarded_for):
+    return requests.post(server.url("/auth/sign-user"), verify=server.verify,
+                         json={"username": "known", "password": password},
+                         headers={"X-Forwarded-For": forwarded_for}).status_code
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_sign_in_limit():
+    s = TesseraServer(extra_env={"TESSERA_HTTP_TRUSTED_PROXIES": "127.0.0.1"}).init().start()
+    try:
+        assert generate_token(s, "known", user_password=USER_PASSWORD).status_code == 200
+        # The proxy appends the address it saw to what the client sent.
+        guesser = "198.51.100.7, 203.0.113.5"
+        assert [sign_in_as(s, "Wr0ng-pass!", guesser) for _ in range(10)] == [400] * 10
+        assert sign_in_as(s, USER_PASSWORD, guesser) == 429
+        assert sign_in_as(s, USER_PASSWORD, "198.51.100.7, 203.0.113.6") == 200
+        assert "203.0.113.6 " in s.log()  # the access log names the client
+    finally:
+        s.cleanup()
+
+
+def test_a_forwarded_for_header_from_anyone_else_is_ignored():
+    s = TesseraServer().init().start()
+    try:
+        assert generate_token(s, "known", user_password=USER_PASSWORD).status_code == 200
+        guesses = [sign_in_as(s, "Wr0ng-pass!", f"203.0.113.{n}") for n in range(10)]
+        assert guesses == [400] * 10
+        assert sign_in_as(s, USER_PASSWORD, "203.0.113.99") == 429  # still one client
+    finally:
+        s.cleanup()
+
+
 def test_parallel_guesses_do_not_overtake_the_limit():
     s = TesseraServer().init().start()
     try:
