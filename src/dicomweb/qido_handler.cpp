@@ -102,6 +102,8 @@ http::Awaitable<http::Response> QidoHandler::Search(http::Request& request,
   auto response =
       http::Response::Json(http::HttpStatus::ok, std::move(*body), "application/dicom+json");
   if (total) response.headers.set("X-Total-Count", std::to_string(*total));
+  // Patients' names and IDs: not kept in browser or shared caches.
+  response.headers.set("Cache-Control", "private, no-store");
   for (const auto& warning : parsed->warnings) {
     http::AddWarning(response.headers, warning);
   }

@@ -153,6 +153,10 @@ Result<QidoRequest> ParseQidoRequest(archive::QueryLevel level, const std::strin
     if (!info) return std::move(info).error();
     // Matching compares UTF-8 text; other bytes could never match, so say so.
     if (!IsValidUtf8(value)) return BadParameter(name, "the value is not valid UTF-8");
+    // SQLite would end the text at a NUL: "*\0x" would match like "*".
+    if (value.find('\0') != std::string::npos) {
+      return BadParameter(name, "the value holds a NUL character");
+    }
     if (!matched_tags.insert(info->tag).second) {
       return BadParameter(name, "given more than once");
     }

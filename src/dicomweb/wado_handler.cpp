@@ -279,7 +279,8 @@ http::Awaitable<http::Response> WadoHandler::RetrieveMetadata(http::Request& req
       http::HttpStatus::ok, ReplaceAll(document->json, archive::Archive::kBulkDataMarker, root),
       "application/dicom+json");
   response.headers.set("ETag", document->etag);
-  response.headers.set("Cache-Control", "no-cache");
+  // Revalidated with the ETag, never kept by a shared cache (it holds patient data).
+  response.headers.set("Cache-Control", "private, no-cache");
   co_return response;
 }
 

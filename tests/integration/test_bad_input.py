@@ -238,6 +238,7 @@ def test_malformed_uids_are_400(server, client, baseline, path):
     "/zhiva/pacs/studies?PatientID=a&PatientID=b",
     "/zhiva/pacs/studies?PatientName=%",
     "/zhiva/pacs/studies?PatientName=%G1",
+    "/zhiva/pacs/studies?PatientName=*%00*",
     "/zhiva/wado?requestType=WADO&{uids}&frameNumber=x",
     "/zhiva/wado?requestType=WADO&{uids}&rows=big",
 ])

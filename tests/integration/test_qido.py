@@ -367,6 +367,10 @@ def test_malformed_uid_in_the_path_is_400(server, client, catalog):
     assert "not a valid UID" in r.json()["message"]
 
 
+def test_answers_are_not_cached(server, client, catalog):
+    assert query(client, server, "/studies").headers["Cache-Control"] == "private, no-store"
+
+
 def test_accept_negotiation(server, client, catalog):
     assert query(client, server, "/studies", headers={"Accept": "application/json"}).json()
     assert query(client, server, "/studies", headers={"Accept": "*/*"}).json()

@@ -319,6 +319,7 @@ def test_metadata_at_every_level_with_etag(server, client, study):
         assert all(d["00100010"]["Value"][0]["Alphabetic"] == "Doe^John" for d in documents)
         etag = r.headers["ETag"]
         assert etag.startswith('"') or etag.startswith('W/"')
+        assert r.headers["Cache-Control"] == "private, no-cache"  # never in a shared cache
         again = client.get(url + "/metadata", headers={"If-None-Match": etag})
         assert again.status_code == 304 and again.content == b""
         assert again.headers["ETag"] == etag
