@@ -27,15 +27,30 @@ bool HasNoBody(HttpStatus status) {
   return code < 200 || status == HttpStatus::no_content || status == HttpStatus::not_modified;
 }
 
+// A strong entity tag names one exact representation (RFC 9110 8.8.3); the gzipped
+// body is another, so its tag turns weak ("x" becomes W/"x", as nginx does), which
+// If-None-Match still compares with "x".
+void WeakenEtag(Fields& headers) {
+  const std::string etag(headers[field::etag]);
+  if (etag.starts_with('"')) headers.set(field::etag, "W/" + etag);
+}
+
 void CompressIfWorthIt(Response& response, bool accepts_gzip) {
   auto* text = std::get_if<std::string>(&response.body);
-  if (text == nullptr || text->size() < kMinGzipBytes || HasNoBody(response.status)) return;
+  if (text == nullptr || HasNoBody(response.status)) return;
   Fields& headers = response.headers;
   if (!headers[field::content_encoding].empty()) return;
   if (!IsCompressibleType(headers[field::content_type])) return;
-  // The representation depends on Accept-Encoding whether or not this client takes gzip.
+  const bool large = text->size() >= kMinGzipBytes;
+  const bool tagged = !headers[field::etag].empty();
+  if (!large && !tagged) return;
+  // The representation (or its tag) depends on Accept-Encoding whether or not this
+  // client takes gzip.
   AddVary(headers, "Accept-Encoding");
   if (!accepts_gzip) return;
+  // The same tag whether or not this body is large enough to gzip: a 304 cannot tell.
+  WeakenEtag(headers);
+  if (!large) return;
   auto compressed = GzipCompress(*text);
   if (!compressed || compressed->size() >= text->size()) return;
   *text = std::move(*compressed);
@@ -85,6 +100,10 @@ void FinishHeaders(Response& response, const ResponseContext& context) {
     CorsPolicy::AddResponseHeaders(context.cors_origin, headers);
   }
   CompressIfWorthIt(response, context.accepts_gzip);
+  // A 304 names what a 200 would have sent, which may have been gzipped.
+  if (response.status == HttpStatus::not_modified && context.accepts_gzip) {
+    WeakenEtag(response.headers);
+  }
 }
 
 std::string HttpDate(std::chrono::system_clock::time_point time) {

@@ -70,6 +70,26 @@ TEST(FinishHeadersTest, GzipsLargeJsonWhenAccepted) {
   EXPECT_EQ(Gunzip(body), json);
 }
 
+TEST(FinishHeadersTest, TagsOfAnswersThatMayBeGzippedAreWeakForGzipClients) {
+  ResponseContext gzip_ok;
+  gzip_ok.accepts_gzip = true;
+  for (const std::size_t size : {std::size_t{10}, std::size_t{10000}}) {
+    Response response = Response::Json(HttpStatus::ok, std::string(size, ' '));
+    response.headers.set("ETag", "\"1-1\"");
+    FinishHeaders(response, gzip_ok);
+    EXPECT_EQ(response.headers["ETag"], "W/\"1-1\"") << size;
+    EXPECT_EQ(response.headers["Vary"], "Accept-Encoding") << size;
+  }
+  Response identity = Response::Json(HttpStatus::ok, std::string(10000, ' '));
+  identity.headers.set("ETag", "\"1-1\"");
+  FinishHeaders(identity, ResponseContext{});
+  EXPECT_EQ(identity.headers["ETag"], "\"1-1\"");
+  Response unchanged = Response::Empty(HttpStatus::not_modified);
+  unchanged.headers.set("ETag", "\"1-1\"");
+  FinishHeaders(unchanged, gzip_ok);
+  EXPECT_EQ(unchanged.headers["ETag"], "W/\"1-1\"") << "as the 200 would have said";
+}
+
 TEST(FinishHeadersTest, LeavesSmallOrBinaryOrUnacceptedBodiesAlone) {
   ResponseContext gzip_ok;
   gzip_ok.accepts_gzip = true;
