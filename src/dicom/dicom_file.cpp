@@ -139,8 +139,9 @@ Status CheckDecodedSize(DcmItem& dataset, std::uint64_t frames, std::uint64_t li
   dataset.findAndGetUint16(DCM_BitsAllocated, bits);
   const std::uint64_t frame_bytes = std::uint64_t{rows} * columns * std::max<Uint16>(samples, 1) *
                                     ((std::uint64_t{bits} + 7) / 8);
-  const std::uint64_t bytes = frame_bytes * frames;  // < 2^64: each factor is 16 or 32 bits
-  if (bytes <= limit) return Ok();
+  // frame_bytes < 2^50; frames may be anything, so compare by division.
+  if (frame_bytes == 0 || frames <= limit / frame_bytes) return Ok();
+  const std::uint64_t bytes = frames > UINT64_MAX / frame_bytes ? UINT64_MAX : frame_bytes * frames;
   return Fail(ErrorCode::kUnsupported,
               "the image is too large to decode here: " + std::to_string(bytes >> 20) +
                   " MiB decoded, at most " + std::to_string(limit >> 20) +

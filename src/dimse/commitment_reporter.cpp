@@ -9,6 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "dicom/codecs.h"
+#include "dimse/dimse_status.h"
+#include "dimse/message_io.h"
 #include "dimse/outbound_association.h"
 
 namespace tessera::dimse {
@@ -52,15 +54,25 @@ CommitmentReporter::CommitmentReporter(const archive::Archive& archive, Sender s
     : archive_(archive),
       sender_(std::move(sender)),
       recheck_delay_(recheck_delay),
-      first_resend_delay_(first_resend_delay),
-      thread_([this] { Run(); }) {}
+      first_resend_delay_(first_resend_delay) {
+  for (std::size_t i = 0; i < kWorkers; ++i) workers_.emplace_back([this] { Work(); });
+}
 
 CommitmentReporter::~CommitmentReporter() { Stop(); }
 
 bool CommitmentReporter::Submit(KnownPeer peer, CommitmentRequest request) {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ || jobs_.size() + (attempting_ ? 1 : 0) >= kMaxWaiting) return false;
+    const auto from_peer = std::count_if(jobs_.begin(), jobs_.end(), [&](const Job& job) {
+      return job.peer.ae_title == peer.ae_title;
+    });
+    const std::size_t peer_waiting =
+        static_cast<std::size_t>(from_peer) + sending_.count(peer.ae_title);
+    if (stopping_ || waiting_locked() >= kMaxWaiting || peer_waiting >= kMaxWaitingPerPeer ||
+        items_ + request.items.size() > kMaxWaitingItems) {
+      return false;
+    }
+    items_ += request.items.size();
     jobs_.push_back(Job{std::move(peer), std::move(request), Clock::now()});
   }
   wake_.notify_one();
@@ -73,8 +85,10 @@ void CommitmentReporter::Stop() {
     if (stopping_) return;
     stopping_ = true;
   }
-  wake_.notify_one();
-  if (thread_.joinable()) thread_.join();
+  wake_.notify_all();
+  for (std::thread& worker : workers_) {
+    if (worker.joinable()) worker.join();
+  }
   if (!jobs_.empty()) {
     // The modalities ask again when their wait for the report ends.
     spdlog::warn(
@@ -83,35 +97,59 @@ void CommitmentReporter::Stop() {
         jobs_.size(), jobs_.front().request.transaction_uid, jobs_.front().peer.ae_title);
   }
   jobs_.clear();
+  items_ = 0;
 }
+
+std::size_t CommitmentReporter::waiting_locked() const { return jobs_.size() + sending_.size(); }
 
 std::size_t CommitmentReporter::waiting() const {
   std::lock_guard lock(mutex_);
-  return jobs_.size() + (attempting_ ? 1 : 0);
+  return waiting_locked();
 }
 
-void CommitmentReporter::Run() {
+std::vector<CommitmentReporter::Job>::iterator CommitmentReporter::NextJob(
+    Clock::time_point& next) {
+  const auto now = Clock::now();
+  auto chosen = jobs_.end();
+  next = Clock::time_point::max();
+  for (auto job = jobs_.begin(); job != jobs_.end(); ++job) {
+    if (sending_.contains(job->peer.ae_title)) continue;
+    if (job->due > now) {
+      next = std::min(next, job->due);
+    } else if (chosen == jobs_.end() || job->due < chosen->due) {
+      chosen = job;
+    }
+  }
+  return chosen;
+}
+
+void CommitmentReporter::Work() {
   std::unique_lock lock(mutex_);
-  while (true) {
-    const auto earliest = std::min_element(
-        jobs_.begin(), jobs_.end(), [](const Job& a, const Job& b) { return a.due < b.due; });
-    if (stopping_) return;
-    if (earliest == jobs_.end()) {
-      wake_.wait(lock);
+  while (!stopping_) {
+    Clock::time_point next;
+    const auto chosen = NextJob(next);
+    if (chosen == jobs_.end()) {
+      if (next == Clock::time_point::max()) {
+        wake_.wait(lock);
+      } else {
+        wake_.wait_until(lock, next);
+      }
       continue;
     }
-    if (earliest->due > Clock::now()) {
-      wake_.wait_until(lock, earliest->due);
-      continue;
-    }
-    Job job = std::move(*earliest);
-    jobs_.erase(earliest);
-    attempting_ = true;
+    Job job = std::move(*chosen);
+    jobs_.erase(chosen);
+    sending_.insert(job.peer.ae_title);
     lock.unlock();
     const bool done = Attempt(job);
     lock.lock();
-    attempting_ = false;
-    if (!done) jobs_.push_back(std::move(job));
+    sending_.erase(job.peer.ae_title);
+    if (done) {
+      items_ -= job.request.items.size();
+    } else {
+      jobs_.push_back(std::move(job));
+    }
+    // The peer is free again: another worker may take its next report.
+    wake_.notify_all();
   }
 }
 
@@ -180,23 +218,24 @@ Status SendCommitmentReport(const KnownPeer& peer, const DimseOptions& options,
 
   T_DIMSE_Message response{};
   T_ASC_PresentationContextID response_id = 0;
-  DcmDataset* detail = nullptr;
-  done =
-      DIMSE_receiveCommand(&association, DIMSE_BLOCKING, timeout, &response_id, &response, &detail);
-  delete detail;
-  if (done.bad() || response.CommandField != DIMSE_N_EVENT_REPORT_RSP) {
+  DcmDataset* raw_detail = nullptr;
+  done = DIMSE_receiveCommand(&association, DIMSE_NONBLOCKING, timeout, &response_id, &response,
+                              &raw_detail);
+  const std::unique_ptr<DcmDataset> detail(raw_detail);
+  const T_DIMSE_N_EventReportRSP& answer = response.msg.NEventReportRSP;
+  if (done.bad() || response.CommandField != DIMSE_N_EVENT_REPORT_RSP ||
+      answer.MessageIDBeingRespondedTo != report.MessageID) {
     (*outbound)->MarkBroken();
     return Fail(ErrorCode::kUnavailable, std::string("no N-EVENT-REPORT response: ") +
                                              (done.bad() ? done.text() : "another message came"));
   }
-  const T_DIMSE_N_EventReportRSP& answer = response.msg.NEventReportRSP;
   if (answer.DataSetType != DIMSE_DATASET_NULL) {
-    DcmDataset* reply = nullptr;
-    DIMSE_receiveDataSetInMemory(&association, DIMSE_BLOCKING, timeout, &response_id, &reply,
-                                 nullptr, nullptr);
-    delete reply;
+    if (auto skipped = SkipDataSet(association, timeout); !skipped) {
+      (*outbound)->MarkBroken();
+      return skipped;
+    }
   }
-  if (answer.DimseStatus != 0x0000) {
+  if (!IsSuccessOrWarning(answer.DimseStatus)) {
     return Fail(
         ErrorCode::kUnavailable,
         fmt::format("it answered the N-EVENT-REPORT with status {:#06x}", answer.DimseStatus));

@@ -9,7 +9,6 @@
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
-#include "base/log_throttle.h"
 #include "dicom/attribute_dictionary.h"
 #include "dimse/tls_layer.h"
 
@@ -140,8 +139,7 @@ void DicomService::AcceptLoop() {
     const std::string address = accepted->peer_address;
     if (!slots_->TryTake(address)) {
       // Closed unread: reading its request could hold this loop up.
-      static LogThrottle throttle(std::chrono::minutes(1));
-      if (const auto held_back = throttle.Allow()) {
+      if (const auto held_back = crowded_log_.Allow()) {
         spdlog::warn("dimse: connection from {} closed: it has {} associations already{}", address,
                      options_.max_associations_per_address,
                      *held_back == 0 ? "" : fmt::format(" ({} more closed)", *held_back));

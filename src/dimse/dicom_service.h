@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -9,6 +10,7 @@
 #include <dcmtk/dcmtls/tlslayer.h>
 
 #include "archive/archive.h"
+#include "base/log_throttle.h"
 #include "base/result.h"
 #include "dimse/acceptor_network.h"
 #include "dimse/access_policy.h"
@@ -66,6 +68,7 @@ class DicomService {
   std::unique_ptr<CommitmentReporter> commitments_;
   std::unique_ptr<ServiceEnvironment> environment_;
   std::unique_ptr<AddressSlots> slots_;
+  LogThrottle crowded_log_{std::chrono::minutes(1)};  // connections over an address's limit
   std::unique_ptr<ConnectionPool> pool_;
   std::uint16_t port_ = 0;
   std::thread accept_thread_;

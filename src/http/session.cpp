@@ -47,6 +47,18 @@ bool IsParseError(const beast::error_code& ec) {
          ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
 }
 
+// Every X-Forwarded-For line joined in order (RFC 9110 5.3): a proxy may add a
+// line of its own after the one the client wrote, rather than extend it.
+std::string ForwardedFor(const bhttp::fields& fields) {
+  std::string joined;
+  const auto [begin, end] = fields.equal_range("X-Forwarded-For");
+  for (auto line = begin; line != end; ++line) {
+    if (!joined.empty()) joined += ',';
+    joined += line->value();
+  }
+  return joined;
+}
+
 std::string RemoteAddress(const net::ip::tcp::socket& socket) {
   beast::error_code ec;
   const auto endpoint = socket.remote_endpoint(ec);
@@ -277,7 +289,7 @@ class Session {
     std::string method_string(message.method_string());
     std::string target(message.target());
     std::string client =
-        ClientAddress(remote_, message["X-Forwarded-For"], env_.options.trusted_proxies);
+        ClientAddress(remote_, ForwardedFor(message), env_.options.trusted_proxies);
     Request request(message.method(), std::move(method_string), std::move(target),
                     std::move(static_cast<Fields&>(message)), client, secure_, body);
     const CorsPolicy::Verdict verdict = env_.cors.Evaluate(request);

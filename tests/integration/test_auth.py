@@ -1,6 +1,8 @@
 """Built-in authentication against the real binary over HTTPS: the zhiva-compatible token flow,
 the guard, CORS on /auth, the admin API, the command line and persistence across restarts."""
 import base64
+import http.client
+import ssl
 import concurrent.futures
 import json
 import time
@@ -385,7 +387,23 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_sign_in_limit():
         assert [sign_in_as(s, "Wr0ng-pass!", guesser) for _ in range(10)] == [400] * 10
         assert sign_in_as(s, USER_PASSWORD, guesser) == 429
         assert sign_in_as(s, USER_PASSWORD, "198.51.100.7, 203.0.113.6") == 200
+        deadline = time.time() + 5  # the access log line follows the answer
+        while "203.0.113.6 " not in s.log() and time.time() < deadline:
+            time.sleep(0.05)
         assert "203.0.113.6 " in s.log()  # the access log names the client
+        # A proxy may add its own line rather than extend the client's: all lines count.
+        context = ssl.create_default_context(cafile=s.verify)
+        conn = http.client.HTTPSConnection("127.0.0.1", s.port, timeout=30, context=context)
+        conn.putrequest("POST", "/auth/sign-user")
+        body = json.dumps({"username": "known", "password": USER_PASSWORD}).encode()
+        for header, value in (("Content-Type", "application/json"),
+                              ("Content-Length", str(len(body))),
+                              ("X-Forwarded-For", "203.0.113.77"),
+                              ("X-Forwarded-For", "203.0.113.5")):
+            conn.putheader(header, value)
+        conn.endheaders(body)
+        assert conn.getresponse().status == 429, "the forged first line must not count"
+        conn.close()
     finally:
         s.cleanup()
 

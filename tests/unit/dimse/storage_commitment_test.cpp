@@ -2,8 +2,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <thread>
 
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -261,22 +263,69 @@ TEST_F(CommitmentReporterTest, GivesUpAfterThreeResends) {
   EXPECT_EQ(deliveries.Calls(), 4) << "the first try and three more";
 }
 
-TEST_F(CommitmentReporterTest, HoldsABoundedQueueAndDropsItAtStop) {
+KnownPeer Peer(std::string ae_title) {
+  KnownPeer peer;
+  peer.ae_title = std::move(ae_title);
+  return peer;
+}
+
+TEST_F(CommitmentReporterTest, HoldsBoundedQueuesAndDropsThemAtStop) {
   Deliveries deliveries;
   deliveries.failures_left = 1'000'000;
   CommitmentReporter reporter(*archive_, deliveries.Sender(), milliseconds(10),
                               std::chrono::hours(1));
-  for (std::size_t i = 0; i < CommitmentReporter::kMaxWaiting; ++i) {
-    ASSERT_TRUE(reporter.Submit(KnownPeer{}, {"1.2.3.9", {{kCtImage, "1.2.3.1"}}}));
+  const CommitmentRequest request{"1.2.3.9", {{kCtImage, "1.2.3.1"}}};
+  for (std::size_t i = 0; i < CommitmentReporter::kMaxWaitingPerPeer; ++i) {
+    ASSERT_TRUE(reporter.Submit(Peer("BUSY"), request));
   }
-  EXPECT_FALSE(reporter.Submit(KnownPeer{}, {"1.2.3.9", {{kCtImage, "1.2.3.1"}}}));
-  ASSERT_TRUE(WaitFor([&] { return deliveries.Calls() == int(CommitmentReporter::kMaxWaiting); }));
-  EXPECT_EQ(reporter.waiting(), CommitmentReporter::kMaxWaiting) << "each waits to be sent again";
+  EXPECT_FALSE(reporter.Submit(Peer("BUSY"), request)) << "one peer's share is full";
+  EXPECT_TRUE(reporter.Submit(Peer("OTHER"), request)) << "another peer still has room";
+  CommitmentRequest huge{"1.2.3.10", {}};
+  huge.items.resize(CommitmentReporter::kMaxWaitingItems, {kCtImage, "1.2.3.1"});
+  EXPECT_FALSE(reporter.Submit(Peer("THIRD"), huge)) << "the instances named in all are bounded";
+  const auto expected = static_cast<int>(CommitmentReporter::kMaxWaitingPerPeer) + 1;
+  ASSERT_TRUE(WaitFor([&] { return deliveries.Calls() == expected; }));
+  EXPECT_EQ(reporter.waiting(), CommitmentReporter::kMaxWaitingPerPeer + 1)
+      << "each waits to be sent again";
   const auto started = std::chrono::steady_clock::now();
   reporter.Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
   EXPECT_EQ(reporter.waiting(), 0u);
-  EXPECT_FALSE(reporter.Submit(KnownPeer{}, {"1.2.3.9", {{kCtImage, "1.2.3.1"}}}));
+  EXPECT_FALSE(reporter.Submit(Peer("OTHER"), request));
+}
+
+TEST_F(CommitmentReporterTest, APeerThatDoesNotAnswerHoldsUpOnlyItsOwnReports) {
+  const std::string stored = Store();
+  std::mutex mutex;
+  std::condition_variable released;
+  bool release = false;
+  std::atomic<int> delivered_to_others = 0;
+  CommitmentReporter reporter(
+      *archive_,
+      [&](const KnownPeer& peer, const CommitmentRequest&, const CommitmentResult&) -> Status {
+        if (peer.ae_title == "SILENT") {
+          std::unique_lock lock(mutex);
+          released.wait(lock, [&] { return release; });
+          return Ok();
+        }
+        ++delivered_to_others;
+        return Ok();
+      },
+      milliseconds(10), milliseconds(10));
+  ASSERT_TRUE(reporter.Submit(Peer("SILENT"), {"1.2.3.1", {{kCtImage, stored}}}));
+  ASSERT_TRUE(reporter.Submit(Peer("SILENT"), {"1.2.3.2", {{kCtImage, stored}}}));
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(reporter.Submit(Peer("MODALITY" + std::to_string(i % 3)),
+                                {"1.2.4." + std::to_string(i), {{kCtImage, stored}}}));
+  }
+  EXPECT_TRUE(WaitFor([&] { return delivered_to_others == 10; }));
+  EXPECT_EQ(reporter.waiting(), 2u) << "SILENT's two reports, one of them on its way";
+  {
+    std::lock_guard lock(mutex);
+    release = true;
+  }
+  released.notify_all();
+  EXPECT_TRUE(WaitFor([&] { return reporter.waiting() == 0; }));
 }
 
 }  // namespace
