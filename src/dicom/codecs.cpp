@@ -89,7 +89,7 @@ RegistrationCount& Registrations() {
 }
 
 void RegisterAll(RegistrationCount& registrations) {
-  DJDecoderRegistration::registerCodecs(EDC_photometricInterpretation, EUC_never);
+  DJDecoderRegistration::registerCodecs(EDC_never, EUC_never);
   DJEncoderRegistration::registerCodecs(ECC_lossyYCbCr, EUC_never);
   DJLSDecoderRegistration::registerCodecs(EJLSUC_never);
   DJLSEncoderRegistration::registerCodecs(0, 0, 0, 0, OFTrue, 0, OFTrue, EJLSUC_never);

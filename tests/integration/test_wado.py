@@ -555,6 +555,11 @@ def test_rendered_instance_jpeg_png_viewport_quality(server, client, real):
     r = client.get(rgb.url + "/rendered")
     assert image(r.content).mode == "RGB"
 
+    # YCbCr JPEG (its frames stay YCbCr, as the metadata says) is shown in its colours.
+    r = client.get(real["SC_rgb_jpeg_dcmtk.dcm"].url + "/rendered", headers={"Accept": "image/png"})
+    red = np.asarray(image(r.content).convert("RGB"))[0, 0]
+    assert red[0] > 200 and red[1] < 60 and red[2] < 60, red
+
 
 def test_rendered_window_changes_the_image(server, client):
     pixels = np.full((32, 32), 2000, dtype=np.uint16)

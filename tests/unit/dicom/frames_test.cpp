@@ -108,6 +108,23 @@ TEST_F(FramesTest, DecodesJpegFramesLikeDcmtk) {
   }
 }
 
+TEST_F(FramesTest, DecodedYbrJpegStaysInTheColourSpaceTheMetadataNames) {
+  // A frame carries no Photometric Interpretation: the client reads the instance's
+  // metadata (YBR_FULL, YBR_FULL_422), so the pixels stay YCbCr. Red in YCbCr is about
+  // (76, 85, 255); RGB red would be (254, 0, 0). Both files are 100x100, 3 bytes a pixel
+  // once decoded (4:2:2 comes out at full resolution, as pydicom also gives it).
+  for (std::string_view file : {"SC_rgb_jpeg_dcmtk.dcm", "SC_rgb_dcmtk_+eb+cy+np.dcm"}) {
+    SCOPED_TRACE(file);
+    const auto frames = Read(TestFile(file), {1}, FrameEncoding::kUncompressed);
+    ASSERT_TRUE(frames) << frames.error().message;
+    const std::string& bytes = (*frames)[0].bytes;
+    ASSERT_EQ(bytes.size(), 30000u);
+    EXPECT_EQ(static_cast<unsigned char>(bytes[0]), 76);
+    EXPECT_EQ(static_cast<unsigned char>(bytes[1]), 85);
+    EXPECT_EQ(static_cast<unsigned char>(bytes[2]), 255);
+  }
+}
+
 TEST_F(FramesTest, ADamagedFrameIsReportedAsTheStoredData) {
   TempDir dir;
   for (std::string_view file : {"JPEG-lossy.dcm", "SC_rgb_jpeg_dcmtk.dcm", "JPEG2000.dcm"}) {

@@ -89,6 +89,20 @@ TEST_F(TranscoderTest, DecodedJpeg2000ColourBecomesRgb) {
   EXPECT_EQ(info->metadata["00280006"]["Value"][0], 0);
 }
 
+TEST_F(TranscoderTest, DecodedYbrJpegSaysWhatItHolds) {
+  // 4:2:2 comes out at full resolution: YBR_FULL, as its pixels are.
+  for (const auto& [file, photometric] : {std::pair{"SC_rgb_jpeg_dcmtk.dcm", "YBR_FULL"},
+                                          {"SC_rgb_dcmtk_+eb+cy+np.dcm", "YBR_FULL"}}) {
+    SCOPED_TRACE(file);
+    const auto bytes = TranscodePart10(TestFile(file), ts::kExplicitVrLittleEndian);
+    ASSERT_TRUE(bytes) << bytes.error().message;
+    WriteBytes(dir_ / "ybr.dcm", *bytes);
+    const auto info = ReadInstance(dir_ / "ybr.dcm", {});
+    ASSERT_TRUE(info) << info.error().message;
+    EXPECT_EQ(info->metadata["00280004"]["Value"][0], photometric);
+  }
+}
+
 TEST_F(TranscoderTest, KeepsTheInstanceIdentity) {
   const auto bytes = TranscodePart10(TestFile("MR_small_RLE.dcm"), ts::kImplicitVrLittleEndian);
   ASSERT_TRUE(bytes) << bytes.error().message;
