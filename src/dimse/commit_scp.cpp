@@ -53,13 +53,15 @@ Status Respond(ServiceContext& context, const T_DIMSE_N_ActionRQ& request,
 Status ServeCommit(ServiceContext& context, const T_DIMSE_N_ActionRQ& request,
                    T_ASC_PresentationContextID context_id) {
   ++context.stats.commitments;
-  std::unique_ptr<DcmDataset> information;
-  if (request.DataSetType != DIMSE_DATASET_NULL) {
-    auto received = ReceiveDataSet(context.association, context.dimse_timeout());
-    if (!received) return std::move(received).error();
-    information = std::move(*received);
-  }
-  const auto refuse = [&](std::uint16_t code, std::string_view why) {
+  // Every check that needs no data set comes first: a refused request's data set
+  // is dropped unparsed, so that only known peers' data sets are parsed at all.
+  const bool has_information = request.DataSetType != DIMSE_DATASET_NULL;
+  const auto refuse = [&](std::uint16_t code, std::string_view why) -> Status {
+    if (has_information) {
+      if (auto skipped = SkipDataSet(context.association, context.dimse_timeout()); !skipped) {
+        return skipped;
+      }
+    }
     return Respond(context, request, context_id, code, why);
   };
   if (std::string_view(request.RequestedSOPClassUID) != UID_StorageCommitmentPushModelSOPClass) {
@@ -80,17 +82,22 @@ Status ServeCommit(ServiceContext& context, const T_DIMSE_N_ActionRQ& request,
     return refuse(status::kProcessingFailure,
                   "results go to known peers: add this AE to dicom.modalities");
   }
-  if (information == nullptr) return refuse(kInvalidArgumentValue, "no Action Information");
-  auto parsed = ParseCommitmentRequest(*information);
-  if (!parsed) return refuse(kInvalidArgumentValue, parsed.error().message);
+  if (!has_information) return refuse(kInvalidArgumentValue, "no Action Information");
+  auto information = ReceiveDataSet(context.association, context.dimse_timeout());
+  if (!information) return std::move(information).error();
+  const auto answer = [&](std::uint16_t code, std::string_view why) {
+    return Respond(context, request, context_id, code, why);
+  };
+  auto parsed = ParseCommitmentRequest(**information);
+  if (!parsed) return answer(kInvalidArgumentValue, parsed.error().message);
   const std::string transaction = parsed->transaction_uid;
   const std::size_t count = parsed->items.size();
   if (!context.commitments.Submit(*peer, std::move(*parsed))) {
-    return refuse(kResourceLimitation, "too many storage commitment reports waiting");
+    return answer(kResourceLimitation, "too many storage commitment reports waiting");
   }
   spdlog::info("dimse: storage commitment {} from {}: {} instances, report to {}:{}", transaction,
                context.Caller(), count, peer->host, peer->port);
-  return Respond(context, request, context_id, status::kSuccess, "");
+  return answer(status::kSuccess, "");
 }
 
 }  // namespace tessera::dimse

@@ -15,6 +15,7 @@
 
 #include "archive/archive.h"
 #include "base/result.h"
+#include "dimse/commitment_report.h"
 #include "dimse/dimse_options.h"
 #include "dimse/storage_commitment.h"
 
@@ -93,12 +94,5 @@ class CommitmentReporter {
   bool stopping_ = false;
   std::vector<std::thread> workers_;
 };
-
-// Opens an association to `peer` and sends it the N-EVENT-REPORT of `result`.
-// Errors: kUnavailable when the peer cannot be reached, accepts no storage
-// commitment context, or answers with a failure status.
-Status SendCommitmentReport(const KnownPeer& peer, const DimseOptions& options,
-                            DcmTLSTransportLayer* tls, const CommitmentRequest& request,
-                            const CommitmentResult& result);
 
 }  // namespace tessera::dimse

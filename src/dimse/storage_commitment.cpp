@@ -98,8 +98,11 @@ Result<CommitmentRequest> ParseCommitmentRequest(DcmItem& action_information) {
     return Malformed("more than " + std::to_string(kMaxCommitmentItems) +
                      " instances in one request");
   }
-  for (unsigned long i = 0; i < sequence->card(); ++i) {
-    auto item = ParseItem(*sequence->getItem(i), i);
+  // Walked in order: getItem(i) walks the list from its start each time.
+  unsigned long index = 0;
+  for (DcmObject* object = sequence->nextInContainer(nullptr); object != nullptr;
+       object = sequence->nextInContainer(object), ++index) {
+    auto item = ParseItem(*static_cast<DcmItem*>(object), index);
     if (!item) return std::move(item).error();
     request.items.push_back(std::move(*item));
   }
