@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <system_error>
+#include <utility>
 
 #include <dcmtk/dcmdata/dcdatset.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -21,6 +24,7 @@
 #include "base/strings.h"
 #include "base/unique_fd.h"
 #include "dicom/attribute_dictionary.h"
+#include "dicom/structure_check.h"
 
 namespace tessera::dicom {
 namespace {
@@ -95,6 +99,33 @@ Result<FileHead> ReadHead(const std::filesystem::path& path) {
           std::memcmp(head.data() + kPreambleLength, kMagic.data(), kMagic.size()) == 0};
 }
 
+// Where the data set starts and how it is encoded, from the File Meta (DCMTK
+// reads the preamble and group 0002 only). Without a Transfer Syntax UID there,
+// the data's first element tells explicit from implicit VR, as DCMTK guesses.
+std::optional<std::pair<std::uint64_t, E_TransferSyntax>> DataSetLayout(
+    const std::filesystem::path& path) {
+  DcmInputFileStream stream(path.c_str());
+  if (stream.status().bad()) return std::nullopt;
+  DcmMetaInfo meta;
+  meta.transferInit();
+  const OFCondition read = meta.read(stream, EXS_Unknown, EGL_noChange, kDefaultMaxReadLength);
+  meta.transferEnd();
+  if (read.bad()) return std::nullopt;
+  const auto offset = static_cast<std::uint64_t>(stream.tell());
+  OFString uid;
+  if (meta.findAndGetOFString(DCM_TransferSyntaxUID, uid).good()) {
+    const E_TransferSyntax syntax = DcmXfer(uid.c_str()).getXfer();
+    if (syntax != EXS_Unknown) return std::pair{offset, syntax};
+  }
+  std::array<char, 6> head{};
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  const bool looks_explicit =
+      fd.valid() && ReadFullyAt(fd.get(), head, offset) == static_cast<ssize_t>(head.size()) &&
+      std::isupper(static_cast<unsigned char>(head[4])) &&
+      std::isupper(static_cast<unsigned char>(head[5]));
+  return std::pair{offset, looks_explicit ? EXS_LittleEndianExplicit : EXS_LittleEndianImplicit};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<DcmFileFormat>> LoadPart10File(const std::filesystem::path& path,
@@ -103,6 +134,11 @@ Result<std::unique_ptr<DcmFileFormat>> LoadPart10File(const std::filesystem::pat
   auto head = ReadHead(path);
   if (!head) return std::move(head).error();
   if (!head->part10) return NotPart10();
+  if (const auto layout = DataSetLayout(path)) {
+    if (auto bounded = CheckStructure(path, layout->first, layout->second); !bounded) {
+      return std::move(bounded).error();
+    }
+  }
 
   BoundedInputFileStream stream(path.c_str());
   if (stream.status().bad()) return Fail(ErrorCode::kIo, "cannot open DICOM file");

@@ -126,6 +126,67 @@ def transfer_syntax_of(content_type):
     return None
 
 
+def _part10(data_set, transfer_syntax, deflate=False):
+    """Preamble, File Meta and `data_set` (raw bytes), deflated when asked."""
+    import zlib
+    from pydicom.filewriter import write_file_meta_info
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+    meta.MediaStorageSOPInstanceUID = uid()
+    meta.TransferSyntaxUID = transfer_syntax
+    head = io.BytesIO()
+    head.write(b"\0" * 128 + b"DICM")
+    write_file_meta_info(head, meta, enforce_standard=True)
+    if deflate:
+        compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+        data_set = compressor.compress(data_set) + compressor.flush()
+    return head.getvalue() + data_set
+
+
+def _identity(explicit=True):
+    """SOP class and instance, study and series UIDs as explicit or implicit VR LE bytes."""
+    import struct
+    out = b""
+    for group, number, value in ((0x0008, 0x0016, "1.2.840.10008.5.1.4.1.1.7"),
+                                 (0x0008, 0x0018, uid()), (0x0020, 0x000D, uid()),
+                                 (0x0020, 0x000E, uid())):
+        raw = value.encode() + (b"\0" if len(value) % 2 else b"")
+        out += (struct.pack("<HH2sH", group, number, b"UI", len(raw)) if explicit
+                else struct.pack("<HHI", group, number, len(raw))) + raw
+    return out
+
+
+def nested_sequences(depth, explicit=True, deflate=False, defined_lengths=False):
+    """A Part 10 file whose data set nests `depth` sequences (each in an item of the one
+    before), with undefined lengths or, when asked, defined ones."""
+    import struct
+    undefined = 0xFFFFFFFF
+    if defined_lengths:
+        body = b""
+        for _ in range(depth):
+            item = struct.pack("<HHI", 0xFFFE, 0xE000, len(body)) + body
+            body = (struct.pack("<HH2s2xI", 0x0040, 0xA730, b"SQ", len(item)) if explicit
+                    else struct.pack("<HHI", 0x0040, 0xA730, len(item))) + item
+    else:
+        open_sq = (struct.pack("<HH2s2xI", 0x0040, 0xA730, b"SQ", undefined) if explicit
+                   else struct.pack("<HHI", 0x0040, 0xA730, undefined))
+        open_item = struct.pack("<HHI", 0xFFFE, 0xE000, undefined)
+        closing = struct.pack("<HHI", 0xFFFE, 0xE00D, 0) + struct.pack("<HHI", 0xFFFE, 0xE0DD, 0)
+        body = (open_sq + open_item) * depth + closing * depth
+    syntax = "1.2.840.10008.1.2.1.99" if deflate else (
+        "1.2.840.10008.1.2.1" if explicit else "1.2.840.10008.1.2")
+    return _part10(_identity(explicit) + body, syntax, deflate)
+
+
+def many_items(count, deflate=True):
+    """A Part 10 file with one sequence of `count` empty items."""
+    import struct
+    items = struct.pack("<HHI", 0xFFFE, 0xE000, 0) * count
+    body = struct.pack("<HH2s2xI", 0x0040, 0xA730, b"SQ", len(items)) + items
+    syntax = "1.2.840.10008.1.2.1.99" if deflate else "1.2.840.10008.1.2.1"
+    return _part10(_identity() + body, syntax, deflate)
+
+
 def deflate_bomb(inflated_bytes, study_uid=None):
     """A Part 10 file in Deflated Explicit VR Little Endian whose data set inflates to more
     than `inflated_bytes` (zeros in a private OB element), a thousandth of that on disk."""

@@ -10,7 +10,7 @@ import ssl
 import pytest
 import requests
 
-from dicom_factory import deflate_bomb, make_instance, multipart_related
+from dicom_factory import deflate_bomb, make_instance, many_items, multipart_related, nested_sequences
 from tessera_harness import PYDICOM_FILES, TesseraServer, instance_url, retrieve, stow, upload
 
 FAILED_SOP_SEQUENCE = "00081198"
@@ -178,6 +178,30 @@ def test_a_deflate_bomb_is_refused_without_taking_its_size_in_memory():
         # A deflated instance of a sensible size is still taken.
         with open(os.path.join(PYDICOM_FILES, "image_dfl.dcm"), "rb") as f:
             assert upload(client, fresh, f.read()).status_code == 200
+    finally:
+        fresh.cleanup()
+
+
+@pytest.mark.parametrize("label,build,fragment", [
+    ("undefined lengths", lambda: nested_sequences(100_000), "nests sequences more than 128 deep"),
+    ("defined lengths", lambda: nested_sequences(2_000, defined_lengths=True), "more than 128 deep"),
+    ("implicit VR", lambda: nested_sequences(100_000, explicit=False), "more than 128 deep"),
+    ("deflated", lambda: nested_sequences(200_000, deflate=True), "more than 128 deep"),
+    ("many items", lambda: many_items(3_000_000), "more than 2000000 elements and items"),
+], ids=["undefined-lengths", "defined-lengths", "implicit-vr", "deflated", "many-items"])
+def test_data_sets_that_would_exhaust_the_parser_are_refused(label, build, fragment):
+    """Nesting deep enough to overflow DCMTK's recursive parse (a crash, for anyone allowed
+    to store), or millions of empty items (gigabytes of parsed objects) are refused up front;
+    a sensibly nested data set is still taken."""
+    fresh = TesseraServer().init().start()
+    try:
+        client = fresh.session()
+        r = upload(client, fresh, build())
+        assert r.status_code == 400, f"{label}: {r.status_code} {r.text[:200]}"
+        assert fragment in r.json()["message"]
+        assert fresh.process.poll() is None
+        assert peak_memory_mib(fresh) < 700
+        assert upload(client, fresh, nested_sequences(50)).status_code == 200
     finally:
         fresh.cleanup()
 

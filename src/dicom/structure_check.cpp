@@ -1,0 +1,253 @@
+#include "dicom/structure_check.h"
+
+#include <array>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <dcmtk/dcmdata/dctag.h>
+#include <fcntl.h>
+#include <zlib.h>
+
+#include "base/file_io.h"
+#include "base/unique_fd.h"
+#include "dicom/dicom_file.h"
+
+namespace tessera::dicom {
+namespace {
+
+constexpr std::uint32_t kUndefinedLength = 0xFFFFFFFF;
+constexpr std::uint64_t kOpenEnded = UINT64_MAX;
+
+// The data set's bytes in order, from the file or inflated from it. Only moves
+// forward: values are skipped, never read back.
+class Reader {
+ public:
+  Reader(int fd, std::uint64_t offset, bool deflated) : fd_(fd), offset_(offset) {
+    if (!deflated) return;
+    inflating_ = inflateInit2(&stream_, -MAX_WBITS) == Z_OK;  // raw deflate (PS3.5 A.5)
+    broken_ = !inflating_;
+  }
+  ~Reader() {
+    if (inflating_) inflateEnd(&stream_);
+  }
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
+  std::uint64_t position() const { return position_; }
+  bool failed_to_read() const { return read_error_; }
+
+  // Fills `out` whole; false at the end of the data (or on an error).
+  bool Read(void* out, std::size_t size) { return Take(static_cast<char*>(out), size) == size; }
+
+  // The next `size` bytes without moving past them; only when not inflating.
+  bool Peek(void* out, std::size_t size) {
+    if (inflating_ || broken_) return false;
+    const ssize_t got = ReadFullyAt(fd_, std::span<char>(static_cast<char*>(out), size), offset_);
+    return got == static_cast<ssize_t>(size);
+  }
+
+  // Passes over `size` bytes; false when the data ends first.
+  bool Skip(std::uint64_t size) {
+    if (!inflating_) {
+      offset_ += size;
+      position_ += size;
+      return true;  // a value past the end is the parse's to report
+    }
+    std::array<char, 64 * 1024> scratch;
+    while (size > 0) {
+      const std::size_t step =
+          static_cast<std::size_t>(std::min<std::uint64_t>(size, scratch.size()));
+      if (Take(scratch.data(), step) != step) return false;
+      size -= step;
+    }
+    return true;
+  }
+
+ private:
+  std::size_t Take(char* out, std::size_t size) {
+    if (broken_) return 0;
+    std::size_t taken = 0;
+    if (!inflating_) {
+      const ssize_t got = ReadFullyAt(fd_, std::span<char>(out, size), offset_);
+      if (got < 0) read_error_ = broken_ = true;
+      taken = got < 0 ? 0 : static_cast<std::size_t>(got);
+      offset_ += taken;
+    } else {
+      stream_.next_out = reinterpret_cast<Bytef*>(out);
+      stream_.avail_out = static_cast<uInt>(size);
+      while (stream_.avail_out > 0 && !broken_) {
+        if (stream_.avail_in == 0 && !Refill()) break;
+        const int result = inflate(&stream_, Z_NO_FLUSH);
+        if (result == Z_STREAM_END) break;
+        if (result != Z_OK) broken_ = true;
+      }
+      taken = size - stream_.avail_out;
+    }
+    position_ += taken;
+    return taken;
+  }
+
+  bool Refill() {
+    const ssize_t got = ReadFullyAt(fd_, input_, offset_);
+    if (got <= 0) {
+      read_error_ = got < 0;
+      broken_ = true;
+      return false;
+    }
+    offset_ += static_cast<std::uint64_t>(got);
+    stream_.next_in = reinterpret_cast<Bytef*>(input_.data());
+    stream_.avail_in = static_cast<uInt>(got);
+    return true;
+  }
+
+  int fd_;
+  std::uint64_t offset_;
+  std::uint64_t position_ = 0;  // in the (inflated) data set
+  z_stream stream_{};
+  bool inflating_ = false;
+  bool broken_ = false;
+  bool read_error_ = false;
+  std::array<char, 64 * 1024> input_;
+};
+
+bool HasLongLength(std::string_view vr) {
+  for (std::string_view each :
+       {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"}) {
+    if (vr == each) return true;
+  }
+  return false;
+}
+
+struct Container {
+  std::uint64_t end;  // kOpenEnded until its delimiter
+  bool fragments;     // encapsulated Pixel Data: its items are values, not data sets
+};
+
+class Walker {
+ public:
+  Walker(Reader& reader, E_TransferSyntax syntax)
+      : reader_(reader),
+        explicit_vr_(DcmXfer(syntax).isExplicitVR()),
+        big_endian_(DcmXfer(syntax).isBigEndian()) {}
+
+  Status Walk() {
+    std::uint64_t objects = 0;
+    while (true) {
+      while (!open_.empty() && open_.back().end != kOpenEnded &&
+             reader_.position() >= open_.back().end) {
+        open_.pop_back();
+      }
+      std::uint16_t group = 0, element = 0;
+      if (!ReadU16(group) || !ReadU16(element)) break;
+      if (++objects > kMaxObjects) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    "the data set holds more than " + std::to_string(kMaxObjects) +
+                        " elements and items, the most this archive reads");
+      }
+      const bool more = group == 0xFFFE ? Delimiter(element) : Element(group, element);
+      if (!more) break;
+      if (open_.size() > kMaxNesting) {
+        return Fail(ErrorCode::kInvalidArgument, "the data set nests sequences more than " +
+                                                     std::to_string(kMaxNesting / 2) +
+                                                     " deep, the most this archive reads");
+      }
+    }
+    if (reader_.failed_to_read()) return Fail(ErrorCode::kIo, "cannot read DICOM file");
+    return Ok();
+  }
+
+ private:
+  bool ReadU16(std::uint16_t& value) {
+    std::array<unsigned char, 2> bytes;
+    if (!reader_.Read(bytes.data(), bytes.size())) return false;
+    value = big_endian_ ? static_cast<std::uint16_t>(bytes[0] << 8 | bytes[1])
+                        : static_cast<std::uint16_t>(bytes[1] << 8 | bytes[0]);
+    return true;
+  }
+  bool ReadU32(std::uint32_t& value) {
+    std::uint16_t first = 0, second = 0;
+    if (!ReadU16(first) || !ReadU16(second)) return false;
+    value =
+        big_endian_ ? (std::uint32_t{first} << 16 | second) : (std::uint32_t{second} << 16 | first);
+    return true;
+  }
+
+  void Open(std::uint32_t length, bool fragments) {
+    open_.push_back(
+        {length == kUndefinedLength ? kOpenEnded : reader_.position() + length, fragments});
+  }
+
+  // An item or a delimiter (group FFFE: always a 32-bit length, no VR).
+  bool Delimiter(std::uint16_t element) {
+    std::uint32_t length = 0;
+    if (!ReadU32(length)) return false;
+    if (element == 0xE000) {
+      if (!open_.empty() && open_.back().fragments) return reader_.Skip(length);
+      Open(length, false);
+      return true;
+    }
+    // Item or sequence delimitation: closes the innermost open-ended container.
+    if (!open_.empty() && open_.back().end == kOpenEnded) open_.pop_back();
+    return true;
+  }
+
+  bool Element(std::uint16_t group, std::uint16_t element) {
+    std::string vr;
+    std::uint32_t length = 0;
+    if (explicit_vr_) {
+      std::array<char, 2> code;
+      if (!reader_.Read(code.data(), code.size())) return false;
+      vr.assign(code.data(), code.size());
+      if (HasLongLength(vr)) {
+        std::uint16_t reserved = 0;
+        if (!ReadU16(reserved) || !ReadU32(length)) return false;
+      } else {
+        std::uint16_t short_length = 0;
+        if (!ReadU16(short_length)) return false;
+        length = short_length;
+      }
+    } else {
+      if (!ReadU32(length)) return false;
+      vr = DcmTag(group, element).getEVR() == EVR_SQ ? "SQ" : "";
+    }
+    const bool pixels = group == 0x7FE0 && element == 0x0010;
+    if (length == kUndefinedLength) {
+      // Encapsulated pixel data; anything else open-ended is read as a sequence.
+      Open(length, pixels || vr == "OB" || vr == "OW");
+      return true;
+    }
+    // Implicit VR cannot say which private elements DCMTK's dictionary reads as
+    // sequences: a value that starts like an item is walked as one.
+    if (vr == "SQ" || (!explicit_vr_ && !pixels && length >= 8 && StartsWithItem())) {
+      Open(length, false);
+      return true;
+    }
+    return reader_.Skip(length);
+  }
+
+  // The value about to be read begins with an item tag (implicit VR is little endian).
+  bool StartsWithItem() {
+    std::array<unsigned char, 4> tag;
+    return reader_.Peek(tag.data(), tag.size()) &&
+           tag == std::array<unsigned char, 4>{0xFE, 0xFF, 0x00, 0xE0};
+  }
+
+  Reader& reader_;
+  const bool explicit_vr_;
+  const bool big_endian_;
+  std::vector<Container> open_;
+};
+
+}  // namespace
+
+Status CheckStructure(const std::filesystem::path& file, std::uint64_t offset,
+                      E_TransferSyntax syntax) {
+  const UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Fail(ErrorCode::kIo, "cannot open DICOM file");
+  Reader reader(fd.get(), offset, syntax == EXS_DeflatedLittleEndianExplicit);
+  return Walker(reader, syntax).Walk();
+}
+
+}  // namespace tessera::dicom
