@@ -1,7 +1,9 @@
 #include "dimse/acceptor_network.h"
 
 #include <atomic>
+#include <chrono>
 #include <climits>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -99,6 +101,45 @@ Result<std::unique_ptr<AcceptorNetwork>> AcceptorNetwork::Create(const DimseOpti
 
 AcceptorNetwork::~AcceptorNetwork() { network_.reset(); }
 
+namespace {
+
+// Shuts a socket down when the association request is not in by its deadline:
+// DCMTK gives each stalled read a timeout of its own, so a request sent a byte
+// at a time would otherwise hold a worker for as long as the caller likes.
+class RequestDeadline {
+ public:
+  RequestDeadline(int fd, std::chrono::seconds limit)
+      : thread_([this, fd, limit] {
+          std::unique_lock lock(mutex_);
+          if (wake_.wait_for(lock, limit, [this] { return disarmed_; })) return;
+          expired_ = true;
+          ::shutdown(fd, SHUT_RDWR);
+        }) {}
+  ~RequestDeadline() { Disarm(); }
+  RequestDeadline(const RequestDeadline&) = delete;
+  RequestDeadline& operator=(const RequestDeadline&) = delete;
+
+  // Stops the watch; true when the deadline had passed already.
+  bool Disarm() {
+    {
+      std::lock_guard lock(mutex_);
+      disarmed_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+    return expired_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool disarmed_ = false;
+  bool expired_ = false;
+  std::thread thread_;  // last: it uses the members above
+};
+
+}  // namespace
+
 Result<AcceptedAssociation> AcceptorNetwork::Receive(UniqueFd socket,
                                                      std::chrono::seconds timeout) {
   const int fd = socket.get();
@@ -114,16 +155,20 @@ Result<AcceptedAssociation> AcceptorNetwork::Receive(UniqueFd socket,
   ExternalSocketSlot& slot = ExternalSocketSlot::Instance();
   slot.Acquire(socket.get());
   T_ASC_Association* raw = nullptr;
+  RequestDeadline deadline(fd, timeout);
   const OFCondition received = ASC_receiveAssociation(network_.get(), &raw, max_pdu_bytes_, nullptr,
                                                       nullptr, tls_ ? OFTrue : OFFalse, DUL_NOBLOCK,
                                                       static_cast<int>(timeout.count()));
+  const bool late = deadline.Disarm();
   // Still held: DCMTK failed before creating its connection and left the socket to us.
   const bool handed_over = !slot.ReleaseIfHeld();
   if (handed_over) (void)socket.release();
   AcceptedAssociation association(raw);
   if (received.bad()) {
     return Fail(ErrorCode::kUnavailable,
-                std::string("receiving the association request: ") + received.text());
+                late ? "the association request was not complete within " +
+                           std::to_string(timeout.count()) + " s"
+                     : std::string("receiving the association request: ") + received.text());
   }
   // DCMTK keeps the descriptor for the association's lifetime. Advisory: should
   // this fail, a stall keeps the association timeout.

@@ -29,9 +29,9 @@ class AcceptorNetwork {
   AcceptorNetwork& operator=(const AcceptorNetwork&) = delete;
 
   // Takes over `socket`, runs the TLS handshake when configured and reads the
-  // A-ASSOCIATE-RQ, waiting at most `timeout` for its first byte and DCMTK's
-  // dcmSocketReceiveTimeout for each stalled read within it (ConfigureDcmtk sets
-  // that to the association timeout). On success the association awaits
+  // A-ASSOCIATE-RQ, all within `timeout` (the socket is shut down when they are
+  // not done by then, however the caller paces its bytes). On success the
+  // association awaits
   // ASC_acknowledgeAssociation or ASC_rejectAssociation, and a read stalled
   // inside a later message gives up after the DIMSE timeout. Errors:
   // kUnavailable (peer closed, timed out, TLS handshake failed, not DICOM).

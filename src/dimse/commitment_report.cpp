@@ -1,5 +1,7 @@
 #include "dimse/commitment_report.h"
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -13,6 +15,11 @@
 #include "dimse/outbound_association.h"
 
 namespace tessera::dimse {
+namespace {
+
+constexpr std::chrono::seconds kReportTimeout{10};
+
+}  // namespace
 
 Status SendCommitmentReport(const KnownPeer& peer, const DimseOptions& options,
                             DcmTLSTransportLayer* tls, const CommitmentRequest& request,
@@ -21,7 +28,12 @@ Status SendCommitmentReport(const KnownPeer& peer, const DimseOptions& options,
                           {std::string(dicom::transfer_syntax::kExplicitVrLittleEndian),
                            std::string(dicom::transfer_syntax::kImplicitVrLittleEndian)},
                           ASC_SC_ROLE_SCP};
-  auto outbound = OutboundAssociation::Open(peer, options, tls, {&proposal, 1});
+  // A report is small: a modality that takes longer than this is down or stuck,
+  // and the report worker is better spent on another while it waits to resend.
+  DimseOptions brief = options;
+  brief.association_timeout = std::min(options.association_timeout, kReportTimeout);
+  brief.dimse_timeout = std::min(options.dimse_timeout, kReportTimeout);
+  auto outbound = OutboundAssociation::Open(peer, brief, tls, {&proposal, 1});
   if (!outbound) return std::move(outbound).error();
   T_ASC_Association& association = (*outbound)->association();
   const T_ASC_PresentationContextID id =
@@ -42,7 +54,7 @@ Status SendCommitmentReport(const KnownPeer& peer, const DimseOptions& options,
   report.EventTypeID = CommitmentEventType(result);
   report.DataSetType = DIMSE_DATASET_PRESENT;
   auto information = CommitmentEventInformation(request, result, options.ae_title);
-  const int timeout = static_cast<int>(options.dimse_timeout.count());
+  const int timeout = static_cast<int>(brief.dimse_timeout.count());
   OFCondition done = DIMSE_sendMessageUsingMemoryData(&association, id, &message, nullptr,
                                                       information.get(), nullptr, nullptr);
   if (done.bad()) {

@@ -11,10 +11,10 @@ namespace tessera::dimse {
 
 // Opens an association to `peer` (proposing the Storage Commitment Push Model
 // with SCP/SCU role selection, our role SCP: PS3.4 J.3.3) and sends it the
-// N-EVENT-REPORT of `result` (CommitmentEventInformation), waiting up to
-// dimse_timeout for the response. Errors: kUnavailable when the peer cannot be
-// reached, accepts no storage commitment context, does not answer the report,
-// or answers it with a failure status (a warning counts as taken).
+// N-EVENT-REPORT of `result` (CommitmentEventInformation), giving the
+// connection and the response 10 s each at most (less when the options say so). Errors:
+// kUnavailable when the peer cannot be reached, accepts no storage commitment context, does not
+// answer the report, or answers it with a failure status (a warning counts as taken).
 Status SendCommitmentReport(const KnownPeer& peer, const DimseOptions& options,
                             DcmTLSTransportLayer* tls, const CommitmentRequest& request,
                             const CommitmentResult& result);

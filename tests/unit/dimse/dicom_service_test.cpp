@@ -160,6 +160,23 @@ TEST_F(DicomServiceTest, OneAddressCannotHoldEveryWorkerWithIdleConnections) {
   EXPECT_LT(closed_after, 15.0);
 }
 
+TEST_F(DicomServiceTest, AnAssociationRequestTrickledByteByByteIsDroppedInTime) {
+  DimseOptions options = Options();
+  options.association_timeout = 60s;
+  Start(options);
+  const UniqueFd trickle = IdleConnection("127.0.0.3", service_->port());
+  // The first bytes of an A-ASSOCIATE-RQ (PDU type 1), one every two seconds.
+  const auto started = std::chrono::steady_clock::now();
+  bool closed = false;
+  for (int i = 0; i < 15 && !closed; ++i) {
+    const char byte = i == 0 ? '\x01' : '\0';
+    closed =
+        ::send(trickle.get(), &byte, 1, MSG_NOSIGNAL) != 1 || SecondsUntilClosed(trickle, 2) < 2;
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 15s) << "kFirstPduTimeout is 10 s";
+}
+
 TEST_F(DicomServiceTest, StopEndsIdleAssociationsAfterTheGracePeriod) {
   DimseOptions options = Options();
   options.association_timeout = 1s;
