@@ -24,6 +24,25 @@ std::optional<std::string> CanonicalAddress(std::string_view text) {
   return std::string(::inet_ntop(AF_INET6, &v6, out, sizeof out));
 }
 
+namespace {
+
+// An X-Forwarded-For entry without the port some proxies add: "192.0.2.1:443",
+// "[2001:db8::1]:443", "[2001:db8::1]".
+std::string_view WithoutPort(std::string_view hop) {
+  hop = Trim(hop);
+  if (hop.starts_with('[')) {
+    const auto close = hop.find(']');
+    return close == std::string_view::npos ? hop : hop.substr(1, close - 1);
+  }
+  const auto colon = hop.find(':');
+  if (colon != std::string_view::npos && hop.find(':', colon + 1) == std::string_view::npos) {
+    return hop.substr(0, colon);  // one colon: IPv4 with a port (IPv6 has several)
+  }
+  return hop;
+}
+
+}  // namespace
+
 std::string ClientAddress(const std::string& peer, std::string_view forwarded_for,
                           std::span<const std::string> trusted_proxies) {
   const auto trusted = [&](const std::string& address) {
@@ -33,7 +52,7 @@ std::string ClientAddress(const std::string& peer, std::string_view forwarded_fo
   if (!trusted(peer)) return peer;
   const auto hops = Split(forwarded_for, ',');
   for (auto hop = hops.rbegin(); hop != hops.rend(); ++hop) {
-    const auto address = CanonicalAddress(*hop);
+    const auto address = CanonicalAddress(WithoutPort(*hop));
     if (!address) break;
     if (!trusted(*address)) return *address;
   }

@@ -32,5 +32,13 @@ TEST(ClientAddressTest, TakesTheRightmostAddressNoTrustedProxyAdded) {
   EXPECT_EQ(ClientAddress("10.0.0.1", "10.0.0.2", proxies), "10.0.0.1");
 }
 
+TEST(ClientAddressTest, DropsThePortSomeProxiesAppend) {
+  const std::vector<std::string> proxies = {"10.0.0.1"};
+  EXPECT_EQ(ClientAddress("10.0.0.1", "203.0.113.5:51234", proxies), "203.0.113.5");
+  EXPECT_EQ(ClientAddress("10.0.0.1", "[2001:db8::7]:443", proxies), "2001:db8::7");
+  EXPECT_EQ(ClientAddress("10.0.0.1", "[2001:db8::7]", proxies), "2001:db8::7");
+  EXPECT_EQ(ClientAddress("10.0.0.1", "2001:db8::7", proxies), "2001:db8::7");
+}
+
 }  // namespace
 }  // namespace tessera::http
