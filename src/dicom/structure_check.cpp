@@ -246,7 +246,11 @@ Status CheckStructure(const std::filesystem::path& file, std::uint64_t offset,
                       E_TransferSyntax syntax) {
   const UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return Fail(ErrorCode::kIo, "cannot open DICOM file");
-  Reader reader(fd.get(), offset, syntax == EXS_DeflatedLittleEndianExplicit);
+  return CheckStructure(fd.get(), offset, syntax);
+}
+
+Status CheckStructure(int fd, std::uint64_t offset, E_TransferSyntax syntax) {
+  Reader reader(fd, offset, syntax == EXS_DeflatedLittleEndianExplicit);
   return Walker(reader, syntax).Walk();
 }
 

@@ -25,5 +25,7 @@ constexpr std::uint64_t kMaxObjects = 2'000'000;  // elements and items in all
 // exceeded; kIo when the file cannot be read.
 Status CheckStructure(const std::filesystem::path& file, std::uint64_t offset,
                       E_TransferSyntax syntax);
+// The same for a data set read from `fd` (a file or a memfd) from `offset` on.
+Status CheckStructure(int fd, std::uint64_t offset, E_TransferSyntax syntax);
 
 }  // namespace tessera::dicom

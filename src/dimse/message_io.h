@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,8 +25,15 @@ struct AcceptedContext {
 std::optional<AcceptedContext> FindAcceptedContext(T_ASC_Association& association,
                                                    T_ASC_PresentationContextID id);
 
+// The largest data set ReceiveDataSet takes (an identifier, Action Information).
+inline constexpr std::uint64_t kMaxDataSetBytes = 64ull << 20;
+
 // Receives the data set that follows a request (a C-FIND, C-MOVE or C-GET
-// identifier). Errors: kUnavailable when the association failed.
+// identifier, storage commitment's Action Information): its bytes first, up to
+// kMaxDataSetBytes, then the structure check of dicom/structure_check.h, then
+// DCMTK's parse. Errors: kUnavailable when the association failed or the data
+// set is too large; kInvalidArgument when it nests too deep, holds too many
+// objects or cannot be parsed.
 Result<std::unique_ptr<DcmDataset>> ReceiveDataSet(T_ASC_Association& association,
                                                    int timeout_seconds);
 
