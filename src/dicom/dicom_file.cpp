@@ -8,6 +8,7 @@
 #include <string>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include <dcmtk/dcmdata/dcdatset.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -24,6 +25,7 @@
 #include "base/strings.h"
 #include "base/unique_fd.h"
 #include "dicom/attribute_dictionary.h"
+#include "dicom/file_meta.h"
 #include "dicom/structure_check.h"
 
 namespace tessera::dicom {
@@ -78,12 +80,13 @@ class BoundedInputFileStream : public DcmInputFileStream {
 struct FileHead {
   std::uintmax_t size = 0;
   bool part10 = false;  // 128-byte preamble, "DICM", then the File Meta group
+  UniqueFd fd;          // still open, for the structure check
 };
 
 // One descriptor for the size and the magic: this runs for every received
 // instance, and an ifstream's buffer and a separate stat cost more than the read.
 Result<FileHead> ReadHead(const std::filesystem::path& path) {
-  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return Fail(ErrorCode::kIo, "cannot open DICOM file");
   struct stat file_stat {};
   if (::fstat(fd.get(), &file_stat) != 0) {
@@ -93,36 +96,30 @@ Result<FileHead> ReadHead(const std::filesystem::path& path) {
   std::array<char, kPreambleLength + kMagic.size()> head{};
   const ssize_t filled = ReadFullyAt(fd.get(), head, 0);
   if (filled < 0) return Fail(ErrorCode::kIo, "cannot read DICOM file");
-  return FileHead{
-      static_cast<std::uintmax_t>(file_stat.st_size),
-      static_cast<std::size_t>(filled) == head.size() &&
-          std::memcmp(head.data() + kPreambleLength, kMagic.data(), kMagic.size()) == 0};
+  const bool part10 = static_cast<std::size_t>(filled) == head.size() &&
+                      std::memcmp(head.data() + kPreambleLength, kMagic.data(), kMagic.size()) == 0;
+  return FileHead{static_cast<std::uintmax_t>(file_stat.st_size), part10, std::move(fd)};
 }
 
-// Where the data set starts and how it is encoded, from the File Meta (DCMTK
-// reads the preamble and group 0002 only). Without a Transfer Syntax UID there,
-// the data's first element tells explicit from implicit VR, as DCMTK guesses.
-std::optional<std::pair<std::uint64_t, E_TransferSyntax>> DataSetLayout(
-    const std::filesystem::path& path) {
-  DcmInputFileStream stream(path.c_str());
-  if (stream.status().bad()) return std::nullopt;
-  DcmMetaInfo meta;
-  meta.transferInit();
-  const OFCondition read = meta.read(stream, EXS_Unknown, EGL_noChange, kDefaultMaxReadLength);
-  meta.transferEnd();
-  if (read.bad()) return std::nullopt;
-  const auto offset = static_cast<std::uint64_t>(stream.tell());
-  OFString uid;
-  if (meta.findAndGetOFString(DCM_TransferSyntaxUID, uid).good()) {
-    const E_TransferSyntax syntax = DcmXfer(uid.c_str()).getXfer();
+// Where the data set starts and how it is encoded, from the File Meta in the
+// file's first 64 KiB. Without a Transfer Syntax UID there, the data's first
+// element tells explicit from implicit VR, as DCMTK guesses. nullopt when the
+// File Meta cannot be read: DCMTK's parse then reports it.
+std::optional<std::pair<std::uint64_t, E_TransferSyntax>> DataSetLayout(int fd) {
+  std::vector<char> head(64 * 1024);
+  const ssize_t filled = ReadFullyAt(fd, head, 0);
+  if (filled <= 0) return std::nullopt;
+  head.resize(static_cast<std::size_t>(filled));
+  const auto meta = ReadFileMeta(head);
+  if (!meta) return std::nullopt;
+  const std::uint64_t offset = meta->data_set_offset;
+  if (!meta->transfer_syntax_uid.empty()) {
+    const E_TransferSyntax syntax = DcmXfer(meta->transfer_syntax_uid.c_str()).getXfer();
     if (syntax != EXS_Unknown) return std::pair{offset, syntax};
   }
-  std::array<char, 6> head{};
-  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  const bool looks_explicit =
-      fd.valid() && ReadFullyAt(fd.get(), head, offset) == static_cast<ssize_t>(head.size()) &&
-      std::isupper(static_cast<unsigned char>(head[4])) &&
-      std::isupper(static_cast<unsigned char>(head[5]));
+  const bool looks_explicit = offset + 6 <= head.size() &&
+                              std::isupper(static_cast<unsigned char>(head[offset + 4])) &&
+                              std::isupper(static_cast<unsigned char>(head[offset + 5]));
   return std::pair{offset, looks_explicit ? EXS_LittleEndianExplicit : EXS_LittleEndianImplicit};
 }
 
@@ -134,8 +131,8 @@ Result<std::unique_ptr<DcmFileFormat>> LoadPart10File(const std::filesystem::pat
   auto head = ReadHead(path);
   if (!head) return std::move(head).error();
   if (!head->part10) return NotPart10();
-  if (const auto layout = DataSetLayout(path)) {
-    if (auto bounded = CheckStructure(path, layout->first, layout->second); !bounded) {
+  if (const auto layout = DataSetLayout(head->fd.get())) {
+    if (auto bounded = CheckStructure(head->fd.get(), layout->first, layout->second); !bounded) {
       return std::move(bounded).error();
     }
   }

@@ -13,6 +13,7 @@
 #include "base/file_io.h"
 #include "base/unique_fd.h"
 #include "dicom/dicom_file.h"
+#include "dicom/file_meta.h"
 
 namespace tessera::dicom {
 namespace {
@@ -44,8 +45,7 @@ class Reader {
   // The next `size` bytes without moving past them; only when not inflating.
   bool Peek(void* out, std::size_t size) {
     if (inflating_ || broken_) return false;
-    const ssize_t got = ReadFullyAt(fd_, std::span<char>(static_cast<char*>(out), size), offset_);
-    return got == static_cast<ssize_t>(size);
+    return FromFile(static_cast<char*>(out), size, offset_) == size;
   }
 
   // Passes over `size` bytes; false when the data ends first.
@@ -70,9 +70,7 @@ class Reader {
     if (broken_) return 0;
     std::size_t taken = 0;
     if (!inflating_) {
-      const ssize_t got = ReadFullyAt(fd_, std::span<char>(out, size), offset_);
-      if (got < 0) read_error_ = broken_ = true;
-      taken = got < 0 ? 0 : static_cast<std::size_t>(got);
+      taken = FromFile(out, size, offset_);
       offset_ += taken;
     } else {
       stream_.next_out = reinterpret_cast<Bytef*>(out);
@@ -89,6 +87,27 @@ class Reader {
     return taken;
   }
 
+  // Up to `size` bytes of the file at `at`, through a window read 64 KiB at a
+  // time: element headers are a few bytes each, and a read per header would
+  // cost a system call each.
+  std::size_t FromFile(char* out, std::size_t size, std::uint64_t at) {
+    const bool inside = at >= window_start_ && at + size <= window_start_ + window_size_;
+    if (!inside) {
+      window_.resize(kWindowBytes);
+      const ssize_t got = ReadFullyAt(fd_, window_, at);
+      if (got < 0) {
+        read_error_ = broken_ = true;
+        return 0;
+      }
+      window_start_ = at;
+      window_size_ = static_cast<std::size_t>(got);
+    }
+    const std::size_t available =
+        static_cast<std::size_t>(std::min<std::uint64_t>(size, window_start_ + window_size_ - at));
+    std::memcpy(out, window_.data() + (at - window_start_), available);
+    return available;
+  }
+
   bool Refill() {
     const ssize_t got = ReadFullyAt(fd_, input_, offset_);
     if (got <= 0) {
@@ -102,8 +121,13 @@ class Reader {
     return true;
   }
 
+  static constexpr std::size_t kWindowBytes = 64 * 1024;
+
   int fd_;
   std::uint64_t offset_;
+  std::vector<char> window_;  // the file from window_start_, window_size_ bytes
+  std::uint64_t window_start_ = 0;
+  std::size_t window_size_ = 0;
   std::uint64_t position_ = 0;  // in the (inflated) data set
   z_stream stream_{};
   bool inflating_ = false;
@@ -111,14 +135,6 @@ class Reader {
   bool read_error_ = false;
   std::array<char, 64 * 1024> input_;
 };
-
-bool HasLongLength(std::string_view vr) {
-  for (std::string_view each :
-       {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"}) {
-    if (vr == each) return true;
-  }
-  return false;
-}
 
 struct Container {
   std::uint64_t end;  // kOpenEnded until its delimiter

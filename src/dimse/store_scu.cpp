@@ -17,9 +17,9 @@
 #include "base/file_io.h"
 #include "base/unique_fd.h"
 #include "dicom/codecs.h"
+#include "dicom/file_meta.h"
 #include "dicom/transcoder.h"
 #include "dimse/command_encoder.h"
-#include "dimse/data_set_offset.h"
 
 namespace tessera::dimse {
 namespace {
@@ -70,12 +70,12 @@ struct DataSetSource {
 };
 
 Result<std::size_t> OffsetIn(std::span<const char> head, std::uint64_t file_size) {
-  auto offset = DataSetOffset(head);
-  if (!offset) return offset;
-  if (*offset == head.size() && head.size() < file_size) {
+  auto meta = dicom::ReadFileMeta(head);
+  if (!meta) return std::move(meta).error();
+  if (meta->data_set_offset == head.size() && head.size() < file_size) {
     return Fail(ErrorCode::kInvalidArgument, "File Meta Information too large");
   }
-  return offset;
+  return meta->data_set_offset;
 }
 
 // PDV fragments must have even lengths, and so must a valid data set. A

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "base/unique_fd.h"
-#include "dimse/data_set_offset.h"
+#include "dicom/file_meta.h"
 
 namespace tessera::dimse::service_test {
 
@@ -42,9 +42,9 @@ std::string ReadFile(const fs::path& path) {
 
 std::string DataSetBytes(const fs::path& path) {
   const std::string bytes = ReadFile(path);
-  const auto offset = DataSetOffset(bytes);
-  if (!offset) return "<" + offset.error().message + ">";
-  return bytes.substr(*offset);
+  const auto meta = dicom::ReadFileMeta(bytes);
+  if (!meta) return "<" + meta.error().message + ">";
+  return bytes.substr(meta->data_set_offset);
 }
 
 std::uint16_t FreePort() {

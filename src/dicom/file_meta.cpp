@@ -1,9 +1,9 @@
-#include "dimse/data_set_offset.h"
+#include "dicom/file_meta.h"
 
 #include <cstdint>
 #include <string_view>
 
-namespace tessera::dimse {
+namespace tessera::dicom {
 namespace {
 
 constexpr std::size_t kPreambleBytes = 128;
@@ -19,7 +19,12 @@ std::uint32_t ReadU32(std::span<const char> bytes, std::size_t at) {
          (static_cast<std::uint32_t>(ReadU16(bytes, at + 2)) << 16);
 }
 
-// VRs whose explicit-VR header has 2 reserved bytes and a 32-bit length (PS3.5 7.1.2).
+Error Malformed(std::string_view what) {
+  return Fail(ErrorCode::kInvalidArgument, "malformed File Meta Information: " + std::string(what));
+}
+
+}  // namespace
+
 bool HasLongLength(std::string_view vr) {
   for (std::string_view each :
        {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"}) {
@@ -28,21 +33,16 @@ bool HasLongLength(std::string_view vr) {
   return false;
 }
 
-Error Malformed(std::string_view what) {
-  return Fail(ErrorCode::kInvalidArgument, "malformed File Meta Information: " + std::string(what));
-}
-
-}  // namespace
-
-Result<std::size_t> DataSetOffset(std::span<const char> head) {
+Result<FileMetaFacts> ReadFileMeta(std::span<const char> head) {
   if (head.size() < kPreambleBytes + kMagic.size() ||
       std::string_view(head.data() + kPreambleBytes, kMagic.size()) != kMagic) {
     return Fail(ErrorCode::kInvalidArgument, "not a DICOM Part 10 file");
   }
+  FileMetaFacts facts;
   std::size_t at = kPreambleBytes + kMagic.size();
   while (at < head.size()) {
     if (head.size() - at < 8) return Malformed("truncated element header");
-    if (ReadU16(head, at) != 0x0002) return at;
+    if (ReadU16(head, at) != 0x0002) break;
     const std::string_view vr(head.data() + at + 4, 2);
     std::uint64_t value_length = ReadU16(head, at + 6);
     std::size_t header_length = 8;
@@ -53,9 +53,15 @@ Result<std::size_t> DataSetOffset(std::span<const char> head) {
     }
     if (value_length == 0xFFFFFFFF) return Malformed("undefined length");
     if (value_length > head.size() - at - header_length) return Malformed("truncated value");
+    if (ReadU16(head, at + 2) == 0x0010) {  // Transfer Syntax UID, padded with NUL or space
+      std::string_view uid(head.data() + at + header_length, value_length);
+      while (!uid.empty() && (uid.back() == '\0' || uid.back() == ' ')) uid.remove_suffix(1);
+      facts.transfer_syntax_uid = std::string(uid);
+    }
     at += header_length + static_cast<std::size_t>(value_length);
   }
-  return at;
+  facts.data_set_offset = at;
+  return facts;
 }
 
-}  // namespace tessera::dimse
+}  // namespace tessera::dicom

@@ -1,4 +1,4 @@
-#include "dimse/data_set_offset.h"
+#include "dicom/file_meta.h"
 
 #include <filesystem>
 #include <fstream>
@@ -13,7 +13,7 @@
 
 #include "dicom/attribute_dictionary.h"
 
-namespace tessera::dimse {
+namespace tessera::dicom {
 namespace {
 
 const std::filesystem::path kTestFiles = TESSERA_PYDICOM_TEST_FILES;
@@ -36,8 +36,8 @@ std::string ShortElement(std::uint16_t element, std::string_view vr, std::string
 
 std::string Preamble() { return std::string(128, '\0') + "DICM"; }
 
-TEST(DataSetOffsetTest, FindsTheDataSetOfRealFilesWithGroupLength) {
-  ASSERT_TRUE(dicom::EnsureDataDictionary());
+TEST(FileMetaTest, FindsTheDataSetOfRealFilesWithGroupLength) {
+  ASSERT_TRUE(EnsureDataDictionary());
   int checked = 0;
   for (const char* name : {"CT_small.dcm", "MR_small.dcm", "JPEG2000.dcm", "rtplan.dcm",
                            "MR_small_bigendian.dcm", "image_dfl.dcm"}) {
@@ -50,40 +50,45 @@ TEST(DataSetOffsetTest, FindsTheDataSetOfRealFilesWithGroupLength) {
             .bad()) {
       continue;
     }
-    const auto offset = DataSetOffset(bytes);
-    ASSERT_TRUE(offset) << name << ": " << offset.error().message;
-    EXPECT_EQ(*offset, 132u + 12u + group_length) << name;
+    const auto meta = ReadFileMeta(bytes);
+    ASSERT_TRUE(meta) << name << ": " << meta.error().message;
+    EXPECT_EQ(meta->data_set_offset, 132u + 12u + group_length) << name;
+    OFString syntax;
+    file.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, syntax);
+    EXPECT_EQ(meta->transfer_syntax_uid, syntax.c_str()) << name;
     ++checked;
   }
   EXPECT_GE(checked, 4);
 }
 
-TEST(DataSetOffsetTest, WalksFileMetaWithoutGroupLength) {
+TEST(FileMetaTest, WalksFileMetaWithoutGroupLength) {
   const std::string meta = ShortElement(0x0002, "UI", "1.2.840.10008.5.1.4.1.1.7") +
                            ShortElement(0x0010, "UI", "1.2.840.10008.1.2.1");
   const std::string data_set = std::string("\x08\x00\x16\x00UI\x02\x00", 8) + "1" + '\0';
   const std::string file = Preamble() + meta + data_set;
-  const auto offset = DataSetOffset(file);
-  ASSERT_TRUE(offset);
-  EXPECT_EQ(*offset, 132 + meta.size());
+  const auto facts = ReadFileMeta(file);
+  ASSERT_TRUE(facts);
+  EXPECT_EQ(facts->data_set_offset, 132 + meta.size());
+  EXPECT_EQ(facts->transfer_syntax_uid, "1.2.840.10008.1.2.1");
 }
 
-TEST(DataSetOffsetTest, HandlesLongLengthVrs) {
+TEST(FileMetaTest, HandlesLongLengthVrs) {
   // (0002,0001) OB has 2 reserved bytes and a 32-bit length.
   std::string version = {'\x02', '\x00', '\x01', '\x00', 'O',  'B',  '\0',
                          '\0',   '\x02', '\0',   '\0',   '\0', '\0', '\x01'};
   const std::string file = Preamble() + version + std::string("\x08\x00\x16\x00UI\x00\x00", 8);
-  const auto offset = DataSetOffset(file);
-  ASSERT_TRUE(offset);
-  EXPECT_EQ(*offset, 132 + version.size());
+  const auto facts = ReadFileMeta(file);
+  ASSERT_TRUE(facts);
+  EXPECT_EQ(facts->data_set_offset, 132 + version.size());
+  EXPECT_EQ(facts->transfer_syntax_uid, "");
 }
 
-TEST(DataSetOffsetTest, RejectsFilesWithoutDicmOrWithBrokenMeta) {
-  EXPECT_FALSE(DataSetOffset(std::string(200, '\0')));
+TEST(FileMetaTest, RejectsFilesWithoutDicmOrWithBrokenMeta) {
+  EXPECT_FALSE(ReadFileMeta(std::string(200, '\0')));
   const std::string truncated = Preamble() + ShortElement(0x0010, "UI", "1.2.840.10008.1.2.1");
-  EXPECT_FALSE(DataSetOffset(truncated.substr(0, truncated.size() - 3)));
-  EXPECT_EQ(DataSetOffset(std::string(10, 'x')).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_FALSE(ReadFileMeta(truncated.substr(0, truncated.size() - 3)));
+  EXPECT_EQ(ReadFileMeta(std::string(10, 'x')).error().code, ErrorCode::kInvalidArgument);
 }
 
 }  // namespace
-}  // namespace tessera::dimse
+}  // namespace tessera::dicom
