@@ -415,4 +415,12 @@ Result<nlohmann::json> DatasetToJson(DcmItem& item, const JsonOptions& options) 
   return writer.WriteDataset(item);
 }
 
+std::string FirstString(const nlohmann::json& object, std::uint32_t tag) {
+  const auto attribute = object.find(TagToHex(tag));
+  if (attribute == object.end()) return {};
+  const auto value = attribute->find("Value");
+  if (value == attribute->end() || !value->is_array() || value->empty()) return {};
+  return value->front().is_string() ? value->front().get<std::string>() : std::string();
+}
+
 }  // namespace tessera::dicom

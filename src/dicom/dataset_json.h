@@ -51,6 +51,10 @@ struct JsonOptions {
 // Does not modify `item`. Thread-safe for distinct items.
 Result<nlohmann::json> DatasetToJson(DcmItem& item, const JsonOptions& options);
 
+// The first value of a string attribute of a DICOM JSON object (`tag` as
+// (group << 16) | element), or "" when it has none or it is not a string.
+std::string FirstString(const nlohmann::json& object, std::uint32_t tag);
+
 // The reverse, for C-FIND responses built from index JSON: each key must be an
 // 8-hex-digit tag with a "vr"; values follow the rules above (numbers or strings
 // for IS/DS, PN objects or plain strings, "GGGGEEEE" for AT, nested objects for

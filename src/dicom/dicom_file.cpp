@@ -79,12 +79,14 @@ class BoundedInputFileStream : public DcmInputFileStream {
 // What LoadPart10File checks before DCMTK reads the file.
 struct FileHead {
   std::uintmax_t size = 0;
-  bool part10 = false;  // 128-byte preamble, "DICM", then the File Meta group
-  UniqueFd fd;          // still open, for the structure check
+  bool part10 = false;     // 128-byte preamble, "DICM", then the File Meta group
+  UniqueFd fd;             // still open, for the structure check
+  std::vector<char> head;  // the file's first bytes, up to 64 KiB: the File Meta
 };
 
-// One descriptor for the size and the magic: this runs for every received
-// instance, and an ifstream's buffer and a separate stat cost more than the read.
+// One descriptor and one read for the size, the magic and the File Meta: this runs
+// for every received instance, and an ifstream's buffer and a separate stat cost
+// more than the read.
 Result<FileHead> ReadHead(const std::filesystem::path& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return Fail(ErrorCode::kIo, "cannot open DICOM file");
@@ -93,23 +95,22 @@ Result<FileHead> ReadHead(const std::filesystem::path& path) {
     return Fail(ErrorCode::kIo,
                 "cannot stat DICOM file: " + std::generic_category().message(errno));
   }
-  std::array<char, kPreambleLength + kMagic.size()> head{};
+  std::vector<char> head(64 * 1024);
   const ssize_t filled = ReadFullyAt(fd.get(), head, 0);
   if (filled < 0) return Fail(ErrorCode::kIo, "cannot read DICOM file");
-  const bool part10 = static_cast<std::size_t>(filled) == head.size() &&
+  head.resize(static_cast<std::size_t>(filled));
+  const bool part10 = head.size() >= kPreambleLength + kMagic.size() &&
                       std::memcmp(head.data() + kPreambleLength, kMagic.data(), kMagic.size()) == 0;
-  return FileHead{static_cast<std::uintmax_t>(file_stat.st_size), part10, std::move(fd)};
+  return FileHead{static_cast<std::uintmax_t>(file_stat.st_size), part10, std::move(fd),
+                  std::move(head)};
 }
 
-// Where the data set starts and how it is encoded, from the File Meta in the
-// file's first 64 KiB. Without a Transfer Syntax UID there, the data's first
+// Where the data set starts and how it is encoded, from the File Meta in `head`
+// (the file's first bytes). Without a Transfer Syntax UID there, the data's first
 // element tells explicit from implicit VR, as DCMTK guesses. nullopt when the
 // File Meta cannot be read: DCMTK's parse then reports it.
-std::optional<std::pair<std::uint64_t, E_TransferSyntax>> DataSetLayout(int fd) {
-  std::vector<char> head(64 * 1024);
-  const ssize_t filled = ReadFullyAt(fd, head, 0);
-  if (filled <= 0) return std::nullopt;
-  head.resize(static_cast<std::size_t>(filled));
+std::optional<std::pair<std::uint64_t, E_TransferSyntax>> DataSetLayout(
+    std::span<const char> head) {
   const auto meta = ReadFileMeta(head);
   if (!meta) return std::nullopt;
   const std::uint64_t offset = meta->data_set_offset;
@@ -131,7 +132,7 @@ Result<std::unique_ptr<DcmFileFormat>> LoadPart10File(const std::filesystem::pat
   auto head = ReadHead(path);
   if (!head) return std::move(head).error();
   if (!head->part10) return NotPart10();
-  if (const auto layout = DataSetLayout(head->fd.get())) {
+  if (const auto layout = DataSetLayout(head->head)) {
     if (auto bounded = CheckStructure(head->fd.get(), layout->first, layout->second); !bounded) {
       return std::move(bounded).error();
     }
@@ -144,11 +145,7 @@ Result<std::unique_ptr<DcmFileFormat>> LoadPart10File(const std::filesystem::pat
   const OFCondition read = file->read(stream, EXS_Unknown, EGL_noChange, max_read_length);
   file->transferEnd();
 
-  if (stream.exceeded()) {
-    return Fail(ErrorCode::kInvalidArgument, "the deflated data set inflates to more than " +
-                                                 std::to_string(kMaxInflatedBytes >> 20) +
-                                                 " MiB, the most this archive reads");
-  }
+  if (stream.exceeded()) return InflatesTooFar();
   // DCMTK reports values running past the end as a suspended or invalid stream
   // once all input is consumed; anything else is a genuine parse error.
   if (read.bad() && stream.eos()) return Truncated();
@@ -162,6 +159,12 @@ Result<std::unique_ptr<DcmFileFormat>> LoadPart10File(const std::filesystem::pat
   const bool deflated = file->getDataset()->getOriginalXfer() == EXS_DeflatedLittleEndianExplicit;
   if (!deflated && static_cast<std::uintmax_t>(stream.tell()) > head->size) return Truncated();
   return file;
+}
+
+Error InflatesTooFar() {
+  return Fail(ErrorCode::kInvalidArgument, "the deflated data set inflates to more than " +
+                                               std::to_string(kMaxInflatedBytes >> 20) +
+                                               " MiB, the most this archive reads");
 }
 
 Status CheckDecodedSize(DcmItem& dataset, std::uint64_t frames, std::uint64_t limit) {

@@ -18,6 +18,8 @@ constexpr std::uint32_t kDefaultMaxReadLength = 4096;
 // The largest deflated data set (Deflated Explicit VR Little Endian) read, once
 // inflated: its values are all held in memory.
 constexpr std::uint64_t kMaxInflatedBytes = 256ull << 20;
+// kInvalidArgument "the deflated data set inflates to more than 256 MiB ...".
+Error InflatesTooFar();
 
 // Parses the DICOM Part 10 file at `path` into a DcmFileFormat whose File Meta
 // Information is present. Values longer than `max_read_length` bytes are left on

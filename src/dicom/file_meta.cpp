@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "base/strings.h"
+
 namespace tessera::dicom {
 namespace {
 
@@ -54,9 +56,9 @@ Result<FileMetaFacts> ReadFileMeta(std::span<const char> head) {
     if (value_length == 0xFFFFFFFF) return Malformed("undefined length");
     if (value_length > head.size() - at - header_length) return Malformed("truncated value");
     if (ReadU16(head, at + 2) == 0x0010) {  // Transfer Syntax UID, padded with NUL or space
-      std::string_view uid(head.data() + at + header_length, value_length);
-      while (!uid.empty() && (uid.back() == '\0' || uid.back() == ' ')) uid.remove_suffix(1);
-      facts.transfer_syntax_uid = std::string(uid);
+      facts.transfer_syntax_uid =
+          std::string(TrimRight(std::string_view(head.data() + at + header_length, value_length),
+                                std::string_view(" \0", 2)));
     }
     at += header_length + static_cast<std::size_t>(value_length);
   }

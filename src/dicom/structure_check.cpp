@@ -38,6 +38,7 @@ class Reader {
 
   std::uint64_t position() const { return position_; }
   bool failed_to_read() const { return read_error_; }
+  bool inflated_too_far() const { return inflated_too_far_; }
 
   // Fills `out` whole; false at the end of the data (or on an error).
   bool Read(void* out, std::size_t size) { return Take(static_cast<char*>(out), size) == size; }
@@ -82,6 +83,8 @@ class Reader {
         if (result != Z_OK) broken_ = true;
       }
       taken = size - stream_.avail_out;
+      // Past the limit DCMTK would refuse the file anyway: stop inflating here.
+      if (position_ + taken > kMaxInflatedBytes) inflated_too_far_ = broken_ = true;
     }
     position_ += taken;
     return taken;
@@ -133,6 +136,7 @@ class Reader {
   bool inflating_ = false;
   bool broken_ = false;
   bool read_error_ = false;
+  bool inflated_too_far_ = false;
   std::array<char, 64 * 1024> input_;
 };
 
@@ -171,6 +175,7 @@ class Walker {
       }
     }
     if (reader_.failed_to_read()) return Fail(ErrorCode::kIo, "cannot read DICOM file");
+    if (reader_.inflated_too_far()) return InflatesTooFar();
     return Ok();
   }
 

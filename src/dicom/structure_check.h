@@ -22,7 +22,7 @@ constexpr std::uint64_t kMaxObjects = 2'000'000;  // elements and items in all
 // kMaxInflatedBytes), skipping values, and checks the bounds above. Pixel Data
 // fragments are skipped whole. A truncated or malformed encoding passes: the
 // parse that follows reports it. Errors: kInvalidArgument naming the bound
-// exceeded; kIo when the file cannot be read.
+// exceeded (InflatesTooFar past kMaxInflatedBytes); kIo when the file cannot be read.
 Status CheckStructure(const std::filesystem::path& file, std::uint64_t offset,
                       E_TransferSyntax syntax);
 // The same for a data set read from `fd` (a file or a memfd) from `offset` on.

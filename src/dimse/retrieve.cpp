@@ -7,6 +7,7 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 
 #include "dicom/attribute_dictionary.h"
+#include "dicom/dataset_json.h"
 #include "dimse/dimse_status.h"
 
 namespace tessera::dimse {
@@ -15,16 +16,6 @@ namespace {
 constexpr archive::Tag kSopInstanceUid = 0x00080018;
 constexpr archive::Tag kStudyInstanceUid = 0x0020000D;
 constexpr archive::Tag kSeriesInstanceUid = 0x0020000E;
-
-// The first value of a string attribute of a DICOM JSON object, or "".
-std::string FirstValue(const nlohmann::json& object, archive::Tag tag) {
-  const auto attribute = object.find(dicom::TagToHex(tag));
-  if (attribute == object.end()) return {};
-  const auto value = attribute->find("Value");
-  if (value == attribute->end() || !value->is_array() || value->empty()) return {};
-  if (!value->front().is_string()) return {};
-  return value->front().get<std::string>();
-}
 
 // Appends the instances of `scope` (filtered to `only` when not empty).
 Status AppendInstances(const archive::Archive& archive, const archive::Scope& scope,
@@ -55,15 +46,15 @@ Result<std::vector<archive::InstanceRef>> FindInstances(const archive::Archive& 
   std::set<std::pair<std::string, std::string>> scoped;
   for (const nlohmann::json& match : found->matches) {
     archive::Scope scope;
-    scope.study_uid = FirstValue(match, kStudyInstanceUid);
+    scope.study_uid = dicom::FirstString(match, kStudyInstanceUid);
     if (scope.study_uid.empty()) continue;
     if (query.level >= archive::QueryLevel::kSeries) {
-      scope.series_uid = FirstValue(match, kSeriesInstanceUid);
+      scope.series_uid = dicom::FirstString(match, kSeriesInstanceUid);
       if (scope.series_uid.empty()) continue;
     }
     const auto key = std::make_pair(scope.study_uid, scope.series_uid);
     if (query.level == archive::QueryLevel::kInstance) {
-      const std::string sop = FirstValue(match, kSopInstanceUid);
+      const std::string sop = dicom::FirstString(match, kSopInstanceUid);
       if (sop.empty()) continue;
       wanted[key].insert(sop);
     }

@@ -8,6 +8,7 @@
 
 #include "base/strings.h"
 #include "dicom/attribute_dictionary.h"
+#include "dicom/dataset_json.h"
 
 namespace tessera::dimse {
 namespace {
@@ -37,14 +38,6 @@ Result<CommitmentItem> ParseItem(DcmItem& item, unsigned long index) {
   return parsed;
 }
 
-std::string FirstString(const nlohmann::json& match, archive::Tag tag) {
-  const auto attribute = match.find(dicom::TagToHex(tag));
-  if (attribute == match.end()) return {};
-  const auto value = attribute->find("Value");
-  if (value == attribute->end() || !value->is_array() || value->empty()) return {};
-  return value->front().is_string() ? value->front().get<std::string>() : std::string();
-}
-
 // SOP Instance UID -> SOP Class UID of the stored ones among `items`.
 Result<std::map<std::string, std::string>> StoredClasses(const archive::Archive& archive,
                                                          std::span<const CommitmentItem> items,
@@ -65,7 +58,8 @@ Result<std::map<std::string, std::string>> StoredClasses(const archive::Archive&
     if (!found) return std::move(found).error();
     if (found->unindexed > 0) settled = false;
     for (const nlohmann::json& match : found->matches) {
-      stored.emplace(FirstString(match, kSopInstanceUid), FirstString(match, kSopClassUid));
+      stored.emplace(dicom::FirstString(match, kSopInstanceUid),
+                     dicom::FirstString(match, kSopClassUid));
     }
   }
   return stored;
