@@ -46,11 +46,22 @@ static std::string PrefixEnd(std::string prefix) {
   return prefix;
 }
 
+// PS3.5 6.2: a person name's trailing empty components may be left out with their
+// delimiters, so "Lestrade^G^^" and "Lestrade^G" are the same name. Matching
+// compares names without them, on either side; stored values keep theirs.
+static std::string_view WithoutEmptyTail(std::string_view name) {
+  const auto end = name.find_last_not_of('^');
+  return name.substr(0, end == std::string_view::npos ? 0 : end + 1);
+}
+
 std::optional<PrefixRange> WildcardPrefixRange(const Condition& condition, MatchShape shape) {
   if (condition.type != MatchType::kWildcard || condition.values.empty()) return std::nullopt;
   if (IsNumberVr(shape.vr)) return std::nullopt;
   const auto& value = condition.values[0];
-  const std::string prefix(std::string_view(value).substr(0, value.find_first_of("*?")));
+  std::string_view literal = std::string_view(value).substr(0, value.find_first_of("*?"));
+  // "Doe^*" also finds a stored "Doe" (see WithoutEmptyTail).
+  if (shape.vr == "PN") literal = WithoutEmptyTail(literal);
+  const std::string prefix(literal);
   if (prefix.empty()) return std::nullopt;
   std::string low = shape.fold ? FoldCaseUtf8(prefix) : prefix;
   std::string high = PrefixEnd(low);
@@ -80,6 +91,37 @@ static Result<SqlValue> ValueOf(const std::string& value, const Condition& condi
   return Invalid("\"" + value + "\" is not a number for " + TagKey(condition.tag));
 }
 
+// A person name's single value, with or without trailing empty components
+// (WithoutEmptyTail). Stored names that differ from it by such a tail sort
+// right after it, before `name` + '_' ('^' + 1): one index range holds them all.
+static std::string PersonNameEquals(const std::string& column, const std::string& value,
+                                    MatchShape shape, SqlParams& params) {
+  const std::string name(WithoutEmptyTail(shape.fold ? FoldCaseUtf8(value) : value));
+  if (name.empty()) return column + " = " + params.Add(shape.fold ? FoldCaseUtf8(value) : value);
+  const std::string low = params.Add(name);
+  return column + " >= " + low + " AND " + column + " < " + params.Add(name + "_") + " AND rtrim(" +
+         column + ", '^') = " + low;
+}
+
+// A person name's wildcard pattern as a test of `subject`, trailing empty
+// components aside (WithoutEmptyTail): "*^John" finds "Doe^John^^", and
+// "Doe^John^*" finds "Doe^John" (that is "Doe^John^").
+static std::string PersonNameGlob(const std::string& subject, const std::string& pattern,
+                                  SqlParams& params) {
+  const auto last = pattern.find_last_not_of('^');
+  if (last != std::string::npos && pattern[last] != '*' && pattern[last] != '?') {
+    return "rtrim(" + subject + ", '^') GLOB " + params.Add(GlobPattern(WithoutEmptyTail(pattern)));
+  }
+  std::string glob = subject + " GLOB " + params.Add(GlobPattern(pattern));
+  const auto literal_end = pattern.find_last_not_of("^*");
+  if (literal_end == std::string::npos || pattern.find_first_of("*?") <= literal_end ||
+      pattern.find('^', literal_end) == std::string::npos) {
+    return glob;
+  }
+  return "(" + glob + " OR rtrim(" + subject +
+         ", '^') = " + params.Add(pattern.substr(0, literal_end + 1)) + ")";
+}
+
 static Result<std::string> Normalised(std::string_view value, std::string_view vr, Bound bound) {
   if (vr == "DA") return DateBound(value);
   if (vr == "TM") return TimeBound(value, bound);
@@ -105,6 +147,7 @@ Result<std::string> MatchClause(std::string_view expression, const Condition& co
       if (DecimalOf(values[0], shape)) {
         return column + " = CAST(" + params.Add(std::string(Trim(values[0]))) + " AS REAL)";
       }
+      if (shape.vr == "PN") return PersonNameEquals(column, values[0], shape, params);
       auto value = ValueOf(values[0], condition, shape);
       if (!value) return std::move(value).error();
       return column + " = " + params.Add(std::move(*value));
@@ -113,15 +156,19 @@ Result<std::string> MatchClause(std::string_view expression, const Condition& co
       if (values.empty() || MatchesEverything(values[0])) return std::string();
       const std::string pattern = shape.fold ? FoldCaseUtf8(values[0]) : values[0];
       const auto range = WildcardPrefixRange(condition, shape);
-      if (!range) return "CAST(" + column + " AS TEXT) GLOB " + params.Add(GlobPattern(pattern));
+      const std::string subject = range ? column : "CAST(" + column + " AS TEXT)";
+      const auto test = [&] {
+        return shape.vr == "PN" ? PersonNameGlob(subject, pattern, params)
+                                : subject + " GLOB " + params.Add(GlobPattern(pattern));
+      };
+      if (!range) return test();
       // GLOB alone cannot use an index; the range of its literal prefix can.
       std::string clause = column + " >= " + params.Add(range->low);
       clause += " AND " + column + " < " + params.Add(range->high);
       // "smi*" is exactly its range (text compares byte by byte): testing each
       // candidate's GLOB too doubled the cost of counting a common prefix.
       if (pattern == range->low + "*") return clause;
-      clause += " AND " + column + " GLOB " + params.Add(GlobPattern(pattern));
-      return clause;
+      return clause + " AND " + test();
     }
     case MatchType::kUidList: {
       if (values.empty()) return Invalid("empty value list for " + TagKey(condition.tag));

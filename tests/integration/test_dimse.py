@@ -298,6 +298,12 @@ def test_findscu_at_each_level_and_model(dimse_server, tmp_path, studies):
                                   "PatientName=Smith^Anna", "PatientID", model=PATIENT_ROOT)
     assert code == 0, output
     assert [str(r.PatientID) for r in found] == ["PID-Smith"]
+    # Trailing empty components are the same name (PS3.5 6.2), as some workstations send them.
+    code, output, found = findscu(dimse_server, tmp_path, "patient-carets",
+                                  "QueryRetrieveLevel=PATIENT", "PatientName=SMITH^ANNA^^^",
+                                  "PatientID", model=PATIENT_ROOT)
+    assert code == 0, output
+    assert [str(r.PatientID) for r in found] == ["PID-Smith"]
     # Patient Root, STUDY within a patient, open range.
     code, output, found = findscu(dimse_server, tmp_path, "patient-study",
                                   "QueryRetrieveLevel=STUDY", "PatientID=PID-Doe",

@@ -250,6 +250,38 @@ TEST_F(QueryRunnerTest, UpgradeFoldsOlderFoldedNamesAgain) {
   EXPECT_EQ(FindTexts(*archive_, by_patient, "00100010"), (Strings{"Διονυσιος"}));
 }
 
+// PS3.5 6.2: trailing empty components may be left out, so "Lestrade^G^^" and
+// "Lestrade^G" are one name, whichever side has the delimiters.
+TEST_F(QueryRunnerTest, PersonNamesMatchWithOrWithoutTrailingEmptyComponents) {
+  Add("1.6", "1.6.1", "1.6.1.1", [](TestInstance& i) { i.patient_name = "Lestrade^G^^"; });
+  Add("1.7", "1.7.1", "1.7.1.1", [](TestInstance& i) { i.patient_name = "Lestrade^Greg"; });
+  Add("1.8", "1.8.1", "1.8.1.1", [](TestInstance& i) { i.patient_name = "Hudson"; });
+  for (const bool fold : {true, false}) {
+    SCOPED_TRACE(fold ? "case-insensitive" : "exact");
+    Open(fold);
+    EXPECT_EQ(Studies(kPatientName, MatchType::kSingleValue, {"Lestrade^G"}), (Strings{"1.6"}));
+    EXPECT_EQ(Studies(kPatientName, MatchType::kSingleValue, {"Lestrade^G^"}), (Strings{"1.6"}));
+    EXPECT_EQ(Studies(kPatientName, MatchType::kSingleValue, {"Lestrade^G^^^^"}), (Strings{"1.6"}));
+    EXPECT_EQ(Studies(kPatientName, MatchType::kSingleValue, {"Hudson^^"}), (Strings{"1.8"}));
+    EXPECT_EQ(Studies(kPatientName, MatchType::kSingleValue, {"Smith^John^^^"}), (Strings{"1.3"}));
+    EXPECT_TRUE(Studies(kPatientName, MatchType::kSingleValue, {"Lestrade"}).empty());
+    EXPECT_TRUE(Studies(kPatientName, MatchType::kSingleValue, {"Hudson^M"}).empty());
+    EXPECT_EQ(Studies(kPatientName, MatchType::kWildcard, {"*^G"}), (Strings{"1.6"}));
+    EXPECT_EQ(Studies(kPatientName, MatchType::kWildcard, {"Lestr?de^G^"}), (Strings{"1.6"}));
+    EXPECT_EQ(Studies(kPatientName, MatchType::kWildcard, {"Hudson^*"}), (Strings{"1.8"}));
+    EXPECT_EQ(Studies(kPatientName, MatchType::kWildcard, {"Lestrade^G^*"}), (Strings{"1.6"}));
+    EXPECT_EQ(Studies(kPatientName, MatchType::kWildcard, {"Lestrade^G*"}),
+              (Strings{"1.7", "1.6"}));
+  }
+  Query by_name =
+      QueryWith(QueryLevel::kStudy, kPatientName, MatchType::kSingleValue, {"LESTRADE^G"});
+  EXPECT_EQ(FindTexts(*archive_, by_name, "00100010"), (Strings{}))
+      << "the exact mode still tells case apart";
+  Open(true);
+  EXPECT_EQ(FindTexts(*archive_, by_name, "00100010"), (Strings{"Lestrade^G^^"}))
+      << "answers carry the name as stored";
+}
+
 TEST_F(QueryRunnerTest, WildcardsMatchStarQuestionMarkAndLiteralBrackets) {
   EXPECT_EQ(Studies(kPatientName, MatchType::kWildcard, {"mü*"}), (Strings{"1.2", "1.1"}));
   EXPECT_EQ(Studies(kPatientName, MatchType::kWildcard, {"M?LLER*"}), (Strings{"1.2", "1.1"}));
