@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "auth/password_hasher.h"
-#include "auth/rate_limiter.h"
+#include "auth/sign_in_throttle.h"
 
 namespace tessera::auth {
 
@@ -34,7 +34,7 @@ struct AuthOptions {
   // Origins (with * wildcards, as in the CORS list) a sign-in may return to,
   // besides this server's own origin.
   std::vector<std::string> allowed_origins;
-  RateLimitOptions rate_limit;
+  SignInThrottleOptions throttle;  // the admin password's and users' sign-ins, each
   Argon2Params argon2;
   // <data>/auth: signing key, key id, admin password hash, auth.db.
   std::filesystem::path auth_dir;

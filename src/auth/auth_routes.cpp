@@ -194,8 +194,12 @@ http::Awaitable<Response> AuthRoutes::SignUser(Request& request) {
     if (!audience) co_return Message(HttpStatus::bad_request, kInvalidData);
   }
 
+  // No account has a longer name; nor is it worth a place in the throttle's memory.
+  if (username->size() > kMaxUsernameBytes)
+    co_return Message(HttpStatus::bad_request, kInvalidData);
   const auto& address = request.remote_address();
-  if (const auto wait = context_.sign_in_limiter.Begin(address)) co_return TooManyAttempts(*wait);
+  const auto attempt = context_.sign_in_throttle.Begin(address, *username);
+  if (attempt.refused_for) co_return TooManyAttempts(*attempt.refused_for);
   const std::string base_url = BaseUrl(context_.options, request);
   bool known_user = false;
   auto issued = co_await context_.pool.Run([&]() -> Result<std::string> {
@@ -216,7 +220,7 @@ http::Awaitable<Response> AuthRoutes::SignUser(Request& request) {
     co_return Message(HttpStatus::bad_request, kInvalidData);
   }
   if (!issued) co_return Unexpected(issued.error());
-  context_.sign_in_limiter.Succeeded(address);
+  context_.sign_in_throttle.Succeeded(address, *username, attempt);
   co_return JsonOk({{"token", *issued}});
 }
 

@@ -49,8 +49,8 @@ Result<std::unique_ptr<AuthService>> AuthService::Open(const AuthOptions& option
   const auto& o = service->options_;
   service->hasher_ = std::make_unique<PasswordHasher>(o.argon2);
   service->admin_ = std::make_unique<AdminCredential>(files.admin_password(), *service->hasher_);
-  service->admin_limiter_ = std::make_unique<RateLimiter>(o.rate_limit, clock);
-  service->sign_in_limiter_ = std::make_unique<RateLimiter>(o.rate_limit, clock);
+  service->admin_throttle_ = std::make_unique<SignInThrottle>(o.throttle, clock);
+  service->sign_in_throttle_ = std::make_unique<SignInThrottle>(o.throttle, clock);
   service->tokens_ = std::make_unique<TokenService>(o, *service->codec_, *service->users_,
                                                     *service->registry_, clock);
   AuthService* self = service.get();
@@ -65,8 +65,8 @@ Result<std::unique_ptr<AuthService>> AuthService::Open(const AuthOptions& option
 void AuthService::RegisterRoutes(http::Router& router, http::BlockingPool& pool,
                                  const AuthPages& pages) {
   if (!options_.enabled) return;
-  const RouteContext context{options_,          *tokens_, *users_, *admin_, *admin_limiter_,
-                             *sign_in_limiter_, *hasher_, pool,    *cors_,  *refresher_};
+  const RouteContext context{options_,           *tokens_, *users_, *admin_, *admin_throttle_,
+                             *sign_in_throttle_, *hasher_, pool,    *cors_,  *refresher_};
   auth_routes_ = std::make_unique<AuthRoutes>(context, *guard_, *key_, pages);
   auth_routes_->Register(router);
   admin_routes_ = std::make_unique<AdminRoutes>(context);

@@ -9,7 +9,7 @@
 #include "auth/auth_routes.h"
 #include "auth/jwt_codec.h"
 #include "auth/password_hasher.h"
-#include "auth/rate_limiter.h"
+#include "auth/sign_in_throttle.h"
 #include "auth/signing_key.h"
 #include "auth/state_refresher.h"
 #include "auth/token_guard.h"
@@ -27,7 +27,7 @@
 namespace tessera::auth {
 
 // The built-in authentication, built once by app/: owns the signing key, the
-// user store, the token registry, the rate limiters, the guard and the /auth
+// user store, the token registry, the sign-in throttles, the guard and the /auth
 // handlers.
 //
 //   auto auth = auth::AuthService::Open(options, clock);   // after tessera init
@@ -73,8 +73,8 @@ class AuthService {
   std::unique_ptr<TokenRegistry> registry_;
   std::unique_ptr<PasswordHasher> hasher_;
   std::unique_ptr<AdminCredential> admin_;
-  std::unique_ptr<RateLimiter> admin_limiter_;    // admin password checks
-  std::unique_ptr<RateLimiter> sign_in_limiter_;  // users' sign-ins
+  std::unique_ptr<SignInThrottle> admin_throttle_;    // admin password checks
+  std::unique_ptr<SignInThrottle> sign_in_throttle_;  // users' sign-ins
   std::unique_ptr<TokenService> tokens_;
   std::unique_ptr<TokenGuard> guard_;
   std::unique_ptr<http::CorsPolicy> cors_;

@@ -7,9 +7,7 @@
 
 namespace tessera::auth {
 
-// IPv6 clients usually own a whole /64, so they are counted per /64; anything
-// that is not an IPv6 address (IPv4, IPv4-mapped IPv6, a name) is used as is.
-static std::string ClientKey(std::string_view address) {
+std::string AddressKey(std::string_view address) {
   if (address.find(':') == std::string_view::npos) return std::string(address);
   const std::string text(address);
   in6_addr ip{};
@@ -25,14 +23,13 @@ static std::string ClientKey(std::string_view address) {
   return std::string(prefix) + "/64";
 }
 
-std::optional<std::chrono::seconds> RateLimiter::Begin(std::string_view address) {
+std::optional<std::chrono::seconds> RateLimiter::Begin(std::string_view key) {
   const auto now = clock_.Now();
-  auto key = ClientKey(address);
   std::lock_guard lock(mutex_);
   auto it = windows_.find(key);
   if (it == windows_.end()) {
     MakeRoomLocked(now);
-    it = windows_.emplace(std::move(key), Window{now, 0}).first;
+    it = windows_.emplace(std::string(key), Window{now, 0}).first;
   }
   Window& window = it->second;
   const auto end = window.start + options_.window;
@@ -46,8 +43,7 @@ std::optional<std::chrono::seconds> RateLimiter::Begin(std::string_view address)
   return std::nullopt;
 }
 
-void RateLimiter::Succeeded(std::string_view address) {
-  const auto key = ClientKey(address);
+void RateLimiter::Succeeded(std::string_view key) {
   std::lock_guard lock(mutex_);
   const auto it = windows_.find(key);
   if (it == windows_.end()) return;  // evicted meanwhile

@@ -13,17 +13,22 @@
 namespace tessera::auth {
 
 struct RateLimitOptions {
-  // Failed password attempts allowed per client address within `window`.
+  // Failed password attempts allowed per key within `window`.
   int max_failures = 10;
   std::chrono::seconds window{15 * 60};
-  // Bound on tracked addresses; past it, expired entries are dropped and, if
-  // still full, the oldest window goes first.
+  // Bound on tracked keys; past it, expired entries are dropped and, if still
+  // full, the oldest window goes first.
   std::size_t max_tracked = 100000;
 };
 
-// Counts failed password attempts of one kind (the admin's, or users') per
-// client address (IPv6 per /64) in fixed windows. Once an address reaches
-// `max_failures`, it is refused until its window ends. An attempt counts as
+// A client address as a rate-limiting key: IPv6 clients usually own a whole
+// /64, so they count per /64; an IPv4-mapped IPv6 address is its IPv4 address;
+// anything else (IPv4, a name) is used as is.
+std::string AddressKey(std::string_view address);
+
+// Counts failed password attempts of one kind per key (a client's AddressKey,
+// an account) in fixed windows. Once a key reaches `max_failures`, it is
+// refused until its window ends. An attempt counts as
 // failed from the moment it starts, so that parallel attempts cannot overtake
 // the count while their passwords are being checked; a success takes back only
 // its own attempt, so that signing in to one account does not reset guesses at
@@ -35,12 +40,12 @@ class RateLimiter {
   RateLimiter(const RateLimiter&) = delete;
   RateLimiter& operator=(const RateLimiter&) = delete;
 
-  // Starts an attempt from `address`, counted as failed. Nullopt when it may go
+  // Starts an attempt for `key`, counted as failed. Nullopt when it may go
   // ahead; else it is refused (and not counted), with how long until one may
   // (at least 1 s).
-  std::optional<std::chrono::seconds> Begin(std::string_view address);
-  // The attempt that Begin counted had the right password.
-  void Succeeded(std::string_view address);
+  std::optional<std::chrono::seconds> Begin(std::string_view key);
+  // The attempt that Begin counted had the right password (or is taken back).
+  void Succeeded(std::string_view key);
 
  private:
   struct Window {

@@ -79,13 +79,14 @@ http::Awaitable<std::optional<http::Response>> CheckAdmin(const RouteContext& co
                                                           const http::Request& request,
                                                           std::string password) {
   const auto& address = request.remote_address();
-  if (const auto wait = context.admin_limiter.Begin(address)) co_return TooManyAttempts(*wait);
+  const auto attempt = context.admin_throttle.Begin(address, "admin");
+  if (attempt.refused_for) co_return TooManyAttempts(*attempt.refused_for);
   const bool valid = co_await context.pool.Run([&] { return context.admin.Verify(password); });
   if (!valid) {
     spdlog::warn("auth: wrong admin password from {}", address);
     co_return Message(http::HttpStatus::bad_request, kInvalidAdminPassword);
   }
-  context.admin_limiter.Succeeded(address);
+  context.admin_throttle.Succeeded(address, "admin", attempt);
   co_return std::nullopt;
 }
 

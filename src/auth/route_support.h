@@ -10,7 +10,7 @@
 #include "auth/admin_credential.h"
 #include "auth/auth_options.h"
 #include "auth/password_hasher.h"
-#include "auth/rate_limiter.h"
+#include "auth/sign_in_throttle.h"
 #include "auth/state_refresher.h"
 #include "auth/token_service.h"
 #include "auth/user_store.h"
@@ -31,8 +31,8 @@ struct RouteContext {
   UserStore& users;
   const AdminCredential& admin;
   // Separate counts, so that guesses at users' passwords cannot lock the admin out.
-  RateLimiter& admin_limiter;
-  RateLimiter& sign_in_limiter;
+  SignInThrottle& admin_throttle;
+  SignInThrottle& sign_in_throttle;
   const PasswordHasher& hasher;
   http::BlockingPool& pool;
   const http::CorsPolicy& cors;

@@ -408,6 +408,29 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_sign_in_limit():
         s.cleanup()
 
 
+def test_guesses_from_many_addresses_are_limited_per_account():
+    s = TesseraServer(extra_env={"TESSERA_HTTP_TRUSTED_PROXIES": "127.0.0.1"}).init().start()
+    try:
+        assert generate_token(s, "known", user_password=USER_PASSWORD).status_code == 200
+        assert sign_in_as(s, USER_PASSWORD, "198.51.100.1") == 200  # the owner's workstation
+        guesses = [sign_in_as(s, "Wr0ng-pass!", f"203.0.113.{n}") for n in range(1, 31)]
+        assert guesses == [400] * 30
+        r = requests.post(s.url("/auth/sign-user"), verify=s.verify,
+                          json={"username": "known", "password": USER_PASSWORD},
+                          headers={"X-Forwarded-For": "203.0.113.200"})
+        assert r.status_code == 429, "a new address waits, even with the password"
+        assert int(r.headers["Retry-After"]) > 0
+        assert sign_in_as(s, USER_PASSWORD, "198.51.100.1") == 200, "the owner is not locked out"
+        # Other accounts are not held up.
+        assert generate_token(s, "other", user_password=USER_PASSWORD).status_code == 200
+        r = requests.post(s.url("/auth/sign-user"), verify=s.verify,
+                          json={"username": "other", "password": USER_PASSWORD},
+                          headers={"X-Forwarded-For": "203.0.113.201"})
+        assert r.status_code == 200, r.text
+    finally:
+        s.cleanup()
+
+
 def test_a_forwarded_for_header_from_anyone_else_is_ignored():
     s = TesseraServer().init().start()
     try:

@@ -57,15 +57,14 @@ TEST_F(RateLimiterTest, SuccessTakesBackOnlyItsOwnAttempt) {
   limiter_.Succeeded("10.0.0.9");  // never began: ignored
 }
 
-TEST_F(RateLimiterTest, CountsIpv6ClientsPerSlash64) {
-  EXPECT_FALSE(limiter_.Begin("2001:db8:1:2::1"));
-  EXPECT_FALSE(limiter_.Begin("2001:db8:1:2::2"));
-  EXPECT_FALSE(limiter_.Begin("2001:db8:1:2:ffff::3"));
-  EXPECT_TRUE(limiter_.Begin("2001:db8:1:2::99"));
-  EXPECT_FALSE(limiter_.Begin("2001:db8:1:3::1"));
+TEST(AddressKeyTest, CountsIpv6ClientsPerSlash64) {
+  EXPECT_EQ(AddressKey("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+  EXPECT_EQ(AddressKey("2001:db8:1:2:ffff::3"), "2001:db8:1:2::/64");
+  EXPECT_EQ(AddressKey("2001:db8:1:3::1"), "2001:db8:1:3::/64");
   // IPv4-mapped addresses count as the IPv4 address.
-  for (int i = 0; i < 3; ++i) EXPECT_FALSE(limiter_.Begin("::ffff:192.0.2.7"));
-  EXPECT_TRUE(limiter_.Begin("192.0.2.7"));
+  EXPECT_EQ(AddressKey("::ffff:192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(AddressKey("192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(AddressKey("not:an address"), "not:an address");
 }
 
 TEST_F(RateLimiterTest, StaysBoundedAndDropsExpiredWindowsFirst) {

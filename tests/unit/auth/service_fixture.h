@@ -33,7 +33,7 @@ class ServiceFixture : public ::testing::Test {
     options_.auth_dir = dir_.path() / "auth";
     options_.argon2 = kFastArgon2;
     options_.algorithm = algorithm_;
-    options_.rate_limit = RateLimitOptions{5, std::chrono::seconds(60), 1000};
+    options_.throttle.per_address = RateLimitOptions{5, std::chrono::seconds(60), 1000};
     options_.allowed_origins = {"https://*.zhiva.ai", "http://localhost:*"};
     Customize(options_);
     auto service = AuthService::Open(options_, clock_);
