@@ -2,11 +2,12 @@
 
 #include <array>
 #include <cstring>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <dcmtk/dcmdata/dctag.h>
 #include <fcntl.h>
 #include <zlib.h>
 
@@ -96,8 +97,8 @@ class Reader {
   std::size_t FromFile(char* out, std::size_t size, std::uint64_t at) {
     const bool inside = at >= window_start_ && at + size <= window_start_ + window_size_;
     if (!inside) {
-      window_.resize(kWindowBytes);
-      const ssize_t got = ReadFullyAt(fd_, window_, at);
+      if (!window_) window_ = std::make_unique_for_overwrite<char[]>(kWindowBytes);
+      const ssize_t got = ReadFullyAt(fd_, std::span(window_.get(), kWindowBytes), at);
       if (got < 0) {
         read_error_ = broken_ = true;
         return 0;
@@ -107,7 +108,7 @@ class Reader {
     }
     const std::size_t available =
         static_cast<std::size_t>(std::min<std::uint64_t>(size, window_start_ + window_size_ - at));
-    std::memcpy(out, window_.data() + (at - window_start_), available);
+    std::memcpy(out, window_.get() + (at - window_start_), available);
     return available;
   }
 
@@ -128,7 +129,7 @@ class Reader {
 
   int fd_;
   std::uint64_t offset_;
-  std::vector<char> window_;  // the file from window_start_, window_size_ bytes
+  std::unique_ptr<char[]> window_;  // the file from window_start_, window_size_ bytes
   std::uint64_t window_start_ = 0;
   std::size_t window_size_ = 0;
   std::uint64_t position_ = 0;  // in the (inflated) data set
@@ -229,9 +230,8 @@ class Walker {
         if (!ReadU16(short_length)) return false;
         length = short_length;
       }
-    } else {
-      if (!ReadU32(length)) return false;
-      vr = DcmTag(group, element).getEVR() == EVR_SQ ? "SQ" : "";
+    } else if (!ReadU32(length)) {
+      return false;
     }
     const bool pixels = group == 0x7FE0 && element == 0x0010;
     if (length == kUndefinedLength) {
@@ -239,8 +239,9 @@ class Walker {
       Open(length, pixels || vr == "OB" || vr == "OW");
       return true;
     }
-    // Implicit VR cannot say which private elements DCMTK's dictionary reads as
-    // sequences: a value that starts like an item is walked as one.
+    // Implicit VR does not say which elements are sequences, and DCMTK's
+    // dictionary does not know every private one: a value that starts like an
+    // item is walked as one (a sequence of defined length, unless empty, does).
     if (vr == "SQ" || (!explicit_vr_ && !pixels && length >= 8 && StartsWithItem())) {
       Open(length, false);
       return true;
