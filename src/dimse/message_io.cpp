@@ -97,7 +97,10 @@ Result<std::unique_ptr<DcmDataset>> ReceiveDataSet(T_ASC_Association& associatio
   DcmInputFileStream input(path.c_str());
   auto dataset = std::make_unique<DcmDataset>();
   dataset->transferInit();
-  const OFCondition parsed = dataset->read(input, syntax, EGL_noChange);
+  // Every value is read now (DCMTK defers values over 4 KiB to the file, which
+  // closes on return: a 5 KB UID list would read as empty, matching everything).
+  // The memory file bounds them (kMaxDataSetBytes).
+  const OFCondition parsed = dataset->read(input, syntax, EGL_noChange, DCM_UndefinedLength);
   dataset->transferEnd();
   if (parsed.bad()) {
     return Fail(ErrorCode::kInvalidArgument, std::string("a malformed data set: ") + parsed.text());

@@ -438,6 +438,28 @@ def test_getscu(dimse_server, tmp_path, studies):
         assert data_set_bytes(arrived[sop]) == data_set_bytes(data), sop
 
 
+def test_a_uid_list_longer_than_4_kib_matches_only_its_uids(dimse_server, tmp_path, studies):
+    """Viewers ask for chosen images by a list of UIDs; past 4 KiB, DCMTK leaves a value
+    unread unless told, and an empty key would match every image."""
+    ds = studies["first"][0][0]
+    wanted = str(ds.SOPInstanceUID)
+    listed = "\\".join([f"1.2.826.0.1.3680043.8.498.{n}.{n}" for n in range(150)] + [wanted])
+    assert len(listed) > 4096
+    keys = ["QueryRetrieveLevel=IMAGE", f"StudyInstanceUID={ds.StudyInstanceUID}",
+            f"SeriesInstanceUID={ds.SeriesInstanceUID}", f"SOPInstanceUID={listed}"]
+    code, output, found = findscu(dimse_server, tmp_path, "long-list", *keys)
+    assert code == 0, output
+    assert [str(r.SOPInstanceUID) for r in found] == [wanted]
+    received = tmp_path / "got"
+    received.mkdir()
+    args = ["getscu", "-aet", VIEWER, "-aec", AE, STUDY_ROOT, "-od", str(received)]
+    for key in keys:
+        args += ["-k", key]
+    code, output = run(*args, *peer(dimse_server))
+    assert code == 0, output
+    assert [str(pydicom.dcmread(str(p)).SOPInstanceUID) for p in received.iterdir()] == [wanted]
+
+
 def test_a_broken_file_gets_a_failure_status_and_the_service_keeps_running(dimse_server,
                                                                              tmp_path):
     ds, _ = make_instance()
