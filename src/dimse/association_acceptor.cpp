@@ -8,6 +8,7 @@
 
 #include "dicom/codecs.h"
 #include "dimse/query_from_identifier.h"
+#include "dimse/store_scu.h"
 
 namespace tessera::dimse {
 namespace {
@@ -121,7 +122,13 @@ ContextDecision Decide(const T_ASC_PresentationContext& pc, const AccessDecision
     decision.verdict = ContextVerdict::kNotAllowed;
     return decision;
   }
-  auto syntax = RequestorsChoice(pc, kStorageSyntaxes);
+  // A C-GET peer is sent whatever is stored: the peer's first choice that any
+  // instance can be sent in (StoreScu transcodes), rather than one only the
+  // instances stored in it could go in (e.g. JPEG Baseline before Explicit VR
+  // Little Endian, where the stored images are uncompressed).
+  std::optional<std::string> syntax;
+  if (may_get) syntax = RequestorsChoice(pc, kSendableSyntaxes);
+  if (!syntax) syntax = RequestorsChoice(pc, kStorageSyntaxes);
   if (!syntax) return decision;
   // Accept the proposed role; narrow a proposed SCU/SCP pair to what is allowed.
   T_ASC_SC_ROLE role = pc.proposedRole;

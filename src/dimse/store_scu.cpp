@@ -27,14 +27,6 @@ namespace {
 // Enough for any File Meta Information we store.
 constexpr std::size_t kHeadBytes = 64 * 1024;
 
-// Uncompressed syntaxes we fall back to when the peer refused the stored one,
-// most preferred first.
-constexpr std::string_view kFallbackSyntaxes[] = {
-    dicom::transfer_syntax::kExplicitVrLittleEndian,
-    dicom::transfer_syntax::kImplicitVrLittleEndian,
-    dicom::transfer_syntax::kExplicitVrBigEndian,
-};
-
 Error Lost(std::string_view what, const OFCondition& condition) {
   return Fail(ErrorCode::kUnavailable, std::string(what) + ": " + condition.text());
 }
@@ -177,7 +169,7 @@ std::optional<StoreScu::Context> StoreScu::ChooseContext(
     }
     candidates.push_back(Context{pc.presentationContextID, pc.acceptedTransferSyntax});
   }
-  for (const std::string_view syntax : kFallbackSyntaxes) {
+  for (const std::string_view syntax : kSendableSyntaxes) {
     for (const Context& candidate : candidates) {
       if (candidate.transfer_syntax != syntax) continue;
       if (!dicom::CanTranscode(instance.transfer_syntax_uid, syntax)) continue;
@@ -190,9 +182,9 @@ std::optional<StoreScu::Context> StoreScu::ChooseContext(
 Result<StoreOutcome> StoreScu::Send(const archive::InstanceRef& instance) {
   const auto context = ChooseContext(instance);
   if (!context) {
-    return Fail(ErrorCode::kUnsupported, "the peer accepted no presentation context for " +
-                                             instance.sop_class_uid + " in " +
-                                             instance.transfer_syntax_uid + " or uncompressed");
+    return Fail(ErrorCode::kUnsupported,
+                "the peer accepted no presentation context for " + instance.sop_class_uid + " in " +
+                    instance.transfer_syntax_uid + " or a syntax it can be transcoded to");
   }
   // Everything that can fail without harming the association happens first.
   auto source = context->transfer_syntax == instance.transfer_syntax_uid

@@ -4,14 +4,29 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmnet/assoc.h>
 
 #include "archive/archive.h"
 #include "base/result.h"
+#include "dicom/codecs.h"
 
 namespace tessera::dimse {
+
+// The transfer syntaxes StoreScu can send any stored instance in, most
+// preferred first: the uncompressed ones, then lossless compression (a stored
+// instance in another syntax is decoded and encoded again, adding no loss).
+inline constexpr std::string_view kSendableSyntaxes[] = {
+    dicom::transfer_syntax::kExplicitVrLittleEndian,
+    dicom::transfer_syntax::kImplicitVrLittleEndian,
+    dicom::transfer_syntax::kExplicitVrBigEndian,
+    dicom::transfer_syntax::kJpegLosslessSv1,
+    dicom::transfer_syntax::kJpegLossless,
+    dicom::transfer_syntax::kJpegLsLossless,
+    dicom::transfer_syntax::kRleLossless,
+};
 
 struct StoreScuOptions {
   std::chrono::seconds dimse_timeout{60};
@@ -34,8 +49,8 @@ struct StoreOutcome {
 // Sends stored instances as C-STORE sub-operations over an established
 // association. An instance goes out exactly as stored (its data set bytes,
 // streamed from the file) when the peer accepted a presentation context with
-// the file's transfer syntax; otherwise it is transcoded to an uncompressed
-// syntax the peer accepted (dicom::TranscodePart10). Not thread-safe; the
+// the file's transfer syntax; otherwise it is transcoded to one of
+// kSendableSyntaxes the peer accepted (dicom::TranscodePart10). Not thread-safe; the
 // association must outlive this object.
 class StoreScu {
  public:

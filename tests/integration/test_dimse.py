@@ -460,6 +460,38 @@ def test_a_uid_list_longer_than_4_kib_matches_only_its_uids(dimse_server, tmp_pa
     assert [str(pydicom.dcmread(str(p)).SOPInstanceUID) for p in received.iterdir()] == [wanted]
 
 
+@pytest.mark.parametrize("option,arrives_in", [
+    ("+xs", "1.2.840.10008.1.2.4.70"),  # JPEG Lossless first: encoded so, losslessly
+    ("+xy", "1.2.840.10008.1.2.1"),  # JPEG Baseline first: lossy, so Explicit VR LE
+    ("+xv", "1.2.840.10008.1.2.1"),  # JPEG 2000 first: no encoder, so Explicit VR LE
+])
+def test_getscu_preferring_compression_gets_every_image(dimse_server, tmp_path, studies, option,
+                                                         arrives_in):
+    """A C-GET peer that lists a compressed syntax first, before the uncompressed ones, is
+    sent the images stored uncompressed too: in that syntax when it is lossless and can be
+    encoded, else in the uncompressed one it also offered."""
+    ds = studies["first"][0][0]
+    received = tmp_path / "got"
+    received.mkdir()
+    code, output = run("getscu", "-aet", VIEWER, "-aec", AE, STUDY_ROOT, option, "-od",
+                       str(received), "-k", "QueryRetrieveLevel=SERIES", "-k",
+                       f"StudyInstanceUID={ds.StudyInstanceUID}", "-k",
+                       f"SeriesInstanceUID={ds.SeriesInstanceUID}", *peer(dimse_server))
+    assert code == 0, output
+    sent = {str(d.SOPInstanceUID): d for d, _ in studies["first"]}
+    arrived = sorted(received.iterdir())
+    assert len(arrived) == len(sent), output
+    for path in arrived:
+        got = pydicom.dcmread(str(path))
+        assert got.file_meta.TransferSyntaxUID == arrives_in
+        if arrives_in != "1.2.840.10008.1.2.1":
+            native = tmp_path / (path.name + ".native")
+            code, output = run("dcmdjpeg", str(path), str(native))
+            assert code == 0, output
+            got = pydicom.dcmread(str(native))
+        assert got.PixelData == sent[str(got.SOPInstanceUID)].PixelData
+
+
 def test_a_broken_file_gets_a_failure_status_and_the_service_keeps_running(dimse_server,
                                                                              tmp_path):
     ds, _ = make_instance()
