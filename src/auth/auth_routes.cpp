@@ -62,6 +62,7 @@ void AuthRoutes::Register(http::Router& router) {
   add(Verb::post, "/generate-token", &AuthRoutes::GenerateToken);
   add(Verb::post, "/generate-access-token", &AuthRoutes::GenerateAccessToken);
   add(Verb::post, "/refresh-token", &AuthRoutes::RefreshToken);
+  add(Verb::post, "/generate-link-token", &AuthRoutes::GenerateLinkToken);
   add(Verb::post, "/sign-user", &AuthRoutes::SignUser);
   add(Verb::get, "/verify", &AuthRoutes::Verify);
   add(Verb::post, "/revoke", &AuthRoutes::Revoke);
@@ -178,6 +179,18 @@ http::Awaitable<Response> AuthRoutes::RefreshToken(Request& request) {
       co_await context_.pool.Run([&] { return context_.tokens.IssueAccess(*claims, origin); });
   if (!access) co_return Unexpected(access.error());
   co_return WithAccessToken(Response::Empty(HttpStatus::ok), *access);
+}
+
+http::Awaitable<Response> AuthRoutes::GenerateLinkToken(Request& request) {
+  const auto token = TokenFromRequest(request);
+  if (token.empty()) co_return NoStore(MissingTokenResponse());
+  const std::string origin(request.header("Origin"));
+  auto claims = co_await CheckFresh(
+      context_, [&] { return context_.tokens.Verify(token, kAccessKinds, origin); });
+  if (!claims) co_return NoStore(TokenErrorResponse(claims.error()));
+  auto link = co_await context_.pool.Run([&] { return context_.tokens.IssueLink(*claims); });
+  if (!link) co_return Unexpected(link.error());
+  co_return JsonOk({{"token", *link}});
 }
 
 http::Awaitable<Response> AuthRoutes::SignUser(Request& request) {

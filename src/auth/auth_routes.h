@@ -33,6 +33,7 @@ class AuthRoutes {
   http::Awaitable<http::Response> GenerateToken(http::Request& request);
   http::Awaitable<http::Response> GenerateAccessToken(http::Request& request);
   http::Awaitable<http::Response> RefreshToken(http::Request& request);
+  http::Awaitable<http::Response> GenerateLinkToken(http::Request& request);
   http::Awaitable<http::Response> SignUser(http::Request& request);
   http::Awaitable<http::Response> Verify(http::Request& request);
   http::Awaitable<http::Response> Revoke(http::Request& request);

@@ -35,7 +35,7 @@ bool TokenService::DigestEqual::operator()(const Sha256Digest& a, const Sha256Di
 
 Result<TokenClaims> TokenService::NewClaims(TokenKind kind, const TokenSubject& subject,
                                             std::optional<std::string> audience,
-                                            std::chrono::hours lifetime) const {
+                                            std::chrono::seconds lifetime) const {
   auto jti = RandomBytes(kJtiBytes);
   if (!jti) return std::move(jti).error();
   TokenClaims claims;
@@ -86,6 +86,13 @@ Result<std::string> TokenService::IssueAccess(const TokenClaims& refresh,
                           options_.access_lifetime);
   if (!access) return std::move(access).error();
   return codec_.Encode(*access);
+}
+
+Result<std::string> TokenService::IssueLink(const TokenClaims& access) const {
+  auto link = NewClaims(TokenKind::kAccess, SubjectOf(access), access.audience, kLinkTokenLifetime);
+  if (!link) return std::move(link).error();
+  link->expires_at = std::min(link->expires_at, access.expires_at);
+  return codec_.Encode(*link);
 }
 
 Result<TokenClaims> TokenService::DecodeCached(std::string_view token) const {

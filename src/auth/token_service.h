@@ -37,6 +37,7 @@ struct SessionTokens {
 // Kinds accepted for each use.
 inline constexpr TokenKind kArchiveKinds[] = {TokenKind::kAccess, TokenKind::kOneOff};
 inline constexpr TokenKind kOneOffKinds[] = {TokenKind::kOneOff};
+inline constexpr TokenKind kAccessKinds[] = {TokenKind::kAccess};
 inline constexpr TokenKind kRefreshKinds[] = {TokenKind::kRefresh};
 inline constexpr TokenKind kAnyKinds[] = {TokenKind::kOneOff, TokenKind::kAccess,
                                           TokenKind::kRefresh};
@@ -69,6 +70,13 @@ class TokenService {
   // IssueSession binds.
   Result<std::string> IssueAccess(const TokenClaims& refresh, std::string_view origin) const;
 
+  // An access token for a link the browser follows without headers (a study's
+  // zip): `access`'s holder, binding and rights, valid kLinkTokenLifetime and
+  // never past `access`'s own expiry, so that the copy a browser keeps in its
+  // history is soon worthless and one cannot be renewed from another.
+  static constexpr std::chrono::seconds kLinkTokenLifetime{60};
+  Result<std::string> IssueLink(const TokenClaims& access) const;
+
   // Checks a token for one use: its signature, key and algorithm; iss; kind in
   // `kinds`; exp; aud against `origin` when both are present; not spent or
   // revoked; the user still exists with the version the token was issued under.
@@ -93,7 +101,7 @@ class TokenService {
  private:
   Result<TokenClaims> NewClaims(TokenKind kind, const TokenSubject& subject,
                                 std::optional<std::string> audience,
-                                std::chrono::hours lifetime) const;
+                                std::chrono::seconds lifetime) const;
   Result<TokenClaims> DecodeCached(std::string_view token) const;
 
   struct DigestHash {

@@ -276,6 +276,13 @@ test('the study zip holds exactly the stored files, byte for byte', options, asy
     page.waitForEvent('download'),
     page.getByRole('link', {name: 'Download study'}).click(),
   ]);
+  // The link's token is a minute's, not the session's: the browser's list of
+  // downloads keeps the address.
+  const linkToken = new URL(download.url()).searchParams.get('token');
+  const claims = JSON.parse(Buffer.from(linkToken.split('.')[1], 'base64url').toString());
+  assert.equal(claims.tokenType, 'access');
+  assert.equal(claims.exp - claims.iat, 60);
+  assert.notEqual(linkToken, await accessToken(page));
   const zipPath = join(kOutput, 'study.zip');
   await download.saveAs(zipPath);
   const members = Object.entries(python('zip_hashes.py', [zipPath]));

@@ -214,6 +214,11 @@ async function handleAuth(req, res, path) {
     return send(res, 200, path.endsWith('refresh-token') ? '' : fakeJwt({...user, kind: 'refresh'}),
         'text/plain', {Authorization: `Bearer ${fakeJwt({...user, kind: 'access'})}`});
   }
+  if (path === '/auth/generate-link-token') {
+    const user = bearerUser(req);
+    if (!user) return send(res, 403, {message: 'Invalid Token'});
+    return send(res, 200, {token: fakeJwt({...user, kind: 'access'})});
+  }
   if (req.method !== 'POST') return send(res, 404, {message: 'Not found'});
   const body = JSON.parse((await readBody(req)).toString() || '{}');
   if (path === '/auth/sign-user') {

@@ -350,6 +350,13 @@ test('"Open in viewer" opens the study in the viewer Tessera serves', {skip}, as
   await link.waitFor();
   assert.equal(await link.getAttribute('href'), `/zhiva/viewer/viewer?StudyInstanceUIDs=${uid}`);
 
+  const access = await explorer.evaluate(
+      () => JSON.parse(sessionStorage.getItem('tessera.tokens') ?? '{}').access);
+  assert.ok(access, 'the explorer is signed in');
+  const addresses = [];  // every address the viewer tab had, for the browser's history
+  browser.context.once('page', (opened) => opened.on('framenavigated', (frame) => {
+    if (frame === opened.mainFrame()) addresses.push(frame.url());
+  }));
   const [viewer] = await Promise.all([
     browser.context.waitForEvent('page'),
     link.click(),
@@ -365,7 +372,14 @@ test('"Open in viewer" opens the study in the viewer Tessera serves', {skip}, as
   const variance = await expectRenderedImage(viewer, 'ohif-served-CT_small');
   assert.ok(variance > 20, `variance ${variance}`);
   assert.ok(dataRequests.length > 0, 'OHIF reads this server\'s DICOMweb');
-  assert.doesNotMatch(viewer.url(), /token/, 'the token left the address bar');
+  assert.doesNotMatch(viewer.url(), /token|handoff/, 'the hand-off left the address bar');
+  assert.ok(addresses.length > 0);
+  for (const address of addresses) {
+    assert.ok(!address.includes(access), `no token in the tab's address: ${address}`);
+  }
+  assert.deepEqual(await viewer.evaluate(
+      () => Object.keys(localStorage).filter((key) => key.startsWith('tessera.handoff.'))), [],
+      'the viewer took the token out of localStorage');
   assert.equal(await link.getAttribute('href'), `/zhiva/viewer/viewer?StudyInstanceUIDs=${uid}`,
       'the link holds no token once followed');
   assert.deepEqual(problems, []);

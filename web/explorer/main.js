@@ -2,6 +2,7 @@ import {Api} from '../lib/api.js';
 import {createAuthGate} from '../lib/auth-gate.js';
 import {loadConfig} from '../lib/config.js';
 import {byId, h, replaceChildren} from '../lib/dom.js';
+import {dropStaleHandOffs} from '../lib/handoff.js';
 import {Session} from '../lib/session.js';
 import {initTheme} from '../lib/theme.js';
 import {FindView} from './find.js';
@@ -110,6 +111,7 @@ async function main() {
     return;
   }
 
+  dropStaleHandOffs();  // tokens left for a viewer tab that never opened
   const session = new Session(config);
   const api = new Api(session);
   session.setPrompt(createAuthGate(session));

@@ -5,6 +5,7 @@ import {confirmDialog} from '../lib/confirm-dialog.js';
 import {byId, h, icon, kIcons, replaceChildren} from '../lib/dom.js';
 import {date, first, formatSex, number, personName, Tag, text, time, values} from '../lib/dicom-json.js';
 import {formatCount, plural} from '../lib/format.js';
+import {handOff} from '../lib/handoff.js';
 import {createLimiter} from '../lib/limiter.js';
 import {notify} from '../lib/notify.js';
 import {FramePreview} from './viewer-preview.js';
@@ -91,16 +92,18 @@ export class StudyView {
     });
   }
 
-  // A viewer on our own origin (the one Tessera serves) gets the access token
-  // in the fragment, which browsers never send to a server: the tab it opens
-  // (rel=noopener) starts with an empty sessionStorage. The viewer removes it
-  // from its address at once. Viewers elsewhere get no token; the link itself
+  // A viewer on our own origin (the one Tessera serves) is handed the access
+  // token through localStorage (lib/handoff.js): the tab it opens (rel=noopener)
+  // starts with an empty sessionStorage, and a token in its address would stay
+  // in the browser's history. Viewers elsewhere get no token; the link itself
   // holds none once followed.
   handTokenToViewer_() {
     const plain = this.viewer_.getAttribute('href');
     const token = this.session_.accessToken();
     if (!plain || !token || new URL(plain, location.href).origin !== location.origin) return;
-    this.viewer_.href = `${plain.split('#')[0]}#token=${encodeURIComponent(token)}`;
+    const key = handOff(token);
+    if (!key) return;
+    this.viewer_.href = `${plain.split('#')[0]}#handoff=${key}`;
     setTimeout(() => this.viewer_.setAttribute('href', plain));
   }
 
@@ -108,10 +111,14 @@ export class StudyView {
     return `${this.config_.pacsRoot}/studies/${encodeURIComponent(this.studyUid_)}`;
   }
 
-  // The zip comes from a plain link so the browser streams it to disk; the
-  // token travels as ?token= because a link can't carry headers.
+  // The zip comes from a plain link so the browser streams it to disk; a
+  // short-lived link token travels as ?token= because a link can't carry headers.
   async download() {
-    const token = await this.session_.freshAccessToken();
+    const token = await this.session_.linkToken();
+    if (token === null) {
+      this.error_.textContent = 'The download could not be prepared. Sign in again and retry.';
+      return;
+    }
     const url = `${this.studyUrl_()}/archive${token ? `?token=${encodeURIComponent(token)}` : ''}`;
     const link = h('a', {href: url, download: `${this.studyUid_}.zip`, hidden: true});
     document.body.append(link);

@@ -116,6 +116,25 @@ export class Session {
     return this.accessToken();
   }
 
+  // A token for a link the browser follows on its own, without headers (a
+  // study's zip): valid for a minute, so the copy the browser keeps in its
+  // downloads list is soon worthless. '' when there is no session (nothing to
+  // add: authentication is off); null when the server refused one.
+  async linkToken() {
+    const access = await this.freshAccessToken();
+    if (!access) return '';
+    try {
+      const response = await request(`${this.config_.authRoot}/generate-link-token`, {
+        method: 'POST',
+        headers: {Authorization: `Bearer ${access}`},
+      });
+      if (response.ok) return String((await response.json()).token ?? '') || null;
+    } catch {
+      // Network trouble: no token.
+    }
+    return null;
+  }
+
   // Called by Api on a 401 that refresh could not cure: shows the sign-in UI
   // once for all waiting requests. Resolves with true when signed in again.
   signIn(reason) {

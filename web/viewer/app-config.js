@@ -28,19 +28,35 @@
     }
   }
 
-  // ?token= (login links, the sign-in page) or #token= (the explorer's "Open in
-  // viewer", never sent to the server), removed from the address before OHIF
-  // starts so that it is neither kept in history nor shared with the URL.
+  // The token the explorer's "Open in viewer" left under #handoff=<key> in
+  // localStorage (web/lib/handoff.js: {token, at}), taken out at once; '' when
+  // missing or older than a minute.
+  function takeHandOff(key) {
+    const name = 'tessera.handoff.' + key;
+    try {
+      const entry = JSON.parse(localStorage.getItem(name) ?? 'null');
+      localStorage.removeItem(name);
+      const age = Date.now() - Number(entry?.at);
+      return age >= 0 && age < 60000 ? String(entry?.token ?? '') : '';
+    } catch {
+      return '';
+    }
+  }
+
+  // ?token= (login links, the sign-in page; one-off tokens, spent on arrival),
+  // #token= (an access token, never sent to the server) or #handoff= (the
+  // explorer), removed from the address before OHIF starts so that no token is
+  // shared with the URL; a one-off or hand-off key left in history is worthless.
   function takeAddressToken() {
     const url = new URL(location.href);
     const hash = new URLSearchParams(url.hash.slice(1));
-    const token = url.searchParams.get('token') || hash.get('token') || '';
-    if (!url.searchParams.has('token') && !url.searchParams.has('state') && !hash.has('token')) {
-      return '';
-    }
+    const inHash = hash.has('token') || hash.has('handoff');
+    if (!url.searchParams.has('token') && !url.searchParams.has('state') && !inHash) return '';
+    const token = url.searchParams.get('token') || hash.get('token') ||
+                  (hash.has('handoff') ? takeHandOff(hash.get('handoff')) : '');
     url.searchParams.delete('token');
     url.searchParams.delete('state');
-    if (hash.has('token')) url.hash = '';
+    if (inHash) url.hash = '';
     history.replaceState(history.state, '', url.href);
     return token;
   }

@@ -224,6 +224,48 @@ TEST_F(AuthRoutesTest, RefreshRefusesAccessTokens) {
   EXPECT_EQ(Send(Post("/auth/refresh-token")).status, HttpStatus::unauthorized);
 }
 
+// ---- POST /auth/generate-link-token
+
+TEST_F(AuthRoutesTest, LinkTokensOpenTheArchiveForAMinute) {
+  const auto session = Login("alice", false);
+  const auto response = Send(Post("/auth/generate-link-token", {Bearer(session.access)}));
+  ASSERT_EQ(response.status, HttpStatus::ok) << Body(response);
+  EXPECT_EQ(Header(response, "Cache-Control"), "no-store");
+  const std::string link = JsonBody(response)["token"];
+  EXPECT_EQ(Payload(link)["tokenType"], "access");
+  EXPECT_EQ(Payload(link)["exp"].get<std::int64_t>() - Payload(link)["iat"].get<std::int64_t>(),
+            60);
+  EXPECT_EQ(Send(Get("/zhiva/pacs/studies", {Bearer(link)})).status, HttpStatus::ok);
+  clock_.Advance(61s);
+  EXPECT_EQ(Send(Get("/zhiva/pacs/studies", {Bearer(link)})).status, HttpStatus::unauthorized);
+  EXPECT_EQ(Send(Get("/zhiva/pacs/studies", {Bearer(session.access)})).status, HttpStatus::ok);
+}
+
+TEST_F(AuthRoutesTest, LinkTokensNeverOutliveTheAccessTokenTheyCameFrom) {
+  const auto session = Login("alice", false);
+  clock_.Advance(24h - 20s);
+  const auto first = Send(Post("/auth/generate-link-token", {Bearer(session.access)}));
+  ASSERT_EQ(first.status, HttpStatus::ok) << Body(first);
+  const std::string link = JsonBody(first)["token"];
+  EXPECT_EQ(Payload(link)["exp"], Payload(session.access)["exp"]);
+  // Nor can a chain of them.
+  clock_.Advance(10s);
+  const auto second = Send(Post("/auth/generate-link-token", {Bearer(link)}));
+  ASSERT_EQ(second.status, HttpStatus::ok) << Body(second);
+  EXPECT_EQ(Payload(JsonBody(second)["token"].get<std::string>())["exp"],
+            Payload(session.access)["exp"]);
+}
+
+TEST_F(AuthRoutesTest, LinkTokensComeOnlyFromAccessTokens) {
+  const auto session = Login("alice", false);
+  EXPECT_EQ(Send(Post("/auth/generate-link-token", {Bearer(session.refresh)})).status,
+            HttpStatus::forbidden);
+  const auto one_off = IssueOneOff("bob", false);
+  EXPECT_EQ(Send(Post("/auth/generate-link-token", {Bearer(one_off)})).status,
+            HttpStatus::forbidden);
+  EXPECT_EQ(Send(Post("/auth/generate-link-token")).status, HttpStatus::unauthorized);
+}
+
 // ---- POST /auth/sign-user
 
 TEST_F(AuthRoutesTest, SignUserIssuesOneOffBoundToRefererOrigin) {
