@@ -299,6 +299,17 @@ test('the study zip holds exactly the stored files, byte for byte', options, asy
   await page.close();
 });
 
+test('a study that is not in the archive offers nothing to act on', options, async () => {
+  const page = await openExplorer(await signInToken(kEditor), '#study/1.2.3.4.5');
+  await page.locator('#study-title', {hasText: 'Study not found'}).waitFor();
+  assert.match(await page.locator('#study-error').innerText(), /not in the archive/);
+  for (const id of ['study-download', 'study-copy-url', 'study-viewer', 'study-delete']) {
+    assert.equal(await page.locator(`#${id}`).isVisible(), false, `#${id} is hidden`);
+  }
+  assert.equal(await page.locator('.study-body').isVisible(), false);
+  await page.close();
+});
+
 test('an editor deletes a series behind a confirmation', options, async () => {
   const sc = study((f) => f.path.endsWith('/SC_rgb_rle_2frame.dcm'));
   const page = await openExplorer(await signInToken(kEditor), `#study/${sc.StudyInstanceUID}`);

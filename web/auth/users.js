@@ -114,7 +114,9 @@ export class UsersPanel {
       this.fail_(result);
       return;
     }
-    notify(`${username} ${canEditResource ? 'can now edit' : 'can now only view'}`);
+    // Tokens carry the permission, so the change ends the sessions they had.
+    notify(`${username} ${canEditResource ? 'can now edit' : 'can now only view'}. ` +
+        'They need to sign in again.');
   }
 
   async revoke_(username) {

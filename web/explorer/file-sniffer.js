@@ -27,6 +27,6 @@ export async function sniffFile(blob) {
   return {
     kind,
     contentType: '',
-    reason: 'Not a DICOM file (no "DICM" marker after the 128-byte preamble) nor a ZIP archive',
+    reason: 'Not a DICOM image file or a ZIP archive of them',
   };
 }

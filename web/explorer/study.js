@@ -45,6 +45,7 @@ export class StudyView {
     this.copy_ = byId('study-copy-url');
     this.viewer_ = byId('study-viewer');
     this.delete_ = byId('study-delete');
+    this.body_ = this.section.querySelector('.study-body');
     this.preview_ = new FramePreview({
       api,
       config,
@@ -141,6 +142,7 @@ export class StudyView {
     this.seriesCount_.textContent = '';
     this.seriesEmpty_.hidden = true;
     this.download_.href = `${this.studyUrl_()}/archive`;
+    this.setStudyShown_(true);
     const viewer = viewerUrl(this.config_, studyUid);
     this.viewer_.hidden = !viewer;
     if (viewer) this.viewer_.href = viewer;
@@ -176,10 +178,24 @@ export class StudyView {
     return response.status === 204 ? [] : response.json();
   }
 
+  // Nothing to act on: only the message and the way back to the studies.
   showMissing_() {
     this.title_.textContent = 'Study not found';
+    this.crumb_.textContent = 'Study not found';
     this.showError_('This study is not in the archive. It may have been deleted.');
-    this.delete_.hidden = true;
+    this.setStudyShown_(false);
+  }
+
+  // The study's actions, details, series and preview (hidden for a missing one).
+  setStudyShown_(shown) {
+    this.download_.hidden = !shown;
+    this.copy_.hidden = !shown;
+    this.body_.hidden = !shown;
+    this.details_.hidden = !shown;
+    if (!shown) {
+      this.viewer_.hidden = true;
+      this.delete_.hidden = true;
+    }
   }
 
   showError_(message, retry) {

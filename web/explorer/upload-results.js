@@ -59,8 +59,8 @@ export function interpretUpload({status, text}) {
     return failed('Not signed in (the session was ended)');
   }
   if (status === 403) {
-    return refused(messageOf(body, text) || 'Not allowed',
-        'Your account is not allowed to upload');
+    return refused('Your account can view studies but not upload. Ask your administrator for ' +
+        'editing rights.');
   }
   if (status === 413) return refused(messageOf(body, text) || 'File too large', 'Too large');
   if (status >= 400 && status < 500) return refused(messageOf(body, text) || `Refused (${status})`);

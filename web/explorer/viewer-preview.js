@@ -68,6 +68,7 @@ export class FramePreview {
     this.el_.slider.max = '1';
     this.el_.slider.disabled = true;
     this.el_.position.textContent = '–';
+    this.el_.caption.textContent = '';
     this.setMessage_('');
   }
 

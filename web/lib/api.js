@@ -213,6 +213,7 @@ export async function postJson(url, body) {
 
 // "Too many attempts…" for a 429 result of postJson.
 export function tooManyAttemptsMessage(retryAfter) {
-  return retryAfter ? `Too many attempts. Try again in ${Math.ceil(retryAfter)} seconds.` :
-      'Too many attempts. Try again in a minute.';
+  if (!retryAfter) return 'Too many attempts. Try again in a minute.';
+  if (retryAfter <= 90) return `Too many attempts. Try again in ${Math.ceil(retryAfter)} seconds.`;
+  return `Too many attempts. Try again in ${Math.ceil(retryAfter / 60)} minutes.`;
 }

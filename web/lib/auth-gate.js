@@ -63,5 +63,12 @@ function reasonText(reason) {
   if (!reason) return 'This archive needs you to sign in.';
   if (/expired/i.test(reason)) return 'Your session has expired.';
   if (/missing|not signed in|401/i.test(reason)) return 'This archive needs you to sign in.';
+  // The guard's word for a token that was good: its user's access changed, an
+  // administrator revoked it, or it was signed out elsewhere.
+  if (/^invalid token$/i.test(reason.trim())) {
+    return 'Your session was ended: your access may have changed. Please sign in again.';
+  }
+  // Already a sentence (friendlyTokenError's): as it is, not in brackets.
+  if (/^[A-Z].*[.!?]$/.test(reason.trim())) return reason.trim();
   return `The server did not accept your session (${reason}).`;
 }

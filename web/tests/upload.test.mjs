@@ -45,7 +45,7 @@ test('upload answers become outcomes with the server reason', () => {
   assert.equal(refused.message, 'Study UID mismatch');
   assert.match(interpretUpload({status: 413, text: ''}).message, /too large/i);
   assert.match(interpretUpload({status: 403, text: '{"message":"Unauthorized"}'}).message,
-      /not allowed to upload/);
+      /can view studies but not upload/);
   // A session ended by the server, with no new sign-in: failed, so Retry can send it again.
   assert.equal(interpretUpload({status: 403, text: '{"message":"Invalid Token"}'}).outcome,
       'failed');
