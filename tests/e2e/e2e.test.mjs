@@ -299,6 +299,38 @@ test('the study zip holds exactly the stored files, byte for byte', options, asy
   await page.close();
 });
 
+test('signing out during an upload asks first, then stops it', options, async () => {
+  const page = await openExplorer(await signInToken(kEditor), '#upload');
+  // The upload is held at the server's door, so that it is still running.
+  let held = 0;
+  await page.route((url) => !url.pathname.startsWith('/auth/'), async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    held += 1;
+  });
+  const file = study(() => true);
+  await page.locator('#pick-files').setInputFiles([file.path]);
+  await page.waitForFunction(() => !document.querySelector('#upload-cancel').hidden);
+  assert.ok(held > 0, 'the upload is in flight');
+
+  await page.locator('#sign-out-button').click();
+  const dialog = page.getByRole('dialog', {name: 'Sign out during the upload?'});
+  await dialog.waitFor();
+  await dialog.getByRole('button', {name: 'Cancel'}).click();
+  assert.equal(await page.locator('#sign-out-button').isVisible(), true, 'still signed in');
+  assert.equal(await page.locator('#upload-cancel').isVisible(), true, 'still uploading');
+
+  let leaveWarnings = 0;
+  page.on('dialog', (browserDialog) => {
+    leaveWarnings += 1;
+    browserDialog.accept();
+  });
+  await page.locator('#sign-out-button').click();
+  await dialog.getByRole('button', {name: 'Stop and sign out'}).click();
+  await page.locator('#sign-in-button:not([hidden])').waitFor();
+  assert.equal(leaveWarnings, 0, 'no browser "leave site?" warning after the confirmation');
+  await page.close();
+});
+
 test('a study that is not in the archive offers nothing to act on', options, async () => {
   const page = await openExplorer(await signInToken(kEditor), '#study/1.2.3.4.5');
   await page.locator('#study-title', {hasText: 'Study not found'}).waitFor();

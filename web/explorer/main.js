@@ -1,6 +1,7 @@
 import {Api} from '../lib/api.js';
 import {createAuthGate} from '../lib/auth-gate.js';
 import {loadConfig} from '../lib/config.js';
+import {confirmDialog} from '../lib/confirm-dialog.js';
 import {byId, h, replaceChildren} from '../lib/dom.js';
 import {dropStaleHandOffs} from '../lib/handoff.js';
 import {Session} from '../lib/session.js';
@@ -65,6 +66,14 @@ class Explorer {
     this.views_ = views;
   }
 
+  isUploading() {
+    return this.views_.upload.isUploading();
+  }
+
+  cancelUploads() {
+    this.views_.upload.cancelUploads();
+  }
+
   rememberFind_(hash) {
     this.findHash_ = hash;
     for (const link of document.querySelectorAll('[data-nav="find-studies"], #study-back')) {
@@ -120,7 +129,18 @@ async function main() {
   byId('sign-in-button').addEventListener('click', async () => {
     if (await session.signIn('')) location.reload();
   });
+  let explorer = null;
   byId('sign-out-button').addEventListener('click', async () => {
+    if (explorer?.isUploading()) {
+      const ok = await confirmDialog({
+        title: 'Sign out during the upload?',
+        message: 'Files are still being uploaded. Signing out stops the upload; the files ' +
+            'already stored stay in the archive.',
+        confirmLabel: 'Stop and sign out',
+      });
+      if (!ok) return;
+      explorer.cancelUploads();
+    }
     await session.signOut();
     location.assign(location.pathname);
   });
@@ -147,7 +167,8 @@ async function main() {
   }
   loading.hidden = true;
   renderIdentity(session);
-  new Explorer(config, session, api).start();
+  explorer = new Explorer(config, session, api);
+  explorer.start();
 }
 
 main();

@@ -212,7 +212,8 @@ export class StudyView {
     const name = personName(study, Tag.PatientName) || '(no name)';
     this.title_.textContent = name;
     this.crumb_.textContent = `${name}${date(study, Tag.StudyDate) ? ` · ${date(study, Tag.StudyDate)}` : ''}`;
-    document.title = `${name} · Tessera`;
+    // The title stays "Study · Tessera": browsers keep page titles in their
+    // history, and a shared workstation's history should not list patients.
     const patient = [
       text(study, Tag.PatientID) && `ID ${text(study, Tag.PatientID)}`,
       date(study, Tag.PatientBirthDate) && `Born ${date(study, Tag.PatientBirthDate)}`,
