@@ -6,9 +6,11 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include "app/admin_commands.h"
+#include "app/log_format.h"
 #include "app/serve_command.h"
 #include "app/settings.h"
 
@@ -50,6 +52,7 @@ int main(int argc, char** argv) {
   // Everything Tessera writes (the index with patients' names, the files, the
   // keys) is for its owner and group only, whatever the shell's umask.
   ::umask(027);
+  spdlog::set_formatter(tessera::app::OneLineFormatter());
   CLI::App app{
       "Tessera: a DICOM archive (PACS) with DICOMweb, DICOM networking and token auth built in.\n"
       "Every configuration key can also be set as TESSERA_<SECTION>_<KEY>, e.g. "
