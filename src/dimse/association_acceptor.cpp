@@ -214,8 +214,11 @@ Result<AcceptedAssociationInfo> AcceptAssociation(T_ASC_Association& association
     ASC_refusePresentationContext(params, pc.presentationContextID, reason);
   }
   if (accepted == 0 && not_allowed > 0) {
-    return Reject(association, ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED,
-                  who + "the caller may not use any of the proposed services");
+    // A configured peer is recognised: it is the services it lacks rights for.
+    return Reject(
+        association,
+        info.access.known ? ASC_REASON_SU_NOREASON : ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED,
+        who + "the caller may not use any of the proposed services");
   }
   if (accepted == 0) {
     return Reject(association, ASC_REASON_SU_NOREASON, who + "no acceptable presentation context");

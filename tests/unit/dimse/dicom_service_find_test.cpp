@@ -167,5 +167,15 @@ TEST_F(DicomServiceTest, RefusesFindFromAnUnknownAeTitle) {
   EXPECT_EQ(RunTool("echoscu -aet STRANGER -aec TESSERA " + Peer()).exit_code, 0);
 }
 
+TEST_F(DicomServiceTest, RefusesAKnownPeerTheServicesItMayNotUseWithoutDisowningIt) {
+  Start(Options());
+  // MOVEDEST may only echo: configured, so not "not recognized".
+  const ToolResult result =
+      RunTool("findscu -aet MOVEDEST -aec TESSERA -S -k QueryRetrieveLevel=STUDY " + Peer());
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_EQ(result.output.find("Not Recognized"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("No Reason"), std::string::npos) << result.output;
+}
+
 }  // namespace
 }  // namespace tessera::dimse
