@@ -232,9 +232,13 @@ Result<StoreOutcome> StoreScu::AwaitResponse(std::uint16_t message_id) {
         DIMSE_receiveCommand(&association_, DIMSE_NONBLOCKING, timeout, &id, &message, &detail);
     const std::unique_ptr<DcmDataset> owned_detail(detail);
     if (received.bad()) return Lost("waiting for the C-STORE response failed", received);
-    if (message.CommandField == DIMSE_C_CANCEL_RQ && options_.cancel_message_id &&
-        message.msg.CCancelRQ.MessageIDBeingRespondedTo == *options_.cancel_message_id) {
-      outcome.cancel_requested = true;
+    if (message.CommandField == DIMSE_C_CANCEL_RQ) {
+      // A C-CANCEL for no operation in progress has nothing to stop (PS3.7
+      // 9.3.2.3 has no response to it): ignored rather than ending the association.
+      if (options_.cancel_message_id &&
+          message.msg.CCancelRQ.MessageIDBeingRespondedTo == *options_.cancel_message_id) {
+        outcome.cancel_requested = true;
+      }
       continue;
     }
     if (message.CommandField != DIMSE_C_STORE_RSP ||

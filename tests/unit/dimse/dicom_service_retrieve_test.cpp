@@ -1,5 +1,6 @@
 // C-MOVE and C-GET from DicomService: movescu to storescp, getscu, transcoding.
 
+#include <cstring>
 #include <map>
 #include <set>
 #include <string>
@@ -7,6 +8,7 @@
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
+#include <dcmtk/dcmnet/dimse.h>
 
 #include "dimse/outbound_association.h"
 #include "service_test_support.h"
@@ -101,6 +103,80 @@ TEST_F(DicomServiceTest, GetscuRetrievesOnTheSameAssociation) {
     ASSERT_EQ(arrived.count(specs[i].sop_uid), 1u);
     EXPECT_TRUE(DataSetBytes(arrived[specs[i].sop_uid]) == DataSetBytes(StoredPath(specs[i])));
   }
+}
+
+// PS3.7 9.3.2.3: a C-CANCEL names the operation it cancels; one naming no
+// operation in progress is ignored, not a reason to abort the retrieval.
+TEST_F(DicomServiceTest, GetIgnoresACancelForAnotherOperation) {
+  Start(Options());
+  const auto specs = MakeStudies();
+  StoreWithStorescu(specs);
+
+  T_ASC_Network* network = nullptr;
+  ASSERT_TRUE(ASC_initializeNetwork(NET_REQUESTOR, 0, 10, &network).good());
+  const NetworkHandle network_handle(network);
+  T_ASC_Parameters* params = nullptr;
+  ASSERT_TRUE(ASC_createAssociationParameters(&params, 16384).good());
+  ASC_setAPTitles(params, "VIEWER", "TESSERA", nullptr);
+  const std::string address = "127.0.0.1:" + std::to_string(service_->port());
+  ASC_setPresentationAddresses(params, "localhost", address.c_str());
+  const char* syntaxes[] = {UID_LittleEndianExplicitTransferSyntax};
+  ASC_addPresentationContext(params, 1, UID_GETStudyRootQueryRetrieveInformationModel, syntaxes, 1);
+  ASC_addPresentationContext(params, 3, UID_CTImageStorage, syntaxes, 1, ASC_SC_ROLE_SCP);
+  T_ASC_Association* raw = nullptr;
+  ASSERT_TRUE(ASC_requestAssociation(network, params, &raw).good());
+  const RequestedAssociation association(raw);
+
+  T_DIMSE_Message request{};
+  request.CommandField = DIMSE_C_GET_RQ;
+  request.msg.CGetRQ.MessageID = 1;
+  std::strcpy(request.msg.CGetRQ.AffectedSOPClassUID,
+              UID_GETStudyRootQueryRetrieveInformationModel);
+  request.msg.CGetRQ.Priority = DIMSE_PRIORITY_MEDIUM;
+  request.msg.CGetRQ.DataSetType = DIMSE_DATASET_PRESENT;
+  DcmDataset identifier;
+  identifier.putAndInsertString(DCM_QueryRetrieveLevel, "SERIES");
+  identifier.putAndInsertString(DCM_StudyInstanceUID, specs[2].study_uid.c_str());
+  identifier.putAndInsertString(DCM_SeriesInstanceUID, specs[2].series_uid.c_str());
+  ASSERT_TRUE(
+      DIMSE_sendMessageUsingMemoryData(raw, 1, &request, nullptr, &identifier, nullptr, nullptr)
+          .good());
+
+  int stored = 0;
+  std::uint16_t final_status = 0xFFFF;
+  while (final_status == 0xFFFF) {
+    T_DIMSE_Message message{};
+    T_ASC_PresentationContextID id = 0;
+    ASSERT_TRUE(DIMSE_receiveCommand(raw, DIMSE_BLOCKING, 0, &id, &message, nullptr).good())
+        << "the association ended";
+    if (message.CommandField == DIMSE_C_GET_RSP) {
+      if (message.msg.CGetRSP.DimseStatus != 0xFF00) final_status = message.msg.CGetRSP.DimseStatus;
+      continue;
+    }
+    ASSERT_EQ(message.CommandField, DIMSE_C_STORE_RQ);
+    DcmDataset* data = nullptr;
+    ASSERT_TRUE(
+        DIMSE_receiveDataSetInMemory(raw, DIMSE_BLOCKING, 0, &id, &data, nullptr, nullptr).good());
+    delete data;
+    // Before answering the sub-operation: a cancel of an operation never started.
+    ASSERT_TRUE(DIMSE_sendCancelRequest(raw, 1, 99).good());
+    T_DIMSE_Message response{};
+    response.CommandField = DIMSE_C_STORE_RSP;
+    T_DIMSE_C_StoreRSP& store = response.msg.CStoreRSP;
+    store.MessageIDBeingRespondedTo = message.msg.CStoreRQ.MessageID;
+    store.DimseStatus = STATUS_Success;
+    store.DataSetType = DIMSE_DATASET_NULL;
+    std::strcpy(store.AffectedSOPClassUID, message.msg.CStoreRQ.AffectedSOPClassUID);
+    std::strcpy(store.AffectedSOPInstanceUID, message.msg.CStoreRQ.AffectedSOPInstanceUID);
+    store.opts = O_STORE_AFFECTEDSOPCLASSUID | O_STORE_AFFECTEDSOPINSTANCEUID;
+    ASSERT_TRUE(
+        DIMSE_sendMessageUsingMemoryData(raw, id, &response, nullptr, nullptr, nullptr, nullptr)
+            .good());
+    ++stored;
+  }
+  EXPECT_EQ(final_status, 0x0000);
+  EXPECT_EQ(stored, 2);
+  ASC_releaseAssociation(raw);
 }
 
 TEST_F(DicomServiceTest, TranscodesWhenThePeerRefusesTheStoredSyntax) {
