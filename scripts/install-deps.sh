@@ -24,6 +24,8 @@ test_packages=(
   python3-pil python3-jwt python3-cryptography
   # tests/e2e: playwright-core drives Debian's Chromium (/usr/bin/chromium)
   chromium
+  # tests/integration/test_service_unit.py: systemd-analyze verifies packaging/tessera.service
+  systemd
 )
 if $with_test_tools; then packages+=("${test_packages[@]}"); fi
 
