@@ -209,8 +209,9 @@ export class UploadView {
     ];
     if (s.running) {
       if (s.speed > 0) parts.push(formatRate(s.speed));
-      parts.push(Number.isFinite(s.secondsLeft) ? `about ${formatDuration(s.secondsLeft)} left` :
-          'estimating time left…');
+      if (!Number.isFinite(s.secondsLeft)) parts.push('estimating time left…');
+      else if (s.secondsLeft < 0.5) parts.push('almost done');
+      else parts.push(`about ${formatDuration(s.secondsLeft)} left`);
     } else {
       parts.push(`took ${formatDuration(s.elapsed)}`);
     }

@@ -27,6 +27,7 @@ export function formatRate(bytesPerSecond) {
 // Seconds → "45 s", "3 min 20 s", "1 h 5 min".
 export function formatDuration(seconds) {
   if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  if (seconds < 0.5) return 'under a second';
   const s = Math.round(seconds);
   if (s < 60) return `${s} s`;
   const minutes = Math.floor(s / 60);

@@ -124,6 +124,7 @@ test('formatting for people', () => {
   assert.equal(formatBytes(0), '0 B');
   assert.equal(formatBytes(1536), '1.54 KB');
   assert.equal(formatBytes(2.5e9), '2.50 GB');
+  assert.equal(formatDuration(0.2), 'under a second');
   assert.equal(formatDuration(45), '45 s');
   assert.equal(formatDuration(200), '3 min 20 s');
   assert.equal(formatDuration(3900), '1 h 5 min');
