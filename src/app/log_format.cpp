@@ -14,11 +14,17 @@ bool IsControl(char c) {
   return byte < 0x20 || byte == 0x7F;
 }
 
+// Bytes that begin a control character or a Unicode line break (see OneLine).
+bool NeedsEscaping(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return IsControl(c) || byte == 0xC2 || byte == 0xE2;
+}
+
 class OneLineFormatterImpl final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     const std::string_view payload(msg.payload.data(), msg.payload.size());
-    if (std::none_of(payload.begin(), payload.end(), IsControl)) {
+    if (std::none_of(payload.begin(), payload.end(), NeedsEscaping)) {
       inner_.format(msg, dest);
       return;
     }
@@ -41,7 +47,17 @@ class OneLineFormatterImpl final : public spdlog::formatter {
 std::string OneLine(std::string_view message) {
   std::string out;
   out.reserve(message.size());
-  for (const char c : message) {
+  for (std::size_t i = 0; i < message.size(); ++i) {
+    const char c = message[i];
+    // U+0085, U+2028 and U+2029 (C2 85, E2 80 A8/A9): line breaks to some viewers.
+    const std::string_view rest = message.substr(i);
+    if (rest.starts_with("\xC2\x85") || rest.starts_with("\xE2\x80\xA8") ||
+        rest.starts_with("\xE2\x80\xA9")) {
+      const bool nel = rest[0] == '\xC2';
+      out += nel ? "\\u0085" : rest[2] == '\xA8' ? "\\u2028" : "\\u2029";
+      i += nel ? 1 : 2;
+      continue;
+    }
     if (!IsControl(c)) {
       out += c;
     } else if (c == '\n') {

@@ -8,9 +8,10 @@
 
 namespace tessera::app {
 
-// `message` with its control characters escaped ("\n", "\r", "\t", "\xNN"), so
-// that it stays one log line whatever it quotes (DCMTK's multi-line condition
-// texts, a peer's bytes) and cannot forge another line.
+// `message` with its control characters escaped ("\n", "\r", "\t", "\xNN") and
+// Unicode's line breaks too ("\u0085", "\u2028", "\u2029"), so that it stays
+// one log line whatever it quotes (DCMTK's multi-line condition texts, a
+// peer's bytes) and cannot forge another line.
 std::string OneLine(std::string_view message);
 
 // spdlog's default formatter, writing each message OneLine.

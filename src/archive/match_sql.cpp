@@ -1,5 +1,7 @@
 #include "archive/match_sql.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "archive/attributes.h"
@@ -91,35 +93,40 @@ static Result<SqlValue> ValueOf(const std::string& value, const Condition& condi
   return Invalid("\"" + value + "\" is not a number for " + TagKey(condition.tag));
 }
 
+// A name group has at most five components, so at most four empty ones trail.
+constexpr std::size_t kMaxEmptyTail = 4;
+
 // A person name's single value, with or without trailing empty components
-// (WithoutEmptyTail). Stored names that differ from it by such a tail sort
-// right after it, before `name` + '_' ('^' + 1): one index range holds them all.
+// (WithoutEmptyTail): the name and its forms with one to four '^' after it,
+// looked up as points in the name index.
 static std::string PersonNameEquals(const std::string& column, const std::string& value,
                                     MatchShape shape, SqlParams& params) {
-  const std::string name(WithoutEmptyTail(shape.fold ? FoldCaseUtf8(value) : value));
-  if (name.empty()) return column + " = " + params.Add(shape.fold ? FoldCaseUtf8(value) : value);
-  const std::string low = params.Add(name);
-  return column + " >= " + low + " AND " + column + " < " + params.Add(name + "_") + " AND rtrim(" +
-         column + ", '^') = " + low;
+  const std::string folded = shape.fold ? FoldCaseUtf8(value) : value;
+  std::string form(WithoutEmptyTail(folded));
+  if (form.empty()) return column + " = " + params.Add(folded);
+  std::string forms;
+  for (std::size_t tail = 0; tail <= kMaxEmptyTail; ++tail, form += '^') {
+    forms += (tail == 0 ? "" : ", ") + params.Add(form);
+  }
+  return column + " IN (" + forms + ")";
 }
 
 // A person name's wildcard pattern as a test of `subject`, trailing empty
-// components aside (WithoutEmptyTail): "*^John" finds "Doe^John^^", and
-// "Doe^John^*" finds "Doe^John" (that is "Doe^John^").
+// components aside: the stored name without them, or with as many as the
+// pattern can need, matches. The fewest that can is never more than the
+// pattern's '^' and '?' (a '*' matches as few as it must), nor than four. So
+// "*^John" finds "Doe^John^^", "Doe^John^*" and "Doe*^" find "Doe^John".
 static std::string PersonNameGlob(const std::string& subject, const std::string& pattern,
                                   SqlParams& params) {
-  const auto last = pattern.find_last_not_of('^');
-  if (last != std::string::npos && pattern[last] != '*' && pattern[last] != '?') {
-    return "rtrim(" + subject + ", '^') GLOB " + params.Add(GlobPattern(WithoutEmptyTail(pattern)));
+  const auto needed = static_cast<std::size_t>(
+      std::count_if(pattern.begin(), pattern.end(), [](char c) { return c == '^' || c == '?'; }));
+  const std::string glob = params.Add(GlobPattern(pattern));
+  const std::string stem = "rtrim(" + subject + ", '^')";
+  std::string test = stem + " GLOB " + glob;
+  for (std::size_t tail = 1; tail <= std::min(needed, kMaxEmptyTail); ++tail) {
+    test += " OR " + stem + " || '" + std::string(tail, '^') + "' GLOB " + glob;
   }
-  std::string glob = subject + " GLOB " + params.Add(GlobPattern(pattern));
-  const auto literal_end = pattern.find_last_not_of("^*");
-  if (literal_end == std::string::npos || pattern.find_first_of("*?") <= literal_end ||
-      pattern.find('^', literal_end) == std::string::npos) {
-    return glob;
-  }
-  return "(" + glob + " OR rtrim(" + subject +
-         ", '^') = " + params.Add(pattern.substr(0, literal_end + 1)) + ")";
+  return needed == 0 ? test : "(" + test + ")";
 }
 
 static Result<std::string> Normalised(std::string_view value, std::string_view vr, Bound bound) {

@@ -23,6 +23,16 @@ CREATE TABLE blocked_tokens (
 ) WITHOUT ROWID;
 CREATE INDEX blocked_tokens_expiry ON blocked_tokens(expires_at);
 )sql"},
+    // The client addresses (auth::AddressKey) each user signed in from lately,
+    // spared the per-account sign-in limit across restarts (sign_in_throttle.h).
+    {2, R"sql(
+CREATE TABLE sign_in_addresses (
+  username TEXT NOT NULL,
+  address  TEXT NOT NULL,
+  last_at  INTEGER NOT NULL,
+  PRIMARY KEY (username, address)
+) WITHOUT ROWID;
+)sql"},
 };
 
 Result<std::unique_ptr<db::Database>> OpenAuthDatabase(const std::filesystem::path& file) {

@@ -34,7 +34,8 @@ struct AuthOptions {
   // Origins (with * wildcards, as in the CORS list) a sign-in may return to,
   // besides this server's own origin.
   std::vector<std::string> allowed_origins;
-  SignInThrottleOptions throttle;  // the admin password's and users' sign-ins, each
+  // Users' sign-ins; the admin password's too, without the per-account limit.
+  SignInThrottleOptions throttle;
   Argon2Params argon2;
   // <data>/auth: signing key, key id, admin password hash, auth.db.
   std::filesystem::path auth_dir;

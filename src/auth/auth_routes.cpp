@@ -147,13 +147,18 @@ http::Awaitable<Response> AuthRoutes::GenerateAccessToken(Request& request) {
   auto claims = co_await CheckFresh(
       context_, [&] { return context_.tokens.Verify(token, kOneOffKinds, origin); });
   if (!claims) co_return NoStore(TokenErrorResponse(claims.error()));
+  // A sign-in (a password's one-off, or a login link's): its address becomes
+  // familiar to the account's throttle, here and after a restart.
+  const std::string address_key = AddressKey(request.remote_address());
+  const std::size_t keep = context_.options.throttle.familiar_per_account;
   auto session = co_await context_.pool.Run([&]() -> Result<SessionTokens> {
     auto spent = context_.tokens.Spend(*claims);
     if (!spent) return std::move(spent).error();
     if (!*spent) return Fail(ErrorCode::kUnauthenticated, "one-off token already spent");
     auto tokens = context_.tokens.IssueSession(*claims, origin);
     if (!tokens) return tokens;
-    if (auto status = context_.users.RecordLogin(claims->subject); !status) {
+    context_.sign_in_throttle.Remember(claims->subject, address_key);
+    if (auto status = context_.users.RecordLogin(claims->subject, address_key, keep); !status) {
       spdlog::warn("auth: cannot record the login of {}: {}", claims->subject,
                    status.error().message);
     }

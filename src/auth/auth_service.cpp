@@ -49,8 +49,18 @@ Result<std::unique_ptr<AuthService>> AuthService::Open(const AuthOptions& option
   const auto& o = service->options_;
   service->hasher_ = std::make_unique<PasswordHasher>(o.argon2);
   service->admin_ = std::make_unique<AdminCredential>(files.admin_password(), *service->hasher_);
-  service->admin_throttle_ = std::make_unique<SignInThrottle>(o.throttle, clock);
+  // The admin password is limited per address only: a per-account limit would
+  // let anyone with a few addresses keep the one admin out, who has no login
+  // link to fall back on.
+  SignInThrottleOptions admin_throttle = o.throttle;
+  admin_throttle.per_account.reset();
+  service->admin_throttle_ = std::make_unique<SignInThrottle>(admin_throttle, clock);
   service->sign_in_throttle_ = std::make_unique<SignInThrottle>(o.throttle, clock);
+  auto familiar = service->users_->SignInAddresses();
+  if (!familiar) return std::move(familiar).error();
+  for (auto& [username, address] : *familiar) {
+    service->sign_in_throttle_->Remember(username, std::move(address));
+  }
   service->tokens_ = std::make_unique<TokenService>(o, *service->codec_, *service->users_,
                                                     *service->registry_, clock);
   AuthService* self = service.get();

@@ -89,7 +89,9 @@ Result<std::string> TokenService::IssueAccess(const TokenClaims& refresh,
 }
 
 Result<std::string> TokenService::IssueLink(const TokenClaims& access) const {
-  auto link = NewClaims(TokenKind::kAccess, SubjectOf(access), access.audience, kLinkTokenLifetime);
+  TokenSubject reader = SubjectOf(access);
+  reader.can_edit = false;
+  auto link = NewClaims(TokenKind::kAccess, reader, access.audience, kLinkTokenLifetime);
   if (!link) return std::move(link).error();
   link->expires_at = std::min(link->expires_at, access.expires_at);
   return codec_.Encode(*link);

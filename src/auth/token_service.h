@@ -71,9 +71,10 @@ class TokenService {
   Result<std::string> IssueAccess(const TokenClaims& refresh, std::string_view origin) const;
 
   // An access token for a link the browser follows without headers (a study's
-  // zip): `access`'s holder, binding and rights, valid kLinkTokenLifetime and
-  // never past `access`'s own expiry, so that the copy a browser keeps in its
-  // history is soon worthless and one cannot be renewed from another.
+  // zip): `access`'s holder and binding, read-only (canEditResource false, so a
+  // copy cannot store or delete), valid kLinkTokenLifetime and never past
+  // `access`'s own expiry, so that the copy a browser keeps in its history is
+  // soon worthless and one cannot be renewed from another. Errors: kInternal.
   static constexpr std::chrono::seconds kLinkTokenLifetime{60};
   Result<std::string> IssueLink(const TokenClaims& access) const;
 

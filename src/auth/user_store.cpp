@@ -275,6 +275,9 @@ Status UserStore::Delete(std::string_view username) {
     if (!remove) return std::move(remove).error();
     if (auto status = (*remove)->Bind(1, username).Run(); !status) return status;
     if (connection.Changes() == 0) return NoSuchUser();
+    auto forget = connection.Cached("DELETE FROM sign_in_addresses WHERE username = ?");
+    if (!forget) return std::move(forget).error();
+    if (auto status = (*forget)->Bind(1, username).Run(); !status) return status;
     std::unique_lock lock(mutex_);
     if (const auto it = users_.find(username); it != users_.end()) users_.erase(it);
     return Ok();
@@ -287,6 +290,46 @@ Status UserStore::RecordLogin(std::string_view username) {
     if (!update) return std::move(update).error();
     return (*update)->Bind(1, Seconds(clock_.Now())).Bind(2, username).Run();
   });
+}
+
+Status UserStore::RecordLogin(std::string_view username, std::string_view address_key,
+                              std::size_t keep) {
+  return db_.Write([&](db::Connection& connection) -> Status {
+    const auto now = Seconds(clock_.Now());
+    auto update = connection.Cached("UPDATE users SET last_login = ? WHERE username = ?");
+    if (!update) return std::move(update).error();
+    if (auto status = (*update)->Bind(1, now).Bind(2, username).Run(); !status) return status;
+    if (connection.Changes() == 0) return Ok();  // deleted meanwhile: nothing to note
+    auto note = connection.Cached(
+        "INSERT INTO sign_in_addresses (username, address, last_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (username, address) DO UPDATE SET last_at = excluded.last_at");
+    if (!note) return std::move(note).error();
+    if (auto status = (*note)->Bind(1, username).Bind(2, address_key).Bind(3, now).Run(); !status) {
+      return status;
+    }
+    auto prune = connection.Cached(
+        "DELETE FROM sign_in_addresses WHERE username = ?1 AND address NOT IN (SELECT address "
+        "FROM sign_in_addresses WHERE username = ?1 ORDER BY last_at DESC, address LIMIT ?2)");
+    if (!prune) return std::move(prune).error();
+    return (*prune)->Bind(1, username).Bind(2, static_cast<std::int64_t>(keep)).Run();
+  });
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> UserStore::SignInAddresses() const {
+  return db_.Read(
+      [&](db::Connection& connection) -> Result<std::vector<std::pair<std::string, std::string>>> {
+        auto select = connection.Prepare(
+            "SELECT username, address FROM sign_in_addresses ORDER BY last_at, address");
+        if (!select) return std::move(select).error();
+        std::vector<std::pair<std::string, std::string>> addresses;
+        while (true) {
+          auto row = select->Step();
+          if (!row) return std::move(row).error();
+          if (!*row) break;
+          addresses.emplace_back(select->ColumnText(0), select->ColumnText(1));
+        }
+        return addresses;
+      });
 }
 
 Status UserStore::Reload() {

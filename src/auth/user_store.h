@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/clock.h"
@@ -91,6 +92,11 @@ class UserStore {
   Status Delete(std::string_view username);
   // Blocking. Sets last_login to now; a missing user is not an error.
   Status RecordLogin(std::string_view username);
+  // Blocking. RecordLogin, and notes that the user signed in from
+  // `address_key` (auth::AddressKey), keeping their latest `keep` addresses.
+  Status RecordLogin(std::string_view username, std::string_view address_key, std::size_t keep);
+  // Blocking. Every (username, address) noted by RecordLogin, oldest first.
+  Result<std::vector<std::pair<std::string, std::string>>> SignInAddresses() const;
   // Blocking. Re-reads the in-memory view (after another process changed auth.db).
   Status Reload();
 

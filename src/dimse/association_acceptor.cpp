@@ -126,8 +126,10 @@ ContextDecision Decide(const T_ASC_PresentationContext& pc, const AccessDecision
   // instance can be sent in (StoreScu transcodes), rather than one only the
   // instances stored in it could go in (e.g. JPEG Baseline before Explicit VR
   // Little Endian, where the stored images are uncompressed).
+  // A peer that may also store on this context (SCU/SCP) keeps its own first
+  // choice: it may send in it.
   std::optional<std::string> syntax;
-  if (may_get) syntax = RequestorsChoice(pc, kSendableSyntaxes);
+  if (may_get && !may_store) syntax = RequestorsChoice(pc, kSendableSyntaxes);
   if (!syntax) syntax = RequestorsChoice(pc, kStorageSyntaxes);
   if (!syntax) return decision;
   // Accept the proposed role; narrow a proposed SCU/SCP pair to what is allowed.
@@ -183,6 +185,8 @@ Result<AcceptedAssociationInfo> AcceptAssociation(T_ASC_Association& association
                   who + "the called AE title is not ours");
   }
   if (info.access.refusal == Refusal::kCallingAeTitle) {
+    // Also for a configured AE title from another host: the answer must not
+    // tell which AE titles are configured.
     return Reject(association, ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED,
                   who + "the calling AE title is not allowed from this host, or allowed nothing");
   }
@@ -214,7 +218,8 @@ Result<AcceptedAssociationInfo> AcceptAssociation(T_ASC_Association& association
     ASC_refusePresentationContext(params, pc.presentationContextID, reason);
   }
   if (accepted == 0 && not_allowed > 0) {
-    // A configured peer is recognised: it is the services it lacks rights for.
+    // A configured peer (from its host: others were refused above) is
+    // recognised: it is the services it lacks rights for.
     return Reject(
         association,
         info.access.known ? ASC_REASON_SU_NOREASON : ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED,

@@ -412,7 +412,15 @@ def test_guesses_from_many_addresses_are_limited_per_account():
     s = TesseraServer(extra_env={"TESSERA_HTTP_TRUSTED_PROXIES": "127.0.0.1"}).init().start()
     try:
         assert generate_token(s, "known", user_password=USER_PASSWORD).status_code == 200
-        assert sign_in_as(s, USER_PASSWORD, "198.51.100.1") == 200  # the owner's workstation
+        # The owner signs in from their workstation (the one-off exchanged from there too)...
+        owner = {"X-Forwarded-For": "198.51.100.1"}
+        r = requests.post(s.url("/auth/sign-user"), verify=s.verify, headers=owner,
+                          json={"username": "known", "password": USER_PASSWORD})
+        assert r.status_code == 200, r.text
+        r = requests.post(s.url("/auth/generate-access-token"), verify=s.verify,
+                          headers={**owner, **bearer(r.json()["token"])})
+        assert r.status_code == 200, r.text
+        s.restart()  # ...which auth.db remembers
         guesses = [sign_in_as(s, "Wr0ng-pass!", f"203.0.113.{n}") for n in range(1, 31)]
         assert guesses == [400] * 30
         r = requests.post(s.url("/auth/sign-user"), verify=s.verify,
@@ -427,6 +435,21 @@ def test_guesses_from_many_addresses_are_limited_per_account():
                           json={"username": "other", "password": USER_PASSWORD},
                           headers={"X-Forwarded-For": "203.0.113.201"})
         assert r.status_code == 200, r.text
+    finally:
+        s.cleanup()
+
+
+def test_guesses_at_the_admin_password_from_many_addresses_do_not_lock_the_admin_out():
+    s = TesseraServer(extra_env={"TESSERA_HTTP_TRUSTED_PROXIES": "127.0.0.1"}).init().start()
+    try:
+        def as_admin(password, forwarded_for):
+            body = {"name": "Name of x", "username": "x", "canEditResource": False,
+                    "password": password, "createUserIfNotExists": True}
+            return requests.post(s.url("/auth/generate-token"), json=body, verify=s.verify,
+                                 headers={"X-Forwarded-For": forwarded_for}).status_code
+        guesses = [as_admin("Wr0ng-pass!", f"203.0.113.{n}") for n in range(1, 41)]
+        assert guesses == [400] * 40
+        assert as_admin(ADMIN_PASSWORD, "198.51.100.77") == 200
     finally:
         s.cleanup()
 

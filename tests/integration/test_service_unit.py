@@ -1,6 +1,8 @@
 """packaging/tessera.service, the systemd unit the README installs: systemd accepts it as it
-is, its sandbox allows what the server does, and the command it runs serves a data folder
-nobody initialised, keeping the admin password where the README says."""
+is, it keeps its sandbox, and the command it runs serves a data folder nobody initialised,
+keeping the admin password where the README says. (This machine's PID 1 is not systemd, so the
+unit itself is not run; its system-call filter was checked once by hand, with the server under
+strace through the integration suites.)"""
 import configparser
 import os
 import shutil
@@ -35,7 +37,8 @@ def test_systemd_accepts_the_unit(tmp_path):
     result = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "" and result.stderr.strip() == "", result.stderr
+    # Warnings about the unit (unknown keys, bad values) name its file.
+    assert str(unit) not in result.stdout + result.stderr, result.stderr
 
 
 def test_the_unit_writes_only_its_state_directory_and_keeps_the_sandbox():

@@ -25,7 +25,6 @@ export class UploadView {
     this.api_ = api;
     this.config_ = config;
     this.session_ = session;
-    this.leaving_ = false;  // cancelUploads ran: the page is being left on purpose
     this.described_ = new Map();  // StudyInstanceUID → "DOE, JANE · 2004-01-19 · CT"
     this.queue_ = new UploadQueue({api, url: config.uploadUrl, concurrency: kConcurrency});
     this.frame_ = 0;
@@ -114,7 +113,7 @@ export class UploadView {
       this.describeStudies_();
     });
     window.addEventListener('beforeunload', (event) => {
-      if (!this.queue_.running || this.leaving_) return;
+      if (!this.queue_.running) return;
       event.preventDefault();
       event.returnValue = '';
     });
@@ -125,10 +124,9 @@ export class UploadView {
     return this.queue_.running;
   }
 
-  // Stops sending (the files already stored stay stored) before the page is
-  // left on purpose: the browser's leave warning is not shown again.
+  // Stops sending; the files already stored stay stored. The aborted requests
+  // settle at once, so leaving the page afterwards does not warn again.
   cancelUploads() {
-    this.leaving_ = true;
     this.queue_.cancel();
   }
 

@@ -3,7 +3,8 @@
 // browser's history would keep it for months: the address carries a random
 // key, the token waits under it in localStorage, and the page takes it out on
 // arrival (web/viewer/app-config.js reads the same format). An entry not taken
-// within a minute is dropped.
+// within a minute is dropped by this page (or, if it is gone by then, by the
+// next explorer page and the viewer), and signing out drops them all.
 
 const kPrefix = 'tessera.handoff.';
 const kLifetimeMs = 60000;
@@ -20,14 +21,24 @@ export function handOff(token, storage = globalThis.localStorage) {
     dropStaleHandOffs(storage);
     const key = randomKey();
     storage.setItem(kPrefix + key, JSON.stringify({token, at: Date.now()}));
+    const timer = setTimeout(() => {
+      try {
+        storage.removeItem(kPrefix + key);
+      } catch {
+        // Nothing left to drop.
+      }
+    }, kLifetimeMs);
+    timer?.unref?.();  // Node (the tests) would otherwise wait a minute for it
+
     return key;
   } catch {
     return '';
   }
 }
 
-// Removes entries older than a minute: opened pages take theirs at once.
-export function dropStaleHandOffs(storage = globalThis.localStorage) {
+// Removes entries older than a minute (opened pages take theirs at once), or
+// every entry with `all` (signing out).
+export function dropStaleHandOffs(storage = globalThis.localStorage, {all = false} = {}) {
   const now = Date.now();
   try {
     for (let i = storage.length - 1; i >= 0; --i) {
@@ -39,7 +50,7 @@ export function dropStaleHandOffs(storage = globalThis.localStorage) {
       } catch {
         // Unreadable: stale.
       }
-      if (!(now - at >= 0 && now - at < kLifetimeMs)) storage.removeItem(name);
+      if (all || !(now - at >= 0 && now - at < kLifetimeMs)) storage.removeItem(name);
     }
   } catch {
     // No local storage: nothing was handed off.

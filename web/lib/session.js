@@ -1,4 +1,5 @@
 import {errorMessage, request, tooManyAttemptsMessage} from './api.js';
+import {dropStaleHandOffs} from './handoff.js';
 import {decodeJwtPayload, secondsToExpiry} from './jwt.js';
 
 // Who is signed in, and with which tokens.
@@ -162,6 +163,7 @@ export class Session {
   async signOut() {
     const {access, refresh} = this.tokens_;
     this.clear_();
+    dropStaleHandOffs(globalThis.localStorage, {all: true});  // tokens left for viewer tabs
     this.setIdentity_(null);
     const revoke = (token) => request(`${this.config_.authRoot}/revoke`, {
       method: 'POST',

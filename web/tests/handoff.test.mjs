@@ -47,6 +47,14 @@ test('hand-offs older than a minute are dropped, others and unrelated keys kept'
   assert.deepEqual([...storage.items.keys()].sort(), ['tessera.handoff.new', 'tessera.theme']);
 });
 
+test('signing out drops every hand-off, fresh or not', () => {
+  const storage = new MemoryStorage();
+  handOff('t', storage);
+  storage.setItem('tessera.theme', 'dark');
+  dropStaleHandOffs(storage, {all: true});
+  assert.deepEqual([...storage.items.keys()], ['tessera.theme']);
+});
+
 test('no local storage: no hand-off', () => {
   const broken = {get length() { throw new Error('denied'); }};
   assert.equal(handOff('t', broken), '');

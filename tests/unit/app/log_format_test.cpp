@@ -1,5 +1,6 @@
 #include "app/log_format.h"
 
+#include <algorithm>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -18,6 +19,8 @@ TEST(OneLineTest, EscapesControlCharactersAndKeepsTheRest) {
                     "d\x7F"),
             "a\\rb\\tc\\x01d\\x7F");
   EXPECT_EQ(OneLine("Müller^Hans 山田"), "Müller^Hans 山田");
+  EXPECT_EQ(OneLine("a\u2028b\u2029c\u0085d"), "a\\u2028b\\u2029c\\u0085d");
+  EXPECT_EQ(OneLine("\xC2"), "\xC2") << "a lone lead byte passes";
 }
 
 TEST(OneLineFormatterTest, WritesEachMessageAsOneLine) {

@@ -272,6 +272,8 @@ TEST_F(QueryRunnerTest, PersonNamesMatchWithOrWithoutTrailingEmptyComponents) {
     EXPECT_EQ(Studies(kPatientName, MatchType::kWildcard, {"Lestrade^G^*"}), (Strings{"1.6"}));
     EXPECT_EQ(Studies(kPatientName, MatchType::kWildcard, {"Lestrade^G*"}),
               (Strings{"1.7", "1.6"}));
+    EXPECT_EQ(Studies(kPatientName, MatchType::kWildcard, {"Smith*^^^^"}), (Strings{"1.3"}));
+    EXPECT_EQ(Studies(kPatientName, MatchType::kWildcard, {"Hud*^"}), (Strings{"1.8"}));
   }
   Query by_name =
       QueryWith(QueryLevel::kStudy, kPatientName, MatchType::kSingleValue, {"LESTRADE^G"});

@@ -226,8 +226,8 @@ TEST_F(AuthRoutesTest, RefreshRefusesAccessTokens) {
 
 // ---- POST /auth/generate-link-token
 
-TEST_F(AuthRoutesTest, LinkTokensOpenTheArchiveForAMinute) {
-  const auto session = Login("alice", false);
+TEST_F(AuthRoutesTest, LinkTokensOpenTheArchiveForAMinuteReadOnly) {
+  const auto session = Login("alice", true);
   const auto response = Send(Post("/auth/generate-link-token", {Bearer(session.access)}));
   ASSERT_EQ(response.status, HttpStatus::ok) << Body(response);
   EXPECT_EQ(Header(response, "Cache-Control"), "no-store");
@@ -236,6 +236,9 @@ TEST_F(AuthRoutesTest, LinkTokensOpenTheArchiveForAMinute) {
   EXPECT_EQ(Payload(link)["exp"].get<std::int64_t>() - Payload(link)["iat"].get<std::int64_t>(),
             60);
   EXPECT_EQ(Send(Get("/zhiva/pacs/studies", {Bearer(link)})).status, HttpStatus::ok);
+  EXPECT_EQ(Payload(link)["canEditResource"], false) << "an editor's link token only reads";
+  EXPECT_EQ(Send(Post("/zhiva/pacs/studies", {Bearer(link)})).status, HttpStatus::forbidden);
+  EXPECT_EQ(Send(Post("/zhiva/pacs/studies", {Bearer(session.access)})).status, HttpStatus::ok);
   clock_.Advance(61s);
   EXPECT_EQ(Send(Get("/zhiva/pacs/studies", {Bearer(link)})).status, HttpStatus::unauthorized);
   EXPECT_EQ(Send(Get("/zhiva/pacs/studies", {Bearer(session.access)})).status, HttpStatus::ok);

@@ -73,7 +73,7 @@ TEST_F(SignInThrottleTest, AddressesThatSignedInBeforeAreSparedTheAccountLimit) 
   EXPECT_TRUE(Guess("10.0.0.1", "alice"));
 }
 
-TEST_F(SignInThrottleTest, RemembersTheLatestAddressesOfTheLatestAccounts) {
+TEST_F(SignInThrottleTest, RemembersTheLatestAddressesOfABoundedNumberOfAccounts) {
   SignIn("10.0.0.1", "alice");
   SignIn("10.0.0.2", "alice");
   SignIn("10.0.0.3", "alice");  // 10.0.0.1 forgotten: two per account
@@ -81,7 +81,7 @@ TEST_F(SignInThrottleTest, RemembersTheLatestAddressesOfTheLatestAccounts) {
   EXPECT_TRUE(Guess("10.0.0.1", "alice"));
   EXPECT_FALSE(Guess("10.0.0.2", "alice"));
   EXPECT_FALSE(Guess("10.0.0.3", "alice"));
-  // Two accounts remembered at most.
+  // Two accounts remembered at most (which one is forgotten is not defined).
   SignIn("10.0.9.1", "bob");
   SignIn("10.0.9.2", "carol");
   int familiar = 0;
@@ -91,6 +91,28 @@ TEST_F(SignInThrottleTest, RemembersTheLatestAddressesOfTheLatestAccounts) {
     familiar += attempt.counted_for_account ? 0 : 1;
   }
   EXPECT_EQ(familiar, 2);
+}
+
+TEST_F(SignInThrottleTest, AddressesRememberedFromEarlierSignInsAreSpared) {
+  throttle_.Remember("alice", "10.0.0.1");  // as loaded from auth.db at start
+  for (int i = 1; i <= 5; ++i) Guess("10.0.1." + std::to_string(i), "alice");
+  EXPECT_TRUE(Guess("10.0.1.9", "alice"));
+  EXPECT_FALSE(Guess("10.0.0.1", "alice"));
+}
+
+TEST(SignInThrottleWithoutAccountLimitTest, LimitsOnlyPerAddress) {
+  testing::FakeClock clock;
+  SignInThrottleOptions options;
+  options.per_address = RateLimitOptions{3, 60s, 1000};
+  options.per_account.reset();
+  SignInThrottle throttle(options, clock);
+  for (int i = 1; i <= 100; ++i) {
+    const auto attempt = throttle.Begin("10.0.2." + std::to_string(i), "admin");
+    EXPECT_FALSE(attempt.refused_for);
+    EXPECT_FALSE(attempt.counted_for_account);
+  }
+  for (int i = 0; i < 3; ++i) throttle.Begin("10.0.3.1", "admin");
+  EXPECT_TRUE(throttle.Begin("10.0.3.1", "admin").refused_for);
 }
 
 }  // namespace

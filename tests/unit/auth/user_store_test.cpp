@@ -141,6 +141,26 @@ TEST_F(UserStoreTest, RecordsLastLogin) {
   EXPECT_EQ(*(*user)->last_login, std::chrono::time_point_cast<std::chrono::seconds>(clock_.Now()));
 }
 
+TEST_F(UserStoreTest, KeepsEachUsersLatestSignInAddresses) {
+  Create("alice");
+  Create("bob");
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  for (const char* address : {"10.0.0.1", "10.0.0.2", "10.0.0.3"}) {
+    ASSERT_TRUE(store_->RecordLogin("alice", address, 2));
+    clock_.Advance(std::chrono::seconds(1));
+  }
+  ASSERT_TRUE(store_->RecordLogin("bob", "10.0.0.9", 2));
+  clock_.Advance(std::chrono::seconds(1));
+  ASSERT_TRUE(store_->RecordLogin("alice", "10.0.0.2", 2));   // again: now the latest
+  ASSERT_TRUE(store_->RecordLogin("nobody", "10.0.0.5", 2));  // not an error, not noted
+  EXPECT_EQ(*store_->SignInAddresses(),
+            (Pairs{{"alice", "10.0.0.3"}, {"bob", "10.0.0.9"}, {"alice", "10.0.0.2"}}));
+  const auto alice = store_->Find("alice");
+  ASSERT_TRUE(alice && *alice && (*alice)->last_login);
+  ASSERT_TRUE(store_->Delete("alice"));
+  EXPECT_EQ(*store_->SignInAddresses(), (Pairs{{"bob", "10.0.0.9"}}));
+}
+
 TEST_F(UserStoreTest, ReloadSeesChangesFromAnotherProcess) {
   Create("alice");
   // A second handle on the same file stands in for `tessera user ...` running
