@@ -84,10 +84,14 @@ Status ServeCommit(ServiceContext& context, const T_DIMSE_N_ActionRQ& request,
   }
   if (!has_information) return refuse(kInvalidArgumentValue, "no Action Information");
   auto information = ReceiveDataSet(context.association, context.dimse_timeout());
-  if (!information) return std::move(information).error();
   const auto answer = [&](std::uint16_t code, std::string_view why) {
     return Respond(context, request, context_id, code, why);
   };
+  // Malformed bytes were received whole: the association can still answer.
+  if (!information && information.error().code == ErrorCode::kInvalidArgument) {
+    return answer(kInvalidArgumentValue, information.error().message);
+  }
+  if (!information) return std::move(information).error();
   auto parsed = ParseCommitmentRequest(**information);
   if (!parsed) return answer(kInvalidArgumentValue, parsed.error().message);
   const std::string transaction = parsed->transaction_uid;

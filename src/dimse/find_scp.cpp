@@ -39,6 +39,10 @@ bool CancelRequested(ServiceContext& context, T_ASC_PresentationContextID contex
 Status ServeFind(ServiceContext& context, const T_DIMSE_C_FindRQ& request,
                  T_ASC_PresentationContextID context_id) {
   auto identifier = ReceiveDataSet(context.association, context.dimse_timeout());
+  // Malformed bytes were received whole: the association can still answer.
+  if (!identifier && identifier.error().code == ErrorCode::kInvalidArgument) {
+    return RespondFailure(context, request, context_id, identifier.error());
+  }
   if (!identifier) return std::move(identifier).error();
   ++context.stats.finds;
   const auto accepted = FindAcceptedContext(context.association, context_id);

@@ -39,6 +39,12 @@ bool CancelRequested(ServiceContext& context, T_ASC_PresentationContextID contex
 Status ServeGet(ServiceContext& context, const T_DIMSE_C_GetRQ& request,
                 T_ASC_PresentationContextID context_id) {
   auto identifier = ReceiveDataSet(context.association, context.dimse_timeout());
+  // Malformed bytes were received whole: the association can still answer.
+  if (!identifier && identifier.error().code == ErrorCode::kInvalidArgument) {
+    return RespondFailure(context, request, context_id,
+                          ToDimseStatus(Service::kRetrieve, identifier.error().code),
+                          PublicComment(identifier.error()));
+  }
   if (!identifier) return std::move(identifier).error();
   ++context.stats.gets;
   const auto accepted = FindAcceptedContext(context.association, context_id);

@@ -83,6 +83,59 @@ TEST_F(DicomServiceTest, FindscuGetsAFailureForAMalformedIdentifier) {
       << result.output;
 }
 
+// Bytes DCMTK must not parse (structure_check.h) arrive whole before they are
+// checked, so the request is answered with a failure, not the association aborted.
+TEST_F(DicomServiceTest, FindAnswersAnIdentifierNestedTooDeepAndCarriesOn) {
+  Start(Options());
+  RawAssociation opened =
+      OpenRawAssociation("VIEWER", UID_FINDStudyRootQueryRetrieveInformationModel);
+  ASSERT_TRUE(opened.association);
+  T_ASC_Association* raw = opened.association.get();
+  const auto find = [&](DcmDataset& identifier, std::uint16_t message_id) {
+    T_DIMSE_Message request{};
+    request.CommandField = DIMSE_C_FIND_RQ;
+    request.msg.CFindRQ.MessageID = message_id;
+    std::strcpy(request.msg.CFindRQ.AffectedSOPClassUID,
+                UID_FINDStudyRootQueryRetrieveInformationModel);
+    request.msg.CFindRQ.Priority = DIMSE_PRIORITY_MEDIUM;
+    request.msg.CFindRQ.DataSetType = DIMSE_DATASET_PRESENT;
+    EXPECT_TRUE(
+        DIMSE_sendMessageUsingMemoryData(raw, 1, &request, nullptr, &identifier, nullptr, nullptr)
+            .good());
+    while (true) {
+      T_DIMSE_Message response{};
+      T_ASC_PresentationContextID id = 0;
+      DcmDataset* detail = nullptr;
+      if (DIMSE_receiveCommand(raw, DIMSE_BLOCKING, 0, &id, &response, &detail).bad()) {
+        return std::uint16_t{0xFFFF};  // the association ended
+      }
+      delete detail;
+      if (response.msg.CFindRSP.DataSetType != DIMSE_DATASET_NULL) {
+        DcmDataset* data = nullptr;
+        DIMSE_receiveDataSetInMemory(raw, DIMSE_BLOCKING, 0, &id, &data, nullptr, nullptr);
+        delete data;
+      }
+      if (response.msg.CFindRSP.DimseStatus != 0xFF00) return response.msg.CFindRSP.DimseStatus;
+    }
+  };
+
+  DcmDataset nested;
+  nested.putAndInsertString(DCM_QueryRetrieveLevel, "STUDY");
+  DcmItem* item = &nested;
+  for (int depth = 0; depth < 200; ++depth) {
+    DcmItem* inner = nullptr;
+    ASSERT_TRUE(item->findOrCreateSequenceItem(DCM_ReferencedStudySequence, inner).good());
+    item = inner;
+  }
+  EXPECT_EQ(find(nested, 1), 0xA900);
+
+  DcmDataset plain;
+  plain.putAndInsertString(DCM_QueryRetrieveLevel, "STUDY");
+  plain.putAndInsertString(DCM_StudyInstanceUID, "");
+  EXPECT_EQ(find(plain, 2), 0x0000) << "the association carries on";
+  ASC_releaseAssociation(raw);
+}
+
 TEST_F(DicomServiceTest, FindscuCanSendACancel) {
   Start(Options());
   StoreWithStorescu(MakeStudies());
