@@ -134,6 +134,14 @@ test('the admin creates an editor and a read-only user on the token page', optio
   assert.equal(await page.getByLabel(`Permission of ${kReader.username}`).inputValue(), 'read');
   assert.equal(await page.getByLabel(`Permission of ${kEditor.username}`).inputValue(), 'edit');
   await screenshots(page, 'token-users');
+  // On a phone a user's actions stay in view.
+  await page.setViewportSize({width: 375, height: 740});
+  for (const name of [`Revoke all tokens of ${kReader.username}`,
+    `Delete user ${kReader.username}`]) {
+    const box = await page.getByRole('button', {name, exact: true}).boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 375, `${name}: ${JSON.stringify(box)}`);
+  }
+  await screenshots(page, 'token-users-phone');
   await page.close();
 });
 
@@ -216,6 +224,17 @@ test('studies are found by patient name and by date range', options, async () =>
   assert.match(page.url(), new RegExp(`from=${iso}&to=${iso}`));
   assert.match(await page.locator('#page-range').innerText(), /of \d+/);
   await screenshots(page, 'explorer-find-filtered');
+
+  // On a phone the columns that tell studies apart stay in view.
+  await page.setViewportSize({width: 375, height: 740});
+  await screenshots(page, 'explorer-find-phone');
+  const header = (column) => page.locator(`#study-table thead th:nth-child(${column})`);
+  for (const [column, name] of [[1, 'Patient'], [4, 'Study date'], [5, 'Modalities']]) {
+    assert.equal((await header(column).textContent()).trim(), name);
+    const box = await header(column).boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 375, `${name}: ${JSON.stringify(box)}`);
+  }
+  assert.equal(await header(3).isVisible(), false, 'birth date left to the study page');
   await page.close();
 });
 

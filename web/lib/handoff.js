@@ -29,7 +29,6 @@ export function handOff(token, storage = globalThis.localStorage) {
       }
     }, kLifetimeMs);
     timer?.unref?.();  // Node (the tests) would otherwise wait a minute for it
-
     return key;
   } catch {
     return '';
