@@ -114,7 +114,7 @@ const std::vector<Field>& Fields() {
       TESSERA_FIELD("dicom.max_associations", "Associations served at once.", std::uint32_t,
                     dicom.max_associations),
       TESSERA_FIELD("dicom.max_associations_per_address",
-                    "Associations served at once for one caller address (more are closed).",
+                    "Associations served at once for one caller address (more are rejected).",
                     std::uint32_t, dicom.max_associations_per_address),
       TESSERA_FIELD("dicom.max_pdu_bytes", "Largest PDU received.", std::uint32_t,
                     dicom.max_pdu_bytes),

@@ -8,6 +8,7 @@
 #include <dcmtk/dcmnet/dul.h>
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include "dicom/attribute_dictionary.h"
 #include "dimse/tls_layer.h"
@@ -127,6 +128,27 @@ Result<std::unique_ptr<DicomService>> DicomService::Start(DimseOptions options,
 
 DicomService::~DicomService() { Stop(); }
 
+namespace {
+
+// An A-ASSOCIATE-RJ (PS3.8 9.3.4), so that a caller over its address's limit
+// is told to try again later rather than see the connection drop: rejected
+// transient (2), by the service provider's presentation layer (3), local limit
+// exceeded (2). Sent without reading the request; what has arrived of it is
+// then discarded, so that the close does not reset the connection before the
+// caller reads the rejection. (Under TLS it could only be sent encrypted, after
+// a handshake: such callers are just closed.)
+void RejectOverLimit(int fd) {
+  static constexpr unsigned char kReject[] = {0x03, 0x00, 0x00, 0x00, 0x00,
+                                              0x04, 0x00, 0x02, 0x03, 0x02};
+  if (::send(fd, kReject, sizeof(kReject), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) return;
+  ::shutdown(fd, SHUT_WR);
+  char sink[4096];
+  for (int chunk = 0; chunk < 16 && ::recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; ++chunk) {
+  }
+}
+
+}  // namespace
+
 void DicomService::AcceptLoop() {
   while (true) {
     auto accepted = listener_->Accept();
@@ -138,7 +160,8 @@ void DicomService::AcceptLoop() {
     }
     const std::string address = accepted->peer_address;
     if (!slots_->TryTake(address)) {
-      // Closed unread: reading its request could hold this loop up.
+      // Refused unread: reading its request could hold this loop up.
+      if (!options_.tls) RejectOverLimit(accepted->fd.get());
       if (const auto held_back = crowded_log_.Allow()) {
         spdlog::warn("dimse: connection from {} closed: it has {} associations already{}", address,
                      options_.max_associations_per_address,

@@ -1,5 +1,6 @@
 // DicomService basics: echo, start-up errors, concurrency, limits, stop.
 
+#include <array>
 #include <future>
 #include <thread>
 
@@ -149,7 +150,16 @@ TEST_F(DicomServiceTest, OneAddressCannotHoldEveryWorkerWithIdleConnections) {
   const UniqueFd idle = IdleConnection("127.0.0.2", service_->port());
   std::this_thread::sleep_for(200ms);  // the service takes it on a worker
   const UniqueFd second = IdleConnection("127.0.0.2", service_->port());
-  EXPECT_LT(SecondsUntilClosed(second, 5), 2.0) << "over the address's limit: closed at once";
+  // Over the address's limit: an A-ASSOCIATE-RJ at once, rejected-transient (2) by the
+  // service provider (3) for a local limit (2), so that the caller tries again later.
+  pollfd answered{second.get(), POLLIN, 0};
+  ASSERT_EQ(::poll(&answered, 1, 5000), 1);
+  std::array<unsigned char, 16> reject{};
+  ASSERT_EQ(::recv(second.get(), reject.data(), reject.size(), MSG_WAITALL), 10);
+  EXPECT_EQ((std::array<unsigned char, 10>{reject[0], reject[1], reject[2], reject[3], reject[4],
+                                           reject[5], reject[6], reject[7], reject[8], reject[9]}),
+            (std::array<unsigned char, 10>{0x03, 0, 0, 0, 0, 4, 0, 2, 3, 2}));
+  EXPECT_LT(SecondsUntilClosed(second, 5), 2.0) << "then closed";
 
   const ToolResult echo = RunTool("echoscu -aec TESSERA " + Peer());
   EXPECT_EQ(echo.exit_code, 0) << "another address still gets the free worker: " << echo.output;
@@ -158,6 +168,19 @@ TEST_F(DicomServiceTest, OneAddressCannotHoldEveryWorkerWithIdleConnections) {
   // kFirstPduTimeout, not after the minute of association_timeout.
   const double closed_after = SecondsUntilClosed(idle, 30);
   EXPECT_LT(closed_after, 15.0);
+}
+
+TEST_F(DicomServiceTest, ACallerOverItsAddressLimitIsToldToTryAgainLater) {
+  DimseOptions options = Options();
+  options.max_associations_per_address = 1;
+  options.association_timeout = 60s;
+  Start(options);
+  const UniqueFd idle = IdleConnection("127.0.0.1", service_->port());
+  std::this_thread::sleep_for(200ms);  // the service takes it on a worker
+  const ToolResult echo = RunTool("echoscu -aec TESSERA " + Peer());
+  EXPECT_NE(echo.exit_code, 0);
+  EXPECT_NE(echo.output.find("Rejected Transient"), std::string::npos) << echo.output;
+  EXPECT_NE(echo.output.find("Local Limit Exceeded"), std::string::npos) << echo.output;
 }
 
 TEST_F(DicomServiceTest, AnAssociationRequestTrickledByteByByteIsDroppedInTime) {
