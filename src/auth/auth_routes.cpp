@@ -140,13 +140,22 @@ http::Awaitable<Response> AuthRoutes::GenerateToken(Request& request) {
   co_return JsonOk(answer);
 }
 
-http::Awaitable<Response> AuthRoutes::GenerateAccessToken(Request& request) {
+http::Awaitable<std::variant<TokenClaims, Response>> AuthRoutes::BearerClaims(
+    Request& request, std::span<const TokenKind> kinds) {
   const auto token = TokenFromRequest(request);
   if (token.empty()) co_return NoStore(MissingTokenResponse());
   const std::string origin(request.header("Origin"));
-  auto claims = co_await CheckFresh(
-      context_, [&] { return context_.tokens.Verify(token, kOneOffKinds, origin); });
+  auto claims =
+      co_await CheckFresh(context_, [&] { return context_.tokens.Verify(token, kinds, origin); });
   if (!claims) co_return NoStore(TokenErrorResponse(claims.error()));
+  co_return std::move(*claims);
+}
+
+http::Awaitable<Response> AuthRoutes::GenerateAccessToken(Request& request) {
+  auto checked = co_await BearerClaims(request, kOneOffKinds);
+  if (auto* refusal = std::get_if<Response>(&checked)) co_return std::move(*refusal);
+  const auto* claims = &std::get<TokenClaims>(checked);
+  const std::string origin(request.header("Origin"));
   // A sign-in (a password's one-off, or a login link's): its address becomes
   // familiar to the account's throttle, here and after a restart.
   const std::string address_key = AddressKey(request.remote_address());
@@ -174,12 +183,10 @@ http::Awaitable<Response> AuthRoutes::GenerateAccessToken(Request& request) {
 }
 
 http::Awaitable<Response> AuthRoutes::RefreshToken(Request& request) {
-  const auto token = TokenFromRequest(request);
-  if (token.empty()) co_return NoStore(MissingTokenResponse());
+  auto checked = co_await BearerClaims(request, kRefreshKinds);
+  if (auto* refusal = std::get_if<Response>(&checked)) co_return std::move(*refusal);
+  const auto* claims = &std::get<TokenClaims>(checked);
   const std::string origin(request.header("Origin"));
-  auto claims = co_await CheckFresh(
-      context_, [&] { return context_.tokens.Verify(token, kRefreshKinds, origin); });
-  if (!claims) co_return NoStore(TokenErrorResponse(claims.error()));
   auto access =
       co_await context_.pool.Run([&] { return context_.tokens.IssueAccess(*claims, origin); });
   if (!access) co_return Unexpected(access.error());
@@ -187,12 +194,9 @@ http::Awaitable<Response> AuthRoutes::RefreshToken(Request& request) {
 }
 
 http::Awaitable<Response> AuthRoutes::GenerateLinkToken(Request& request) {
-  const auto token = TokenFromRequest(request);
-  if (token.empty()) co_return NoStore(MissingTokenResponse());
-  const std::string origin(request.header("Origin"));
-  auto claims = co_await CheckFresh(
-      context_, [&] { return context_.tokens.Verify(token, kAccessKinds, origin); });
-  if (!claims) co_return NoStore(TokenErrorResponse(claims.error()));
+  auto checked = co_await BearerClaims(request, kAccessKinds);
+  if (auto* refusal = std::get_if<Response>(&checked)) co_return std::move(*refusal);
+  const auto* claims = &std::get<TokenClaims>(checked);
   auto link = co_await context_.pool.Run([&] { return context_.tokens.IssueLink(*claims); });
   if (!link) co_return Unexpected(link.error());
   co_return JsonOk({{"token", *link}});

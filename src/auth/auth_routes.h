@@ -1,5 +1,8 @@
 #pragma once
 
+#include <span>
+#include <variant>
+
 #include "auth/auth_pages.h"
 #include "auth/route_support.h"
 #include "auth/token_guard.h"
@@ -43,6 +46,10 @@ class AuthRoutes {
   http::Awaitable<http::Response> SignInPage(http::Request& request);
 
   bool IsAllowedReturnUri(const http::Request& request, std::string_view uri) const;
+  // The claims of the request's bearer token, checked for one of `kinds` and
+  // its Origin; else the no-store answer refusing it (missing or invalid).
+  http::Awaitable<std::variant<TokenClaims, http::Response>> BearerClaims(
+      http::Request& request, std::span<const TokenKind> kinds);
 
   RouteContext context_;
   const TokenGuard& guard_;

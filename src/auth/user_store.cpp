@@ -284,14 +284,6 @@ Status UserStore::Delete(std::string_view username) {
   });
 }
 
-Status UserStore::RecordLogin(std::string_view username) {
-  return db_.Write([&](db::Connection& connection) -> Status {
-    auto update = connection.Cached("UPDATE users SET last_login = ? WHERE username = ?");
-    if (!update) return std::move(update).error();
-    return (*update)->Bind(1, Seconds(clock_.Now())).Bind(2, username).Run();
-  });
-}
-
 Status UserStore::RecordLogin(std::string_view username, std::string_view address_key,
                               std::size_t keep) {
   return db_.Write([&](db::Connection& connection) -> Status {

@@ -90,10 +90,9 @@ class UserStore {
   Status RevokeTokens(std::string_view username);
   // Blocking. Errors: kNotFound.
   Status Delete(std::string_view username);
-  // Blocking. Sets last_login to now; a missing user is not an error.
-  Status RecordLogin(std::string_view username);
-  // Blocking. RecordLogin, and notes that the user signed in from
-  // `address_key` (auth::AddressKey), keeping their latest `keep` addresses.
+  // Blocking. Sets last_login to now and notes that the user signed in from
+  // `address_key` (auth::AddressKey), keeping their latest `keep` addresses; a
+  // missing user is not an error.
   Status RecordLogin(std::string_view username, std::string_view address_key, std::size_t keep);
   // Blocking. Every (username, address) noted by RecordLogin, oldest first.
   Result<std::vector<std::pair<std::string, std::string>>> SignInAddresses() const;

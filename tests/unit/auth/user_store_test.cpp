@@ -134,8 +134,8 @@ TEST_F(UserStoreTest, DeleteRemovesUserAndRecreationGetsNewVersion) {
 TEST_F(UserStoreTest, RecordsLastLogin) {
   Create("alice");
   clock_.Advance(std::chrono::hours(5));
-  ASSERT_TRUE(store_->RecordLogin("alice"));
-  ASSERT_TRUE(store_->RecordLogin("nobody"));  // not an error
+  ASSERT_TRUE(store_->RecordLogin("alice", "10.0.0.1", 8));
+  ASSERT_TRUE(store_->RecordLogin("nobody", "10.0.0.1", 8));  // not an error
   const auto user = store_->Find("alice");
   ASSERT_TRUE(user && *user && (*user)->last_login);
   EXPECT_EQ(*(*user)->last_login, std::chrono::time_point_cast<std::chrono::seconds>(clock_.Now()));
