@@ -48,8 +48,9 @@ struct Query {
   std::vector<Tag> include;
   bool include_all = false;
   // PS3.18 fuzzymatching: a person-name value also matches names in which any
-  // component or word starts with it.
-  bool fuzzy_names = false;
+  // component or word starts with it, and study and series descriptions match
+  // regardless of case.
+  bool fuzzy_matching = false;
   std::size_t offset = 0;
   std::optional<std::size_t> limit;
   std::vector<OrderBy> order_by;

@@ -246,7 +246,7 @@ std::optional<Result<std::string>> Builder::MatchNameGroups(const IndexedAttribu
   const std::string& value = condition.values.front();
   const bool grouped = value.find('=') != std::string::npos;
   // A fuzzy search of one value keeps its word-start rule on the Alphabetic group.
-  if (!grouped && (query_.fuzzy_names || !HasIdeographicScript(value))) return std::nullopt;
+  if (!grouped && (query_.fuzzy_matching || !HasIdeographicScript(value))) return std::nullopt;
   const bool fold = options_.case_insensitive_names;
   // The Alphabetic group has its column; the others are read from the value's JSON.
   const std::string expressions[] = {Column(a, fold ? "_folded" : ""),
@@ -291,6 +291,12 @@ std::optional<Result<std::string>> Builder::MatchNameGroups(const IndexedAttribu
   return "((" + clauses[0] + ") OR (" + clauses[1] + ") OR (" + clauses[2] + "))";
 }
 
+// Free-text descriptions, which fuzzy matching compares regardless of case: people
+// type "knee" for "KNEE MRI"; identifiers and codes keep exact matching.
+static bool IsDescription(Tag tag) {
+  return tag == 0x00081030 /* StudyDescription */ || tag == 0x0008103E /* SeriesDescription */;
+}
+
 Status Builder::MatchIndexed(const IndexedAttribute& a, const Condition& condition) {
   switch (a.kind) {
     case ColumnKind::kList: {
@@ -316,7 +322,7 @@ Status Builder::MatchIndexed(const IndexedAttribute& a, const Condition& conditi
       auto clause = MatchClause(Column(a, fold ? "_folded" : ""), condition, {"PN", fold}, params_);
       if (!clause) return std::move(clause).error();
       const bool fuzzy =
-          query_.fuzzy_names && !clause->empty() &&
+          query_.fuzzy_matching && !clause->empty() &&
           (condition.type == MatchType::kSingleValue || condition.type == MatchType::kWildcard);
       if (!fuzzy) {
         if (clause->empty()) return Ok();
@@ -344,6 +350,11 @@ Status Builder::MatchIndexed(const IndexedAttribute& a, const Condition& conditi
     case ColumnKind::kConstant:
       return Match(Column(a), condition, {a.vr, false});
     case ColumnKind::kText:
+      if (query_.fuzzy_matching && IsDescription(a.tag)) {
+        // No index serves "*knee*" anyway; folding at query time needs no column.
+        return Match("tessera_fold(" + Column(a) + ")", condition, {a.vr, true});
+      }
+      [[fallthrough]];
     case ColumnKind::kUid: {
       const std::size_t before = where_.size();
       if (auto status = Match(Column(a), condition, {a.vr, false}); !status) return status;

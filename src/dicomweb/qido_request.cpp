@@ -146,7 +146,7 @@ Result<QidoRequest> ParseQidoRequest(archive::QueryLevel level, const std::strin
     if (name == "fuzzymatching" || name == "count") {
       auto flag = ParseBoolean(name, value);
       if (!flag) return std::move(flag).error();
-      (name == "count" ? query.count_total : query.fuzzy_names) = *flag;
+      (name == "count" ? query.count_total : query.fuzzy_matching) = *flag;
       continue;
     }
     auto info = ResolveAttribute(name, "matched");

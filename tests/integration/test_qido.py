@@ -273,6 +273,24 @@ def test_fuzzymatching_is_accepted(server, client, catalog):
     assert "smith" in found and "doe" not in found
 
 
+
+def test_fuzzymatching_compares_descriptions_regardless_of_case(server, client, catalog):
+    fuzzy = {"fuzzymatching": "true"}
+    assert matched(client, server, catalog, {"StudyDescription": "*CHEST*", **fuzzy}) == [
+        "blacksmith", "mueller"]
+    assert matched(client, server, catalog, {"StudyDescription": "brain mri", **fuzzy}) == [
+        "smith"]
+    assert matched(client, server, catalog, {"AccessionNumber": "A3", **fuzzy}) == []
+    r = query(client, server, f"/studies/{catalog['smith']['study']}/series",
+              {"SeriesDescription": "*", "fuzzymatching": "true", "includefield": "0008103E"})
+    described = [s["0008103E"]["Value"][0] for s in r.json() if "0008103E" in s]
+    assert described, "the factory gives series a description"
+    wanted = described[0].swapcase()
+    r = query(client, server, f"/studies/{catalog['smith']['study']}/series",
+              {"SeriesDescription": wanted, "fuzzymatching": "true"})
+    assert len(r.json()) == described.count(described[0])
+
+
 # --- includefield, paging, ordering, counting -------------------------------------------
 
 

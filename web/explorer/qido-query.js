@@ -124,7 +124,10 @@ export function buildStudyQuery(state) {
   if (state.ModalitiesInStudy) params.set('ModalitiesInStudy', state.ModalitiesInStudy);
   const dates = studyDateRange(state.from, state.to);
   if (dates) params.set('StudyDate', dates);
-  if (name?.fuzzy) params.set('fuzzymatching', 'true');
+  // Fuzzy matching also makes the description match whatever its case ("knee"
+  // finds "KNEE MRI"); it widens a wildcard name pattern only to names with a
+  // word starting the same way.
+  if (name?.fuzzy || description) params.set('fuzzymatching', 'true');
   for (const tag of kStudyIncludeFields) params.append('includefield', tag);
   params.set('orderby', state.orderby || kDefaultFindState.orderby);
   params.set('limit', String(state.limit || kDefaultFindState.limit));

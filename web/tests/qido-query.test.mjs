@@ -49,6 +49,16 @@ test('the QIDO query carries filters, paging, order, count and include fields', 
   assert.ok(params.getAll('includefield').includes('00201208'));
 });
 
+test('a description search asks for fuzzy matching, which ignores its case', () => {
+  const params = buildStudyQuery({...kDefaultFindState, PatientName: 'Doe Ann',
+    StudyDescription: 'knee'});
+  assert.equal(params.get('PatientName'), 'Doe*Ann*');
+  assert.equal(params.get('StudyDescription'), '*knee*');
+  assert.equal(params.get('fuzzymatching'), 'true');
+  assert.equal(buildStudyQuery({...kDefaultFindState, PatientName: 'Doe Ann'}).has('fuzzymatching'),
+      false);
+});
+
 test('an empty search asks for the newest studies first and nothing else', () => {
   const params = buildStudyQuery(kDefaultFindState);
   assert.equal(params.get('orderby'), '-StudyDate');

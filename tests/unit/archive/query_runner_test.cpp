@@ -330,7 +330,7 @@ TEST_F(QueryRunnerTest, UidListsAndScopeUidsSelectStudiesAndSeries) {
 TEST_F(QueryRunnerTest, FuzzyMatchingFindsAnyNameWordByItsStart) {
   Query query = QueryWith(QueryLevel::kStudy, kPatientName, MatchType::kSingleValue, {"hans"});
   EXPECT_TRUE(Studies(query).empty());
-  query.fuzzy_names = true;
+  query.fuzzy_matching = true;
   EXPECT_EQ(Studies(query), (Strings{"1.2", "1.1"}));
   query.conditions[0].values = {"joh"};
   EXPECT_EQ(Studies(query), (Strings{"1.3"}));
@@ -338,6 +338,30 @@ TEST_F(QueryRunnerTest, FuzzyMatchingFindsAnyNameWordByItsStart) {
   EXPECT_EQ(Studies(query), (Strings{"1.3"}));
   query.conditions[0].values = {"ans"};
   EXPECT_TRUE(Studies(query).empty());
+}
+
+TEST_F(QueryRunnerTest, FuzzyMatchingComparesDescriptionsRegardlessOfCase) {
+  constexpr Tag kStudyDescription = 0x00081030;
+  constexpr Tag kSeriesDescription = 0x0008103E;
+  Query contains =
+      QueryWith(QueryLevel::kStudy, kStudyDescription, MatchType::kWildcard, {"*mri*"});
+  EXPECT_TRUE(Studies(contains).empty()) << "exact matching without fuzzymatching";
+  contains.fuzzy_matching = true;
+  EXPECT_EQ(Studies(contains), (Strings{"1.1"}));
+  Query single =
+      QueryWith(QueryLevel::kStudy, kStudyDescription, MatchType::kSingleValue, {"CHEST ct"});
+  single.fuzzy_matching = true;
+  EXPECT_EQ(Studies(single), (Strings{"1.2"}));
+  Query prefix = QueryWith(QueryLevel::kStudy, kStudyDescription, MatchType::kWildcard, {"b?AIN*"});
+  prefix.fuzzy_matching = true;
+  EXPECT_EQ(Studies(prefix), (Strings{"1.1"}));
+  Query series = QueryWith(QueryLevel::kSeries, kSeriesDescription, MatchType::kWildcard, {"AX*"});
+  series.study_uid = "1.1";
+  series.fuzzy_matching = true;
+  EXPECT_EQ(FindTexts(*archive_, series, "0020000E"), (Strings{"1.1.1", "1.1.2"}));
+  Query accession = QueryWith(QueryLevel::kStudy, kAccession, MatchType::kSingleValue, {"a2"});
+  accession.fuzzy_matching = true;
+  EXPECT_TRUE(Studies(accession).empty()) << "identifiers stay case-sensitive";
 }
 
 TEST_F(QueryRunnerTest, ModalitiesInStudyMatchesWhenAnySeriesHasTheModality) {

@@ -418,7 +418,7 @@ TEST_F(QueryScaleTest, PrintsFindTimings) {
                  100));
   Query fuzzy =
       Limited(QueryWith(QueryLevel::kStudy, 0x00100010, MatchType::kSingleValue, {"chlo"}), 100);
-  fuzzy.fuzzy_names = true;
+  fuzzy.fuzzy_matching = true;
   Report("fuzzy PatientName=chlo&limit=100", fuzzy);
 
   if (!small) return;

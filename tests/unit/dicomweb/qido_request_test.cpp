@@ -112,7 +112,7 @@ TEST(QidoRequestTest, ReadsIncludeFieldLimitOffsetFuzzyAndOrder) {
   EXPECT_EQ(q.include, (std::vector<archive::Tag>{0x00081030, 0x00200010, 0x00101010}));
   EXPECT_EQ(q.limit, 10u);
   EXPECT_EQ(q.offset, 20u);
-  EXPECT_TRUE(q.fuzzy_names);
+  EXPECT_TRUE(q.fuzzy_matching);
   EXPECT_TRUE(q.count_total);
   ASSERT_EQ(q.order_by.size(), 2u);
   EXPECT_EQ(q.order_by[0].tag, 0x00080020u);
