@@ -145,6 +145,7 @@ Result<dimse::DimseOptions> DimseOptionsFrom(const config::Config& config) {
     options.peers.push_back(dimse::KnownPeer{modality.ae_title, modality.host, modality.port,
                                              modality.tls, std::move(*allowed)});
   }
+  options.commitment_folder = config.CommitmentDir();
   return options;
 }
 

@@ -14,8 +14,6 @@
 
 namespace tessera {
 
-static constexpr std::size_t kMaxSmallFile = 1 << 20;
-
 static Status WriteAll(int fd, std::string_view bytes, const std::filesystem::path& file) {
   while (!bytes.empty()) {
     const ssize_t n = ::write(fd, bytes.data(), bytes.size());
@@ -55,7 +53,7 @@ Status WriteFileAtomically(const std::filesystem::path& file, std::string_view c
   return Ok();
 }
 
-Result<std::string> ReadSmallFile(const std::filesystem::path& file) {
+Result<std::string> ReadSmallFile(const std::filesystem::path& file, std::size_t max_bytes) {
   UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid() && errno == ENOENT)
     return Fail(ErrorCode::kNotFound, file.string() + " is missing");
@@ -67,7 +65,7 @@ Result<std::string> ReadSmallFile(const std::filesystem::path& file) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return FileError("read", file, errno);
     if (n == 0) return contents;
-    if (contents.size() + static_cast<std::size_t>(n) > kMaxSmallFile) {
+    if (contents.size() + static_cast<std::size_t>(n) > max_bytes) {
       return Fail(ErrorCode::kTooLarge, file.string() + " is too large");
     }
     contents.append(buffer, static_cast<std::size_t>(n));

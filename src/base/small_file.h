@@ -20,7 +20,8 @@ namespace tessera {
 Status WriteFileAtomically(const std::filesystem::path& file, std::string_view contents,
                            mode_t mode);
 
-// Reads a small file whole (at most 1 MiB). Errors: kNotFound, kIo, kTooLarge.
-Result<std::string> ReadSmallFile(const std::filesystem::path& file);
+// Reads a small file whole (at most `max_bytes`). Errors: kNotFound, kIo, kTooLarge.
+Result<std::string> ReadSmallFile(const std::filesystem::path& file,
+                                  std::size_t max_bytes = std::size_t{1} << 20);
 
 }  // namespace tessera

@@ -112,6 +112,8 @@ struct Config {
   std::filesystem::path CertificateFile() const;
   std::filesystem::path PrivateKeyFile() const;
   std::filesystem::path AuthDir() const { return data_dir / "auth"; }
+  // Storage commitment requests not reported yet (dimse::CommitmentStore).
+  std::filesystem::path CommitmentDir() const { return data_dir / "commitments"; }
   std::string DicomwebPath() const { return paths.prefix + paths.dicomweb_root; }
   std::string AppPath() const { return paths.prefix + paths.app; }
   std::string WadoUriPath() const { return paths.prefix + paths.wado_uri; }

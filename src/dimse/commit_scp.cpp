@@ -96,8 +96,10 @@ Status ServeCommit(ServiceContext& context, const T_DIMSE_N_ActionRQ& request,
   if (!parsed) return answer(kInvalidArgumentValue, parsed.error().message);
   const std::string transaction = parsed->transaction_uid;
   const std::size_t count = parsed->items.size();
-  if (!context.commitments.Submit(*peer, std::move(*parsed))) {
-    return answer(kResourceLimitation, "too many storage commitment reports waiting");
+  if (auto submitted = context.commitments.Submit(*peer, std::move(*parsed)); !submitted) {
+    const bool full = submitted.error().code == ErrorCode::kUnavailable;
+    return answer(full ? kResourceLimitation : status::kProcessingFailure,
+                  full ? submitted.error().message : PublicComment(submitted.error()));
   }
   spdlog::info("dimse: storage commitment {} from {}: {} instances, report to {}:{}", transaction,
                context.Caller(), count, peer->host, peer->port);

@@ -33,6 +33,7 @@ std::string Counts(const CommitmentResult& result) {
 struct CommitmentReporter::Job {
   KnownPeer peer;
   CommitmentRequest request;
+  std::filesystem::path file;  // where the request is kept (CommitmentStore)
   Clock::time_point due;
   int rechecks = 0;
   std::size_t resends = 0;
@@ -46,13 +47,16 @@ CommitmentReporter::CommitmentReporter(const archive::Archive& archive, const Di
                           const CommitmentResult& result) {
             return SendCommitmentReport(peer, options, tls, request, result);
           },
-          std::chrono::seconds(1), std::chrono::seconds(5)) {}
+          std::chrono::seconds(1), std::chrono::seconds(5),
+          CommitmentStore(options.commitment_folder)) {}
 
 CommitmentReporter::CommitmentReporter(const archive::Archive& archive, Sender sender,
                                        std::chrono::milliseconds recheck_delay,
-                                       std::chrono::milliseconds first_resend_delay)
+                                       std::chrono::milliseconds first_resend_delay,
+                                       CommitmentStore store)
     : archive_(archive),
       sender_(std::move(sender)),
+      store_(std::move(store)),
       recheck_delay_(recheck_delay),
       first_resend_delay_(first_resend_delay) {
   for (std::size_t i = 0; i < kWorkers; ++i) workers_.emplace_back([this] { Work(); });
@@ -60,23 +64,71 @@ CommitmentReporter::CommitmentReporter(const archive::Archive& archive, Sender s
 
 CommitmentReporter::~CommitmentReporter() { Stop(); }
 
-bool CommitmentReporter::Submit(KnownPeer peer, CommitmentRequest request) {
+bool CommitmentReporter::HasRoomLocked(const std::string& ae_title, std::size_t items) const {
+  const auto from_peer = std::count_if(
+      jobs_.begin(), jobs_.end(), [&](const Job& job) { return job.peer.ae_title == ae_title; });
+  const std::size_t peer_waiting =
+      static_cast<std::size_t>(from_peer) + sending_.count(ae_title) + keeping_.count(ae_title);
+  return !stopping_ && waiting_locked() < kMaxWaiting && peer_waiting < kMaxWaitingPerPeer &&
+         items_ + items <= kMaxWaitingItems;
+}
+
+Status CommitmentReporter::Submit(KnownPeer peer, CommitmentRequest request) {
+  const std::size_t items = request.items.size();
   {
     std::lock_guard lock(mutex_);
-    const auto from_peer = std::count_if(jobs_.begin(), jobs_.end(), [&](const Job& job) {
-      return job.peer.ae_title == peer.ae_title;
-    });
-    const std::size_t peer_waiting =
-        static_cast<std::size_t>(from_peer) + sending_.count(peer.ae_title);
-    if (stopping_ || waiting_locked() >= kMaxWaiting || peer_waiting >= kMaxWaitingPerPeer ||
-        items_ + request.items.size() > kMaxWaitingItems) {
-      return false;
+    if (!HasRoomLocked(peer.ae_title, items)) {
+      return Fail(ErrorCode::kUnavailable, "too many storage commitment reports waiting");
     }
-    items_ += request.items.size();
-    jobs_.push_back(Job{std::move(peer), std::move(request), Clock::now()});
+    // Counted while written (outside the lock: an fsync), so that the limits hold.
+    items_ += items;
+    keeping_.insert(peer.ae_title);
   }
+  auto file = store_.Keep(peer.ae_title, request);
+  {
+    std::lock_guard lock(mutex_);
+    keeping_.erase(keeping_.find(peer.ae_title));
+    if (file && !stopping_) {
+      jobs_.push_back(Job{std::move(peer), std::move(request), std::move(*file), Clock::now()});
+    } else {
+      items_ -= items;
+    }
+  }
+  if (!file) return std::move(file).error();
   wake_.notify_one();
-  return true;
+  return Ok();
+}
+
+Status CommitmentReporter::Resume(std::span<const KnownPeer> peers) {
+  auto kept = store_.Load();
+  if (!kept) return std::move(kept).error();
+  std::size_t queued = 0;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& request : *kept) {
+      const auto peer = std::find_if(peers.begin(), peers.end(), [&](const KnownPeer& known) {
+        return known.ae_title == request.ae_title;
+      });
+      if (peer == peers.end()) {
+        spdlog::warn(
+            "dimse: storage commitment {} for {} dropped: that AE title is no longer in "
+            "dicom.modalities",
+            request.request.transaction_uid, request.ae_title);
+        store_.Forget(request.file);
+        continue;
+      }
+      // Accepted before: not refused for the limits now, whatever they are.
+      items_ += request.request.items.size();
+      jobs_.push_back(
+          Job{*peer, std::move(request.request), std::move(request.file), Clock::now()});
+      ++queued;
+    }
+  }
+  if (queued > 0) {
+    spdlog::info("dimse: {} storage commitment reports from the last run to send", queued);
+    wake_.notify_all();
+  }
+  return Ok();
 }
 
 void CommitmentReporter::Stop() {
@@ -90,11 +142,12 @@ void CommitmentReporter::Stop() {
     if (worker.joinable()) worker.join();
   }
   if (!jobs_.empty()) {
-    // The modalities ask again when their wait for the report ends.
+    const bool kept = !jobs_.front().file.empty();
     spdlog::warn(
-        "dimse: {} storage commitment reports not sent: the server stopped (the first: "
-        "{} for {})",
-        jobs_.size(), jobs_.front().request.transaction_uid, jobs_.front().peer.ae_title);
+        "dimse: {} storage commitment reports not sent: the server stopped; {} (the "
+        "first: {} for {})",
+        jobs_.size(), kept ? "they go after the next start" : "dropped",
+        jobs_.front().request.transaction_uid, jobs_.front().peer.ae_title);
   }
   jobs_.clear();
   items_ = 0;
@@ -141,6 +194,7 @@ void CommitmentReporter::Work() {
     sending_.insert(job.peer.ae_title);
     lock.unlock();
     const bool done = Attempt(job);
+    if (done) store_.Forget(job.file);
     lock.lock();
     sending_.erase(job.peer.ae_title);
     if (done) {

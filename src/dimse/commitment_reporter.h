@@ -6,6 +6,7 @@
 #include <functional>
 #include <mutex>
 #include <set>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "archive/archive.h"
 #include "base/result.h"
 #include "dimse/commitment_report.h"
+#include "dimse/commitment_store.h"
 #include "dimse/dimse_options.h"
 #include "dimse/storage_commitment.h"
 
@@ -35,9 +37,10 @@ namespace tessera::dimse {
 // acknowledged stores) is checked again each second, for up to a minute. A
 // report the peer cannot take (unreachable, refused, a failure status) is sent
 // again after 5 s, 30 s and 2 min, then given up with an error in the log.
-// Requests are held in memory, within limits per peer and in all: a stop drops
-// those not reported yet (logged), and the modality asks again when its wait
-// for the report ends. Thread-safe.
+// Requests are held within limits per peer and in all, and each is kept on disk
+// (CommitmentStore) from before its N-ACTION is answered until it is reported
+// or given up: Resume, at the next start, queues those a stop or a crash left.
+// Thread-safe.
 class CommitmentReporter {
  public:
   // Sends one report; the default opens an association (SendCommitmentReport).
@@ -51,22 +54,31 @@ class CommitmentReporter {
   static constexpr std::size_t kMaxWaitingItems = 1'000'000;
 
   // `archive` and `tls` (null unless DICOM TLS is configured) must outlive it.
+  // Requests are kept in options.commitment_folder.
   CommitmentReporter(const archive::Archive& archive, const DimseOptions& options,
                      DcmTLSTransportLayer* tls);
   // For tests: `sender` in place of the network, and the waits between tries.
   CommitmentReporter(const archive::Archive& archive, Sender sender,
                      std::chrono::milliseconds recheck_delay,
-                     std::chrono::milliseconds first_resend_delay);
+                     std::chrono::milliseconds first_resend_delay,
+                     CommitmentStore store = CommitmentStore({}));
   ~CommitmentReporter();  // Stop()
   CommitmentReporter(const CommitmentReporter&) = delete;
   CommitmentReporter& operator=(const CommitmentReporter&) = delete;
 
-  // Queues a request to report to `peer`. False when a limit above is reached,
-  // or after Stop().
-  bool Submit(KnownPeer peer, CommitmentRequest request);
+  // Keeps a request to report to `peer` on disk and queues it; once this
+  // returns Ok the request survives a restart. Errors: kUnavailable when a limit
+  // above is reached or after Stop(), kIo when it cannot be kept.
+  Status Submit(KnownPeer peer, CommitmentRequest request);
+
+  // Queues the requests an earlier run kept and did not report, each to the
+  // peer of its AE title among `peers` (the configuration now); one whose peer
+  // is gone is logged and dropped. Call once, before Submit. Errors: kIo when the
+  // folder cannot be made or read.
+  Status Resume(std::span<const KnownPeer> peers);
 
   // Ends the threads (a report being sent finishes first); requests not
-  // reported yet are dropped (logged). Idempotent.
+  // reported yet stay kept for Resume (logged). Idempotent.
   void Stop();
 
   // Requests accepted and not yet reported or given up (for tests).
@@ -81,15 +93,19 @@ class CommitmentReporter {
   // to the earliest due time of those not due yet.
   std::vector<Job>::iterator NextJob(std::chrono::steady_clock::time_point& next);
   std::size_t waiting_locked() const;  // REQUIRES: mutex_ held
+  // True when a request of `items` instances from `ae_title` fits the limits.
+  bool HasRoomLocked(const std::string& ae_title, std::size_t items) const;  // REQUIRES: mutex_
 
   const archive::Archive& archive_;
   Sender sender_;
+  const CommitmentStore store_;
   std::chrono::milliseconds recheck_delay_;
   std::chrono::milliseconds first_resend_delay_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<Job> jobs_;
-  std::set<std::string> sending_;  // peers (AE titles) with a report on its way
+  std::set<std::string> sending_;       // peers (AE titles) with a report on its way
+  std::multiset<std::string> keeping_;  // peers of requests being written by Submit
   std::size_t items_ = 0;          // instances named by jobs_ and those on their way
   bool stopping_ = false;
   std::vector<std::thread> workers_;

@@ -106,6 +106,9 @@ Result<std::unique_ptr<DicomService>> DicomService::Start(DimseOptions options,
 
   service->commitments_ = std::make_unique<CommitmentReporter>(archive, service->options_,
                                                                service->requestor_tls_.get());
+  if (auto resumed = service->commitments_->Resume(opts.peers); !resumed) {
+    return std::move(resumed).error();
+  }
   service->environment_.reset(new ServiceEnvironment{
       archive, service->options_, service->policy_, *service->network_,
       service->requestor_tls_.get(), service->shutdown_, *service->commitments_});

@@ -62,6 +62,9 @@ struct DimseOptions {
   bool check_calling_host = true;
   std::set<Operation> unknown_callers_allow = {Operation::kEcho, Operation::kStore};
   std::vector<KnownPeer> peers;
+  // Storage commitment requests not reported yet are kept here, one file each,
+  // and reported after a restart; empty keeps them in memory only (tests).
+  std::filesystem::path commitment_folder;
 };
 
 }  // namespace tessera::dimse

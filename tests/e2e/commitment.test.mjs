@@ -2,7 +2,8 @@
 // (TESSERA_BINARY) and a modality played by dcmjs-dimse, an independent DICOM
 // network stack: the modality stores with DCMTK's storescu, asks for commitment
 // with an N-ACTION, and receives the N-EVENT-REPORT on an association Tessera
-// opens to its configured host and port.
+// opens to its configured host and port — also when Tessera stopped or crashed
+// in between.
 //
 //   TESSERA_BINARY=build/src/app/tessera node --test commitment.test.mjs
 import dimse from 'dcmjs-dimse';
@@ -236,6 +237,20 @@ test('a report the modality cannot take yet is sent again', options, async () =>
   const report = await reportOf(transactionUid, 20000);
   assert.equal(report.eventTypeId, 1);
 });
+
+for (const [how, signal] of [['a stop', 'SIGTERM'], ['a crash', 'SIGKILL']]) {
+  test(`a report owed at ${how} is sent after the restart`, options, async () => {
+    modality.close();
+    const transactionUid = newTransactionUid();
+    const response = await requestCommitment([ct, mr], {transactionUid});
+    assert.equal(response.getStatus(), Status.Success);
+    await server.restart(signal);
+    listenAsModality();
+    const report = await reportOf(transactionUid, 30000);
+    assert.equal(report.eventTypeId, 1);
+    assert.equal(references(report.dataset.ReferencedSOPSequence).length, 2);
+  });
+}
 
 test('requests Tessera cannot answer are refused with a reason', options, async () => {
   // Unknown callers may store, but there is nowhere to send their report.

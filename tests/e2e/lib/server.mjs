@@ -63,44 +63,51 @@ export async function startTessera(
   const port = await freePort();
   const dicomPort = await freePort();
   const log = createWriteStream(logFile);
-  const child = spawn(binary, serveArgs(data, port, dicomPort), {env, stdio: ['ignore', 'pipe', 'pipe']});
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  let child;
   let exited = null;
-  child.on('exit', (code, signal) => {
-    exited = {code, signal};
-  });
 
-  const deadline = Date.now() + 60000;
-  let base = '';
-  while (!base) {
-    if (exited) throw new Error(`tessera serve exited early (${JSON.stringify(exited)}); see ${logFile}`);
-    if (Date.now() > deadline) throw new Error(`tessera did not answer on port ${port}; see ${logFile}`);
-    for (const scheme of ['https', 'http']) {
-      const candidate = `${scheme}://127.0.0.1:${port}`;
-      const answer = await fetchRaw(`${candidate}/zhiva/app/config.json`).catch(() => null);
-      if (answer?.status === 200) base = candidate;
-      if (base) break;
+  // Serves the data folder on the same ports; resolves with the base URL once it answers.
+  const launch = async () => {
+    exited = null;
+    child = spawn(binary, serveArgs(data, port, dicomPort), {env, stdio: ['ignore', 'pipe', 'pipe']});
+    child.stdout.pipe(log, {end: false});
+    child.stderr.pipe(log, {end: false});
+    child.on('exit', (code, signal) => {
+      exited = {code, signal};
+    });
+    const deadline = Date.now() + 60000;
+    while (true) {
+      if (exited) throw new Error(`tessera serve exited early (${JSON.stringify(exited)}); see ${logFile}`);
+      if (Date.now() > deadline) throw new Error(`tessera did not answer on port ${port}; see ${logFile}`);
+      for (const scheme of ['https', 'http']) {
+        const candidate = `${scheme}://127.0.0.1:${port}`;
+        const answer = await fetchRaw(`${candidate}/zhiva/app/config.json`).catch(() => null);
+        if (answer?.status === 200) return candidate;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    if (!base) await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  };
 
+  // Ends the server with `signal` (SIGKILL: as a crash), waiting for it to go.
+  const end = async (signal) => {
+    if (exited) return;
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 35000);
+    await gone;
+    clearTimeout(timer);
+  };
+
+  const base = await launch();
   const stop = async () => {
-    if (!exited) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          resolve();
-        }, 35000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await end('SIGTERM');
     log.end();
     rmSync(data, {recursive: true, force: true});
   };
-  return {base, data, dicomPort, stop};
+  // Stops the server with `signal` and serves the same data folder again.
+  const restart = async (signal = 'SIGTERM') => {
+    await end(signal);
+    await launch();
+  };
+  return {base, data, dicomPort, stop, restart};
 }

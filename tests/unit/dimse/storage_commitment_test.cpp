@@ -294,6 +294,64 @@ TEST_F(CommitmentReporterTest, HoldsBoundedQueuesAndDropsThemAtStop) {
   EXPECT_FALSE(reporter.Submit(Peer("OTHER"), request));
 }
 
+TEST_F(CommitmentReporterTest, RequestsNotReportedAtAStopAreSentAfterTheRestart) {
+  const std::string stored = Store();
+  const auto folder = dir_ / "commitments";
+  {
+    Deliveries down;
+    down.failures_left = 1'000'000;
+    CommitmentReporter reporter(*archive_, down.Sender(), milliseconds(10), std::chrono::hours(1),
+                                CommitmentStore(folder));
+    ASSERT_TRUE(reporter.Resume({}));
+    ASSERT_TRUE(reporter.Submit(Peer("MODALITY"), {"1.2.3.9", {{kCtImage, stored}}}));
+    ASSERT_TRUE(reporter.Submit(Peer("GONE"), {"1.2.3.10", {{kCtImage, stored}}}));
+    ASSERT_TRUE(WaitFor([&] { return down.Calls() == 2; }));
+  }  // stopped with both waiting to be sent again
+  ASSERT_EQ(std::distance(std::filesystem::directory_iterator(folder),
+                          std::filesystem::directory_iterator()),
+            2);
+
+  Deliveries up;
+  std::vector<KnownPeer> delivered_to;
+  std::mutex mutex;
+  CommitmentReporter reporter(
+      *archive_,
+      [&](const KnownPeer& peer, const CommitmentRequest& request, const CommitmentResult& result) {
+        std::lock_guard lock(mutex);
+        delivered_to.push_back(peer);
+        EXPECT_EQ(request.transaction_uid, "1.2.3.9");
+        EXPECT_EQ(result.committed.size(), 1u);
+        return Ok();
+      },
+      milliseconds(10), milliseconds(10), CommitmentStore(folder));
+  KnownPeer configured = Peer("MODALITY");
+  configured.host = "modality.example";
+  configured.port = 11112;
+  const std::vector<KnownPeer> peers = {configured, Peer("OTHER")};
+  ASSERT_TRUE(reporter.Resume(peers));
+  ASSERT_TRUE(WaitFor([&] { return reporter.waiting() == 0; }));
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(delivered_to.size(), 1u) << "GONE is no longer configured: its request is dropped";
+  EXPECT_EQ(delivered_to[0].host, "modality.example") << "the peer as configured now";
+  EXPECT_EQ(delivered_to[0].port, 11112);
+  EXPECT_TRUE(std::filesystem::is_empty(folder)) << "reported and dropped requests are forgotten";
+}
+
+TEST_F(CommitmentReporterTest, ARequestThatCannotBeKeptIsRefused) {
+  const auto folder = dir_ / "not-a-folder";
+  std::ofstream(folder) << "a file";
+  Deliveries deliveries;
+  CommitmentReporter reporter(*archive_, deliveries.Sender(), milliseconds(10), milliseconds(10),
+                              CommitmentStore(folder));
+  auto submitted = reporter.Submit(Peer("MODALITY"), {"1.2.3.9", {{kCtImage, "1.2.3.1"}}});
+  ASSERT_FALSE(submitted);
+  EXPECT_EQ(submitted.error().code, ErrorCode::kIo);
+  EXPECT_EQ(reporter.waiting(), 0u);
+  auto full = reporter.Resume({});
+  ASSERT_FALSE(full);
+  EXPECT_EQ(full.error().code, ErrorCode::kIo);
+}
+
 TEST_F(CommitmentReporterTest, APeerThatDoesNotAnswerHoldsUpOnlyItsOwnReports) {
   const std::string stored = Store();
   std::mutex mutex;
