@@ -11,15 +11,20 @@ namespace tessera::app {
 void RegisterExplorerRoutes(http::Router& router, const config::Config& config,
                             std::span<const http::StaticAsset> assets) {
   const std::string app = config.AppPath();
-  const std::string settings = nlohmann::json{
-      {"pacsRoot", config.DicomwebPath()},
-      {"authRoot", config.paths.auth},
-      {"uploadUrl", config.paths.prefix + "/instances"},
-      {"wadoUri", config.WadoUriPath()},
-      {"viewerUrlTemplate", ViewerUrlTemplate(config)},
-      {"appRoot", config.AppPath()},
-      {"viewerBaseUrl", config.auth.viewer_url},
-  }.dump();
+  const std::string settings =
+      nlohmann::json{
+          {"pacsRoot", config.DicomwebPath()},
+          {"authRoot", config.paths.auth},
+          {"uploadUrl", config.paths.prefix + "/instances"},
+          {"wadoUri", config.WadoUriPath()},
+          {"viewerUrlTemplate", ViewerUrlTemplate(config)},
+          {"appRoot", config.AppPath()},
+          {"viewerBaseUrl", config.auth.viewer_url},
+          // The pages then ask for a token without first asking anonymously (a 401
+          // that browsers log as a failed request on every signed-out visit).
+          {"authRequired", config.auth.enabled},
+      }
+          .dump();
 
   const auto serve_settings = [settings](http::Request&) -> http::Awaitable<http::Response> {
     auto response = http::Response::Json(http::HttpStatus::ok, settings);

@@ -145,6 +145,18 @@ test('the admin creates an editor and a read-only user on the token page', optio
   await page.close();
 });
 
+test('a signed-out visit asks to sign in without a refused request', options, async () => {
+  const page = await newPage();
+  const refused = [];
+  page.on('response', (response) => {
+    if (response.status() >= 400) refused.push(`${response.status()} ${response.url()}`);
+  });
+  await page.goto(`${server.base}/zhiva/app/explorer.html`);
+  await page.locator('#auth-gate-title').waitFor();
+  assert.deepEqual(refused, [], 'the browser would log these as failed requests');
+  await page.close();
+});
+
 test('the explorer takes the token from the address and removes it', options, async () => {
   const page = await openExplorer(tokens[kEditor.username], '#upload');
   assert.doesNotMatch(page.url(), /token=/);

@@ -123,6 +123,19 @@ def test_zhiva_token_flow(server):
     assert r.json() == {"username": "alice", "name": "Name of alice", "canEditResource": False}
 
 
+def test_the_pages_settings_say_whether_sign_in_is_required(server):
+    settings = requests.get(server.url("/zhiva/app/config.json"), verify=server.verify).json()
+    assert settings["authRequired"] is True
+    assert requests.get(server.url("/auth/config.json"),
+                        verify=server.verify).json()["authRequired"] is True
+    open_server = TesseraServer(tls=False, auth=False).init().start()
+    try:
+        assert requests.get(open_server.url("/zhiva/app/config.json")).json()[
+            "authRequired"] is False
+    finally:
+        open_server.cleanup()
+
+
 def test_guard_refusals(server):
     access, refresh = login(server, "reader", can_edit=False)
     r = studies(server)

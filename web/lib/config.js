@@ -33,6 +33,8 @@ export function normalizeConfig(raw) {
     config[key] = String(config[key] ?? '').replace(/\/+$/, '');
   }
   config.viewerUrlTemplate = String(config.viewerUrlTemplate ?? '');
+  // Tessera says whether it requires sign-in; other servers leave it unknown.
+  config.authRequired = typeof config.authRequired === 'boolean' ? config.authRequired : null;
   return config;
 }
 

@@ -98,6 +98,9 @@ test('config: defaults, trailing slashes, viewer links', () => {
   assert.equal(viewerUrl(config, '1.2'), 'https://viewer.example/view?StudyInstanceUIDs=1.2');
   assert.equal(viewerLoginUrl(config, 'a b'), 'https://viewer.example/auth/oauth?token=a%20b');
   assert.equal(viewerLoginUrl(normalizeConfig({}), 't'), '');
+  assert.equal(normalizeConfig({}).authRequired, null, 'unknown unless the server says');
+  assert.equal(normalizeConfig({authRequired: true}).authRequired, true);
+  assert.equal(normalizeConfig({authRequired: 'yes'}).authRequired, null);
   assert.equal(viewerUrl(normalizeConfig({}), '1'), '');
   assert.equal(viewerLoginUrl(normalizeConfig({viewerBaseUrl: 'https://v.example/'}), 't'),
       'https://v.example/auth/oauth?token=t');

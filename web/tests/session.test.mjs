@@ -111,6 +111,18 @@ test('a server without authentication opens the archive to everyone', async () =
   assert.equal(session.canEdit(), true);
 });
 
+test('a server that says it needs sign-in is not asked without a token', async () => {
+  const calls = fakeServer({
+    'GET /auth/verify': () => Response.json({message: 'Missing token'}, {status: 401}),
+  });
+  const {location, history} = page('https://pacs.test/app/explorer.html');
+  const session = new Session({...kConfig, authRequired: true}, {storage: memoryStorage(), location,
+    history});
+  assert.equal(await session.start(), null);
+  assert.equal(session.lastError(), '');
+  assert.deepEqual(calls, [], 'no request that the browser would log as failed');
+});
+
 test('Api refreshes once on 401, then asks to sign in once for all waiting requests', async () => {
   let validToken = 'A2';
   const calls = fakeServer({
