@@ -88,6 +88,7 @@ Status CommitmentReporter::Submit(KnownPeer peer, CommitmentRequest request) {
   {
     std::lock_guard lock(mutex_);
     keeping_.erase(keeping_.find(peer.ae_title));
+    // Kept while the server stops: the next start sends it (so still a success).
     if (file && !stopping_) {
       jobs_.push_back(Job{std::move(peer), std::move(request), std::move(*file), Clock::now()});
     } else {
