@@ -222,7 +222,22 @@ test('studies are found by patient name and by date range', options, async () =>
     const cells = [...document.querySelectorAll('#study-rows td:first-child')];
     return cells.length > 0 && cells.every((c) => c.textContent.toLowerCase().includes(name));
   }, family.toLowerCase());
-  assert.match(page.url(), /PatientName=/);
+  assert.doesNotMatch(decodeURIComponent(page.url()), new RegExp(`PatientName|${family}`, 'i'),
+      'browser history lists no names');
+  // The search survives a reload and a visit to a study, without the address.
+  await page.reload();
+  await page.locator('#identity:not([hidden])').waitFor();
+  assert.equal(await page.getByLabel('Patient name').inputValue(), family.toLowerCase());
+  await page.locator('#study-rows tr a').first().click();
+  await page.waitForURL(/#study\//);
+  await page.locator('#study-back').click();
+  await page.waitForURL(/#find-studies/);
+  assert.equal(await page.getByLabel('Patient name').inputValue(), family.toLowerCase());
+  await page.goBack();
+  await page.waitForURL(/#study\//);
+  await page.goBack();
+  await page.waitForURL(/#find-studies/);
+  assert.equal(await page.getByLabel('Patient name').inputValue(), family.toLowerCase());
 
   await page.getByRole('button', {name: 'Clear search'}).click();
   const iso = ct.StudyDate.replace(/(\d{4})(\d\d)(\d\d)/, '$1-$2-$3');

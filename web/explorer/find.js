@@ -2,15 +2,16 @@ import {ApiError, errorMessage, isAbort} from '../lib/api.js';
 import {byId, h, replaceChildren} from '../lib/dom.js';
 import {date, first, number, personName, Tag, text, values} from '../lib/dicom-json.js';
 import {formatCount, plural} from '../lib/format.js';
-import {activeQuickRange, buildStudyQuery, findStateToHash, kDefaultFindState, kModalities,
-  kPageSizes, parseFindState, quickRange} from './qido-query.js';
+import {activeQuickRange, buildStudyQuery, findStateToHash, findTerms, kDefaultFindState,
+  kModalities, kPageSizes, parseFindState, quickRange} from './qido-query.js';
 import {studyHash} from './routes.js';
 
 const kDebounceMs = 300;
 
 // The study list: filters, sortable columns and server-side paging (QIDO-RS
-// limit/offset with X-Total-Count), its state kept in the address so Back,
-// reload and shared links keep the search.
+// limit/offset with X-Total-Count). The filters are kept in the address and the
+// typed terms in the history entry's state (qido-query.js), so Back, reload and
+// the links back to the results keep the search; a shared link keeps its filters.
 export class FindView {
   // `onStateChange(hash)` is told the hash of the current search (for links back here).
   constructor({api, config, onStateChange}) {
@@ -50,9 +51,13 @@ export class FindView {
   }
 
   enter(route) {
-    this.state_ = parseFindState(route.params);
+    // An entry without terms that the links back here made (a new entry with
+    // the last search's address) returns to the last search.
+    const returning = !history.state?.findTerms && location.hash === findStateToHash(this.state_);
+    const terms = history.state?.findTerms ?? (returning ? findTerms(this.state_) : {});
+    this.state_ = parseFindState(route.params, terms);
     this.writeForm_();
-    this.search_();
+    this.commit_();  // also takes terms out of an address from before they left it
   }
 
   leave() {
@@ -146,10 +151,11 @@ export class FindView {
     this.commit_();
   }
 
-  // Puts the state in the address (without a history entry per keystroke) and searches.
+  // Puts the state in the address and the history entry (without an entry per
+  // keystroke) and searches.
   commit_() {
-    const hash = findStateToHash(this.state_);
-    if (location.hash !== hash) history.replaceState(history.state, '', hash);
+    history.replaceState({...history.state, findTerms: findTerms(this.state_)}, '',
+        findStateToHash(this.state_));
     this.search_();
   }
 

@@ -1,7 +1,9 @@
 import {inputToDicomDate, Tag, toDicomDate} from '../lib/dicom-json.js';
 
-// The study search as state (kept in the address: #find-studies?…) and as a
-// QIDO-RS query. Pure functions, no DOM.
+// The study search as state and as a QIDO-RS query. Pure functions, no DOM.
+// The address (#find-studies?…) keeps the filters but not the typed terms
+// (names, IDs, accession numbers, descriptions): browsers list addresses in
+// their history, so the terms travel in the history entry's state instead.
 
 export const kSortable = ['PatientName', 'PatientID', 'StudyDate', 'StudyDescription',
   'AccessionNumber'];
@@ -10,7 +12,7 @@ export const kModalities = ['CT', 'MR', 'CR', 'DX', 'US', 'MG', 'NM', 'PT', 'XA'
   'SC', 'SR', 'SEG', 'RTSTRUCT', 'RTPLAN', 'RTDOSE', 'IO', 'PX', 'ES', 'XC', 'ECG'];
 export const kQuickRanges = ['any', 'today', 'yesterday', 'last7', 'last30'];
 
-const kTextFields = ['PatientName', 'PatientID', 'AccessionNumber', 'StudyDescription'];
+export const kTextFields = ['PatientName', 'PatientID', 'AccessionNumber', 'StudyDescription'];
 
 export const kDefaultFindState = Object.freeze({
   PatientName: '',
@@ -39,12 +41,17 @@ function isCalendarDay(value) {
   return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === value;
 }
 
-// Reads the state from the hash's query (URLSearchParams); anything invalid
-// falls back to the default, so that the form shows every filter applied (a
-// shared address cannot filter by a value the form has no place for).
-export function parseFindState(params) {
+// Reads the state from the hash's query (URLSearchParams) and the typed terms
+// ({PatientName, …}, from the history entry); terms in the query (addresses
+// from before they left it) win. Anything invalid falls back to the default, so
+// that the form shows every filter applied (a shared address cannot filter by a
+// value the form has no place for).
+export function parseFindState(params, terms = {}) {
   const state = {...kDefaultFindState};
-  for (const key of kTextFields) state[key] = (params.get(key) ?? '').slice(0, 200);
+  for (const key of kTextFields) {
+    const value = params.get(key) ?? terms?.[key] ?? '';
+    state[key] = typeof value === 'string' ? value.slice(0, 200) : '';
+  }
   const modality = params.get('ModalitiesInStudy') ?? '';
   if (kModalities.includes(modality)) state.ModalitiesInStudy = modality;
   for (const key of ['from', 'to']) {
@@ -60,10 +67,18 @@ export function parseFindState(params) {
   return state;
 }
 
-// The hash for `state`, listing only what differs from the default.
+// The typed terms of `state` that are not empty, for the history entry.
+export function findTerms(state) {
+  const terms = {};
+  for (const key of kTextFields) if (state[key]) terms[key] = state[key];
+  return terms;
+}
+
+// The hash for `state`: what differs from the default, without the typed terms.
 export function findStateToHash(state) {
   const params = new URLSearchParams();
   for (const [key, fallback] of Object.entries(kDefaultFindState)) {
+    if (kTextFields.includes(key)) continue;
     const value = state[key];
     if (value !== undefined && value !== '' && value !== fallback) params.set(key, String(value));
   }

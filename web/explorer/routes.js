@@ -1,5 +1,5 @@
 // The explorer's views as address fragments:
-//   #find-studies[?PatientName=…]   study search (the default)
+//   #find-studies[?from=…&limit=…]  study search (the default; typed terms are in history.state)
 //   #upload                         upload
 //   #study/<StudyInstanceUID>       one study
 // Pure; main.js listens to hashchange and shows the matching view.

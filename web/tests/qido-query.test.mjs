@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 
-import {activeQuickRange, buildStudyQuery, findStateToHash, kDefaultFindState, parseFindState,
-  patientNameMatch, quickRange, studyDateRange} from '../explorer/qido-query.js';
+import {activeQuickRange, buildStudyQuery, findStateToHash, findTerms, kDefaultFindState,
+  parseFindState, patientNameMatch, quickRange, studyDateRange} from '../explorer/qido-query.js';
 
 const kToday = new Date(2024, 2, 1);  // 1 March 2024 (leap year), local time
 
@@ -67,14 +67,20 @@ test('an empty search asks for the newest studies first and nothing else', () =>
   }
 });
 
-test('state survives the address round trip and bad values fall back to defaults', () => {
-  const state = {...kDefaultFindState, PatientName: 'Doe ^ Ann', from: '2024-01-05',
-    orderby: '-PatientID', limit: 100, offset: 200};
+test('state survives the address and history round trip and bad values fall back', () => {
+  const state = {...kDefaultFindState, PatientName: 'Doe ^ Ann', AccessionNumber: 'A1',
+    from: '2024-01-05', orderby: '-PatientID', limit: 100, offset: 200};
   const hash = findStateToHash(state);
-  assert.match(hash, /^#find-studies\?/);
-  const parsed = parseFindState(new URLSearchParams(hash.split('?')[1]));
+  assert.equal(hash, '#find-studies?from=2024-01-05&orderby=-PatientID&limit=100&offset=200',
+      'the typed terms stay out of the address');
+  const terms = findTerms(state);
+  assert.deepEqual(terms, {PatientName: 'Doe ^ Ann', AccessionNumber: 'A1'});
+  const parsed = parseFindState(new URLSearchParams(hash.split('?')[1]), terms);
   assert.deepEqual(parsed, state);
   assert.equal(findStateToHash(kDefaultFindState), '#find-studies');
+  assert.equal(parseFindState(new URLSearchParams('PatientName=Roe'), terms).PatientName, 'Roe',
+      'an older address with its terms still searches for them');
+  assert.equal(parseFindState(new URLSearchParams(''), {PatientName: 7}).PatientName, '');
 
   const bad = parseFindState(new URLSearchParams(
       'from=yesterday&to=2024-13-45&orderby=DROP&limit=7&offset=-5&PatientID=x&' +
