@@ -12,6 +12,8 @@ namespace tessera::archive {
 namespace {
 
 constexpr Tag kStudyDateTag = 0x00080020;
+constexpr Tag kStudyDescriptionTag = 0x00081030;
+constexpr Tag kSeriesDescriptionTag = 0x0008103E;
 
 Error Invalid(std::string message) { return Fail(ErrorCode::kInvalidArgument, std::move(message)); }
 
@@ -294,7 +296,7 @@ std::optional<Result<std::string>> Builder::MatchNameGroups(const IndexedAttribu
 // Free-text descriptions, which fuzzy matching compares regardless of case: people
 // type "knee" for "KNEE MRI"; identifiers and codes keep exact matching.
 static bool IsDescription(Tag tag) {
-  return tag == 0x00081030 /* StudyDescription */ || tag == 0x0008103E /* SeriesDescription */;
+  return tag == kStudyDescriptionTag || tag == kSeriesDescriptionTag;
 }
 
 Status Builder::MatchIndexed(const IndexedAttribute& a, const Condition& condition) {
@@ -321,9 +323,11 @@ Status Builder::MatchIndexed(const IndexedAttribute& a, const Condition& conditi
       const bool fold = options_.case_insensitive_names;
       auto clause = MatchClause(Column(a, fold ? "_folded" : ""), condition, {"PN", fold}, params_);
       if (!clause) return std::move(clause).error();
-      const bool fuzzy =
-          query_.fuzzy_matching && !clause->empty() &&
-          (condition.type == MatchType::kSingleValue || condition.type == MatchType::kWildcard);
+      // A wildcard pattern already says where its parts may be: only a single
+      // value is widened, so that fuzzy matching asked for another attribute
+      // (descriptions) does not bring in other names.
+      const bool fuzzy = query_.fuzzy_matching && !clause->empty() &&
+                         condition.type == MatchType::kSingleValue;
       if (!fuzzy) {
         if (clause->empty()) return Ok();
         where_.push_back(std::move(*clause));
@@ -351,7 +355,8 @@ Status Builder::MatchIndexed(const IndexedAttribute& a, const Condition& conditi
       return Match(Column(a), condition, {a.vr, false});
     case ColumnKind::kText:
       if (query_.fuzzy_matching && IsDescription(a.tag)) {
-        // No index serves "*knee*" anyway; folding at query time needs no column.
+        // Folded at query time, so no index serves it: fine for "*knee*", the
+        // search people make (the explorer's, OHIF's), a scan for an exact value.
         return Match("tessera_fold(" + Column(a) + ")", condition, {a.vr, true});
       }
       [[fallthrough]];

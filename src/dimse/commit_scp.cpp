@@ -97,9 +97,12 @@ Status ServeCommit(ServiceContext& context, const T_DIMSE_N_ActionRQ& request,
   const std::string transaction = parsed->transaction_uid;
   const std::size_t count = parsed->items.size();
   if (auto submitted = context.commitments.Submit(*peer, std::move(*parsed)); !submitted) {
-    const bool full = submitted.error().code == ErrorCode::kUnavailable;
+    // Both pass: too many waiting reports, a full disk (PS3.4 J.3.2: 0x0213).
+    const bool full = submitted.error().code == ErrorCode::kUnavailable ||
+                      submitted.error().code == ErrorCode::kStorageFull;
+    const bool limit = submitted.error().code == ErrorCode::kUnavailable;
     return answer(full ? kResourceLimitation : status::kProcessingFailure,
-                  full ? submitted.error().message : PublicComment(submitted.error()));
+                  limit ? submitted.error().message : PublicComment(submitted.error()));
   }
   spdlog::info("dimse: storage commitment {} from {}: {} instances, report to {}:{}", transaction,
                context.Caller(), count, peer->host, peer->port);

@@ -100,22 +100,19 @@ Status CommitmentReporter::Submit(KnownPeer peer, CommitmentRequest request) {
   return Ok();
 }
 
-Status CommitmentReporter::Resume(std::span<const KnownPeer> peers) {
+Status CommitmentReporter::Resume(const AccessPolicy& policy) {
   auto kept = store_.Load();
   if (!kept) return std::move(kept).error();
   std::size_t queued = 0;
   {
     std::lock_guard lock(mutex_);
     for (auto& request : *kept) {
-      const auto peer = std::find_if(peers.begin(), peers.end(), [&](const KnownPeer& known) {
-        return known.ae_title == request.ae_title;
-      });
-      if (peer == peers.end()) {
+      const KnownPeer* peer = policy.FindPeer(request.ae_title);
+      if (peer == nullptr) {
         spdlog::warn(
-            "dimse: storage commitment {} for {} dropped: that AE title is no longer in "
-            "dicom.modalities",
-            request.request.transaction_uid, request.ae_title);
-        store_.Forget(request.file);
+            "dimse: storage commitment {} for {} not sent: that AE title is not in "
+            "dicom.modalities (the request is kept in {}; delete the file to drop it)",
+            request.request.transaction_uid, request.ae_title, request.file.string());
         continue;
       }
       // Accepted before: not refused for the limits now, whatever they are.
@@ -142,6 +139,7 @@ void CommitmentReporter::Stop() {
   for (std::thread& worker : workers_) {
     if (worker.joinable()) worker.join();
   }
+  std::lock_guard lock(mutex_);  // a Submit may still be writing its file
   if (!jobs_.empty()) {
     const bool kept = !jobs_.front().file.empty();
     spdlog::warn(
@@ -150,11 +148,13 @@ void CommitmentReporter::Stop() {
         jobs_.size(), kept ? "they go after the next start" : "dropped",
         jobs_.front().request.transaction_uid, jobs_.front().peer.ae_title);
   }
+  for (const Job& job : jobs_) items_ -= job.request.items.size();
   jobs_.clear();
-  items_ = 0;
 }
 
-std::size_t CommitmentReporter::waiting_locked() const { return jobs_.size() + sending_.size(); }
+std::size_t CommitmentReporter::waiting_locked() const {
+  return jobs_.size() + sending_.size() + keeping_.size();
+}
 
 std::size_t CommitmentReporter::waiting() const {
   std::lock_guard lock(mutex_);

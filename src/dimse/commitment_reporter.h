@@ -6,7 +6,6 @@
 #include <functional>
 #include <mutex>
 #include <set>
-#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +15,7 @@
 
 #include "archive/archive.h"
 #include "base/result.h"
+#include "dimse/access_policy.h"
 #include "dimse/commitment_report.h"
 #include "dimse/commitment_store.h"
 #include "dimse/dimse_options.h"
@@ -68,14 +68,15 @@ class CommitmentReporter {
 
   // Keeps a request to report to `peer` on disk and queues it; once this
   // returns Ok the request survives a restart. Errors: kUnavailable when a limit
-  // above is reached or after Stop(), kIo when it cannot be kept.
+  // above is reached or after Stop(), kIo or kStorageFull when it cannot be kept.
   Status Submit(KnownPeer peer, CommitmentRequest request);
 
   // Queues the requests an earlier run kept and did not report, each to the
-  // peer of its AE title among `peers` (the configuration now); one whose peer
-  // is gone is logged and dropped. Call once, before Submit. Errors: kIo when the
-  // folder cannot be made or read.
-  Status Resume(std::span<const KnownPeer> peers);
+  // peer `policy` knows by its AE title (the configuration now). One whose AE
+  // title is not configured is logged and stays kept, for a start at which it
+  // is again (a typo in the configuration loses nothing). Call once, before
+  // Submit. Errors: kIo when the folder cannot be made or listed.
+  Status Resume(const AccessPolicy& policy);
 
   // Ends the threads (a report being sent finishes first); requests not
   // reported yet stay kept for Resume (logged). Idempotent.
@@ -92,7 +93,8 @@ class CommitmentReporter {
   // The due job whose peer has no report on its way, or jobs_.end(); sets `next`
   // to the earliest due time of those not due yet.
   std::vector<Job>::iterator NextJob(std::chrono::steady_clock::time_point& next);
-  std::size_t waiting_locked() const;  // REQUIRES: mutex_ held
+  // Requests queued, being sent or being kept by Submit. REQUIRES: mutex_ held
+  std::size_t waiting_locked() const;
   // True when a request of `items` instances from `ae_title` fits the limits.
   bool HasRoomLocked(const std::string& ae_title, std::size_t items) const;  // REQUIRES: mutex_
 

@@ -35,6 +35,17 @@ std::string FreshName() {
   return fmt::format("{:020d}-{:016x}{}", nanoseconds, random, kExtension);
 }
 
+// A file that holds no request stays for a person to look at, out of the way.
+void SetAside(const std::filesystem::path& file, const Error& why) {
+  auto aside = file;
+  aside += ".unreadable";
+  std::error_code ec;
+  std::filesystem::rename(file, aside, ec);
+  spdlog::error("dimse: storage commitment request {} is not a request ({}); {}",
+                file.filename().string(), why.message,
+                ec ? "cannot rename it: " + ec.message() : "renamed " + aside.filename().string());
+}
+
 std::string StringField(const nlohmann::json& object, const char* key) {
   const auto it = object.find(key);
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -86,6 +97,10 @@ Result<std::filesystem::path> CommitmentStore::Keep(std::string_view ae_title,
   auto file = folder_ / FreshName();
   if (auto written = WriteFileAtomically(file, CommitmentFileText(ae_title, request), 0600);
       !written) {
+    // The write may have failed after its rename (the folder's fsync): the
+    // N-ACTION is refused, so no report may follow at the next start.
+    std::error_code ignored;
+    std::filesystem::remove(file, ignored);
     return std::move(written).error();
   }
   return file;
@@ -107,26 +122,31 @@ Result<std::vector<CommitmentStore::Kept>> CommitmentStore::Load() const {
   std::filesystem::create_directories(folder_, ec);
   if (ec) return Fail(ErrorCode::kIo, "cannot create " + folder_.string() + ": " + ec.message());
   std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(folder_, ec)) {
-    const auto& path = entry.path();
+  std::filesystem::directory_iterator it(folder_, ec);
+  for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    const auto& path = it->path();
     const std::string name = path.filename().string();
     if (name.starts_with('.') && name.ends_with(".tmp")) {
-      std::filesystem::remove(path, ec);  // a write a crash cut short: never acknowledged
+      std::error_code ignored;  // a write a crash cut short: never acknowledged
+      std::filesystem::remove(path, ignored);
     } else if (path.extension() == kExtension) {
       files.push_back(path);
     }
   }
-  if (ec) return Fail(ErrorCode::kIo, "cannot read " + folder_.string() + ": " + ec.message());
+  if (ec) return Fail(ErrorCode::kIo, "cannot list " + folder_.string() + ": " + ec.message());
   std::sort(files.begin(), files.end());
   for (const auto& file : files) {
     auto text = ReadSmallFile(file, kMaxFileBytes);
+    if (!text && text.error().code != ErrorCode::kTooLarge) {
+      spdlog::error(
+          "dimse: storage commitment request {} cannot be read now ({}); left for the "
+          "next start",
+          file.filename().string(), text.error().message);
+      continue;
+    }
     auto parsed = text ? ParseCommitmentFile(*text) : Result<Kept>(text.error());
     if (!parsed) {
-      auto aside = file;
-      aside += ".unreadable";
-      std::filesystem::rename(file, aside, ec);
-      spdlog::error("dimse: storage commitment request {} cannot be read ({}); moved to {}",
-                    file.filename().string(), parsed.error().message, aside.filename().string());
+      SetAside(file, parsed.error());
       continue;
     }
     parsed->file = file;

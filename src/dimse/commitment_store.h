@@ -22,7 +22,7 @@ class CommitmentStore {
   explicit CommitmentStore(std::filesystem::path folder);
 
   // Writes `request` for the peer `ae_title` (fsynced, folder too) and returns
-  // its file. Errors: kIo.
+  // its file; on an error nothing is left behind. Errors: kIo, kStorageFull.
   Result<std::filesystem::path> Keep(std::string_view ae_title,
                                      const CommitmentRequest& request) const;
 
@@ -31,20 +31,23 @@ class CommitmentStore {
   void Forget(const std::filesystem::path& file) const;
 
   struct Kept {
-    std::string ae_title;
+    std::string ae_title;  // the peer the report goes to, as it asked
     CommitmentRequest request;
-    std::filesystem::path file;
+    std::filesystem::path file;  // for Forget
   };
-  // Every kept request, oldest first; creates the folder if missing. Files that
-  // cannot be read are logged and moved aside (`<name>.unreadable`), left-over
-  // temporary files removed. Errors: kIo when the folder cannot be made or read.
+  // Every kept request, oldest first; creates the folder if missing. A file that
+  // is not a request is logged and renamed `<name>.unreadable` (left for a
+  // person to look at); one that cannot be read now (an I/O error) is logged
+  // and left for the next start; left-over temporary files are removed.
+  // Errors: kIo when the folder cannot be made or listed.
   Result<std::vector<Kept>> Load() const;
 
  private:
   std::filesystem::path folder_;
 };
 
-// The file's text for a request, and back (kInvalidArgument when malformed).
+// The file's text for a request, and back (kInvalidArgument when malformed);
+// public for tests.
 std::string CommitmentFileText(std::string_view ae_title, const CommitmentRequest& request);
 Result<CommitmentStore::Kept> ParseCommitmentFile(std::string_view text);
 

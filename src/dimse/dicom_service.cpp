@@ -106,7 +106,7 @@ Result<std::unique_ptr<DicomService>> DicomService::Start(DimseOptions options,
 
   service->commitments_ = std::make_unique<CommitmentReporter>(archive, service->options_,
                                                                service->requestor_tls_.get());
-  if (auto resumed = service->commitments_->Resume(opts.peers); !resumed) {
+  if (auto resumed = service->commitments_->Resume(service->policy_); !resumed) {
     return std::move(resumed).error();
   }
   service->environment_.reset(new ServiceEnvironment{

@@ -140,8 +140,8 @@ export function buildStudyQuery(state) {
   const dates = studyDateRange(state.from, state.to);
   if (dates) params.set('StudyDate', dates);
   // Fuzzy matching also makes the description match whatever its case ("knee"
-  // finds "KNEE MRI"); it widens a wildcard name pattern only to names with a
-  // word starting the same way.
+  // finds "KNEE MRI"); the server widens only a one-value name with it, never
+  // the wildcard pattern that several words make.
   if (name?.fuzzy || description) params.set('fuzzymatching', 'true');
   for (const tag of kStudyIncludeFields) params.append('includefield', tag);
   params.set('orderby', state.orderby || kDefaultFindState.orderby);

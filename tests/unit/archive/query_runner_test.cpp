@@ -338,6 +338,9 @@ TEST_F(QueryRunnerTest, FuzzyMatchingFindsAnyNameWordByItsStart) {
   EXPECT_EQ(Studies(query), (Strings{"1.3"}));
   query.conditions[0].values = {"ans"};
   EXPECT_TRUE(Studies(query).empty());
+  Query pattern = QueryWith(QueryLevel::kStudy, kPatientName, MatchType::kWildcard, {"hans*"});
+  pattern.fuzzy_matching = true;
+  EXPECT_TRUE(Studies(pattern).empty()) << "a wildcard pattern is not widened";
 }
 
 TEST_F(QueryRunnerTest, FuzzyMatchingComparesDescriptionsRegardlessOfCase) {

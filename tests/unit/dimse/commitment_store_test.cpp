@@ -1,7 +1,10 @@
 #include "dimse/commitment_store.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -85,6 +88,18 @@ TEST_F(CommitmentStoreTest, UnreadableFilesAreSetAsideAndCutWritesRemoved) {
   ASSERT_EQ(names.size(), 2u);
   EXPECT_EQ(names[0], "00000000000000000001-0000000000000000.json.unreadable");
   EXPECT_TRUE(names[1].ends_with(".json") && !names[1].starts_with('.'));
+}
+
+TEST_F(CommitmentStoreTest, AFileThatCannotBeReadNowStaysForTheNextStart) {
+  CommitmentStore store(folder());
+  ASSERT_TRUE(store.Load());
+  // A folder where a file should be: reading it fails with an I/O error (as
+  // EIO or EMFILE would), which says nothing about the request inside.
+  fs::create_directories(folder() / "00000000000000000001-0000000000000000.json");
+  auto kept = store.Load();
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_TRUE(kept->empty());
+  EXPECT_EQ(Names(), (std::vector<std::string>{"00000000000000000001-0000000000000000.json"}));
 }
 
 TEST_F(CommitmentStoreTest, WithoutAFolderNothingIsKept) {
