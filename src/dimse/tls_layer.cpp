@@ -27,7 +27,15 @@ Status LoadIdentity(DcmTLSTransportLayer& layer, const DimseOptions& options) {
 
 Status ConfigureTlsLayer(DcmTLSTransportLayer& layer, const DimseOptions& options, bool acceptor) {
   if (!layer) return Fail(ErrorCode::kInternal, "cannot create an OpenSSL context for DICOM TLS");
-  OFCondition result = layer.setTLSProfile(TSP_Profile_BCP195);
+  // Non-downgrading BCP 195 (PS3.15 B.9): TLS 1.2 or newer, never the retired
+  // TLS 1.0/1.1 suites. Its TLS 1.2 suites are RSA-only, and `tessera init`
+  // makes an ECDSA certificate: the ECDSA ones of the Extended profile (B.11)
+  // too, or a TLS 1.2 modality could not connect (TLS 1.3 suites do not care).
+  OFCondition result = layer.setTLSProfile(TSP_Profile_BCP195_ND);
+  for (const char* suite :
+       {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"}) {
+    if (result.good()) result = layer.addCipherSuite(suite);
+  }
   if (result.good()) result = layer.activateCipherSuites();
   if (result.bad())
     return Fail(ErrorCode::kInternal, std::string("DICOM TLS ciphers: ") + result.text());

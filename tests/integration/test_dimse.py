@@ -560,6 +560,28 @@ def test_storescu_over_tls_then_qido_sees_it(tmp_path):
         server.cleanup()
 
 
+def test_dicom_tls_takes_tls_1_2_modalities_and_refuses_retired_profiles():
+    """With the certificate `tessera init` makes (ECDSA): DCMTK's Extended BCP 195 profile
+    (TLS 1.2 only, as a modality without TLS 1.3 speaks) connects; the retired AES profile
+    (TLS 1.0 suites) does not; openssl's TLS 1.1 client gets a protocol alert."""
+    server = TesseraServer(extra_env={"TESSERA_DICOM_TLS": "true"}).init().start()
+    try:
+        certificate = os.path.join(server.data_dir, "tls", "server.crt")
+        code, output = run("echoscu", "-v", "-to", "10", "-aec", AE, "+tla", "+pz",
+                           "+cf", certificate, *peer(server))
+        assert code == 0 and "Received Echo Response (Success)" in output, output
+        code, output = run("echoscu", "-to", "10", "-aec", AE, "+tla", "+pa",
+                           "+cf", certificate, *peer(server))
+        assert code != 0, output
+        handshake = subprocess.run(
+            ["openssl", "s_client", "-connect", f"127.0.0.1:{server.dicom_port}", "-tls1_1",
+             "-cipher", "DEFAULT:@SECLEVEL=0"],
+            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20)
+        assert "Cipher is (NONE)" in handshake.stdout, handshake.stdout
+    finally:
+        server.cleanup()
+
+
 def test_a_pdu_before_the_association_request_is_aborted_and_logged_as_such(dimse_server):
     with socket.create_connection(("127.0.0.1", dimse_server.dicom_port)) as early:
         early.sendall(struct.pack(">BBI", 0x04, 0, 6) + bytes([0, 0, 0, 2, 1, 3]))  # P-DATA-TF
