@@ -20,9 +20,6 @@
 namespace tessera::dimse {
 namespace {
 
-// How long a busy caller may take to send its request before we hang up.
-constexpr std::chrono::seconds kBusyRequestTimeout{5};
-
 enum class Wait { kCommand, kIdle, kStopping };
 
 // Waits for the next command, in one-second steps so that the end of the
@@ -151,18 +148,6 @@ void ServeConnection(const ServiceEnvironment& environment, AcceptedSocket socke
       std::chrono::steady_clock::now() - started);
   spdlog::info("dimse: association {} -> {} from {}: {} after {} ms{}", accepted->calling_ae,
                accepted->called_ae, peer_address, outcome, elapsed.count(), Summary(stats));
-}
-
-void RejectBusy(const ServiceEnvironment& environment, AcceptedSocket socket) {
-  const auto timeout = std::min(environment.options.association_timeout, kBusyRequestTimeout);
-  auto association = environment.network.Receive(std::move(socket.fd), timeout);
-  if (!association) return;
-  T_ASC_RejectParameters parameters{ASC_RESULT_REJECTEDTRANSIENT,
-                                    ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
-                                    ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED};
-  ASC_rejectAssociation(association->get(), &parameters);
-  spdlog::warn("dimse: association from {} rejected: {} associations already running",
-               socket.peer_address, environment.options.max_associations);
 }
 
 }  // namespace tessera::dimse

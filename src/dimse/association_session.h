@@ -32,9 +32,4 @@ struct ServiceEnvironment {
 // failures get their own lines. Blocks; runs on a worker.
 void ServeConnection(const ServiceEnvironment& environment, AcceptedSocket socket);
 
-// Reads the association request of a connection beyond max_associations and
-// rejects it as transient "local limit exceeded". Blocks for at most a few
-// seconds.
-void RejectBusy(const ServiceEnvironment& environment, AcceptedSocket socket);
-
 }  // namespace tessera::dimse

@@ -133,14 +133,14 @@ DicomService::~DicomService() { Stop(); }
 
 namespace {
 
-// An A-ASSOCIATE-RJ (PS3.8 9.3.4), so that a caller over its address's limit
-// is told to try again later rather than see the connection drop: rejected
-// transient (2), by the service provider's presentation layer (3), local limit
-// exceeded (2). Sent without reading the request; what has arrived of it is
-// then discarded, so that the close does not reset the connection before the
-// caller reads the rejection. (Under TLS it could only be sent encrypted, after
-// a handshake: such callers are just closed.)
-void RejectOverLimit(int fd) {
+// An A-ASSOCIATE-RJ (PS3.8 9.3.4), so that a caller over a limit is told to try
+// again later rather than see the connection drop: rejected transient (2), by
+// the service provider's presentation layer (3), local limit exceeded (2). Sent
+// without reading the request, which could hold the accept loop up; what has
+// arrived of it is then discarded, so that the close does not reset the
+// connection before the caller reads the rejection. (Under TLS it could only be
+// sent encrypted, after a handshake: such callers are just closed.)
+void RejectUnread(int fd) {
   static constexpr unsigned char kReject[] = {0x03, 0x00, 0x00, 0x00, 0x00,
                                               0x04, 0x00, 0x02, 0x03, 0x02};
   if (::send(fd, kReject, sizeof(kReject), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) return;
@@ -163,8 +163,7 @@ void DicomService::AcceptLoop() {
     }
     const std::string address = accepted->peer_address;
     if (!slots_->TryTake(address)) {
-      // Refused unread: reading its request could hold this loop up.
-      if (!options_.tls) RejectOverLimit(accepted->fd.get());
+      if (!options_.tls) RejectUnread(accepted->fd.get());
       if (const auto held_back = crowded_log_.Allow()) {
         spdlog::warn("dimse: connection from {} closed: it has {} associations already{}", address,
                      options_.max_associations_per_address,
@@ -174,7 +173,12 @@ void DicomService::AcceptLoop() {
     }
     if (pool_->TrySubmit(*accepted)) continue;
     slots_->Release(address);
-    RejectBusy(*environment_, std::move(*accepted));
+    if (!options_.tls) RejectUnread(accepted->fd.get());
+    if (const auto held_back = busy_log_.Allow()) {
+      spdlog::warn("dimse: connection from {} closed: {} associations already running{}", address,
+                   options_.max_associations,
+                   *held_back == 0 ? "" : fmt::format(" ({} more closed)", *held_back));
+    }
   }
 }
 

@@ -69,6 +69,7 @@ class DicomService {
   std::unique_ptr<ServiceEnvironment> environment_;
   std::unique_ptr<AddressSlots> slots_;
   LogThrottle crowded_log_{std::chrono::minutes(1)};  // connections over an address's limit
+  LogThrottle busy_log_{std::chrono::minutes(1)};     // connections while every worker is busy
   std::unique_ptr<ConnectionPool> pool_;
   std::uint16_t port_ = 0;
   std::thread accept_thread_;

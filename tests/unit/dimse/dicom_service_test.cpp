@@ -141,6 +141,26 @@ double SecondsUntilClosed(const UniqueFd& fd, int limit) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 }
 
+TEST_F(DicomServiceTest, WhileEveryWorkerIsBusyCallersAreRejectedUnread) {
+  DimseOptions options = Options();
+  options.max_associations = 1;
+  Start(options);
+  UniqueFd holder = IdleConnection("127.0.0.1", service_->port());  // takes the only worker
+  std::this_thread::sleep_for(200ms);
+  // A caller that has sent nothing yet is told "local limit exceeded" at once;
+  // reading its request first would hold the accept loop up for every caller.
+  UniqueFd caller = IdleConnection("127.0.0.1", service_->port());
+  pollfd waiting{caller.get(), POLLIN, 0};
+  ASSERT_EQ(::poll(&waiting, 1, 20'000), 1);
+  unsigned char pdu[16] = {};
+  const ssize_t n = ::read(caller.get(), pdu, sizeof pdu);
+  ASSERT_EQ(n, 10) << "an A-ASSOCIATE-RJ PDU";
+  EXPECT_EQ(pdu[0], 0x03);
+  EXPECT_EQ(pdu[7], 0x02) << "transient";
+  EXPECT_EQ(pdu[8], 0x03) << "service provider (presentation)";
+  EXPECT_EQ(pdu[9], 0x02) << "local limit exceeded";
+}
+
 TEST_F(DicomServiceTest, OneAddressCannotHoldEveryWorkerWithIdleConnections) {
   DimseOptions options = Options();
   options.max_associations = 2;
