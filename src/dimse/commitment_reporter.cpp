@@ -69,7 +69,7 @@ bool CommitmentReporter::HasRoomLocked(const std::string& ae_title, std::size_t 
       jobs_.begin(), jobs_.end(), [&](const Job& job) { return job.peer.ae_title == ae_title; });
   const std::size_t peer_waiting =
       static_cast<std::size_t>(from_peer) + sending_.count(ae_title) + keeping_.count(ae_title);
-  return !stopping_ && waiting_locked() < kMaxWaiting && peer_waiting < kMaxWaitingPerPeer &&
+  return !stopping_ && WaitingLocked() < kMaxWaiting && peer_waiting < kMaxWaitingPerPeer &&
          items_ + items <= kMaxWaitingItems;
 }
 
@@ -152,13 +152,13 @@ void CommitmentReporter::Stop() {
   jobs_.clear();
 }
 
-std::size_t CommitmentReporter::waiting_locked() const {
+std::size_t CommitmentReporter::WaitingLocked() const {
   return jobs_.size() + sending_.size() + keeping_.size();
 }
 
 std::size_t CommitmentReporter::waiting() const {
   std::lock_guard lock(mutex_);
-  return waiting_locked();
+  return WaitingLocked();
 }
 
 std::vector<CommitmentReporter::Job>::iterator CommitmentReporter::NextJob(

@@ -94,7 +94,7 @@ class CommitmentReporter {
   // to the earliest due time of those not due yet.
   std::vector<Job>::iterator NextJob(std::chrono::steady_clock::time_point& next);
   // Requests queued, being sent or being kept by Submit. REQUIRES: mutex_ held
-  std::size_t waiting_locked() const;
+  std::size_t WaitingLocked() const;
   // True when a request of `items` instances from `ae_title` fits the limits.
   bool HasRoomLocked(const std::string& ae_title, std::size_t items) const;  // REQUIRES: mutex_
 
