@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
       "TESSERA_HTTP_LISTEN.",
       "tessera"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "tessera 0.1.0");
+  app.set_version_flag("--version", "tessera " TESSERA_VERSION);
 
   CommonFlags common;
   int exit_code = 0;

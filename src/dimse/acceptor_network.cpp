@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include "dimse/implementation_identity.h"
 #include "dimse/tls_layer.h"
 
 namespace tessera::dimse {
@@ -170,6 +171,7 @@ Result<AcceptedAssociation> AcceptorNetwork::Receive(UniqueFd socket,
                            std::to_string(timeout.count()) + " s"
                      : std::string("receiving the association request: ") + received.text());
   }
+  UseTesseraImplementation(*raw->params);  // for the acceptance or rejection it gets
   // DCMTK keeps the descriptor for the association's lifetime. Advisory: should
   // this fail, a stall keeps the association timeout.
   const timeval transfer{static_cast<time_t>(transfer_timeout_.count()), 0};

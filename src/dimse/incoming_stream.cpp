@@ -7,6 +7,8 @@
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcuid.h>
 
+#include "dicom/implementation.h"
+
 namespace tessera::dimse {
 namespace {
 
@@ -84,11 +86,11 @@ Status WriteFileMeta(DcmOutputStream& stream, const std::string& sop_class_uid,
   if (result.good())
     result = meta.putAndInsertString(DCM_TransferSyntaxUID, transfer_syntax_uid.c_str());
   if (result.good()) {
-    result = meta.putAndInsertString(DCM_ImplementationClassUID, OFFIS_IMPLEMENTATION_CLASS_UID);
+    result = meta.putAndInsertString(DCM_ImplementationClassUID, dicom::kImplementationClassUid);
   }
   if (result.good()) {
-    result = meta.putAndInsertString(DCM_ImplementationVersionName,
-                                     OFFIS_DTK_IMPLEMENTATION_VERSION_NAME);
+    result =
+        meta.putAndInsertString(DCM_ImplementationVersionName, dicom::kImplementationVersionName);
   }
   if (result.good() && !source_ae_title.empty()) {
     result = meta.putAndInsertString(DCM_SourceApplicationEntityTitle, source_ae_title.c_str());

@@ -7,6 +7,7 @@
 #include <dcmtk/dcmnet/dul.h>
 
 #include "dicom/codecs.h"
+#include "dimse/implementation_identity.h"
 
 namespace tessera::dimse {
 namespace {
@@ -72,6 +73,7 @@ Result<std::unique_ptr<OutboundAssociation>> OutboundAssociation::Open(
   T_ASC_Parameters* params = nullptr;
   result = ASC_createAssociationParameters(&params, static_cast<long>(options.max_pdu_bytes));
   if (result.bad()) return Unavailable(peer, "creating association parameters", result);
+  UseTesseraImplementation(*params);
   ASC_setAPTitles(params, options.ae_title.c_str(), peer.ae_title.c_str(), nullptr);
   ASC_setTransportLayerType(params, peer.tls ? OFTrue : OFFalse);
   const std::string address = peer.host + ":" + std::to_string(peer.port);

@@ -11,6 +11,7 @@ timeout once associated.
 """
 import concurrent.futures
 import glob
+import io
 import os
 import shutil
 import signal
@@ -167,11 +168,14 @@ def sop_instance_uid(path):
 class StoreScp:
     """A storescp the test runs as the C-MOVE destination."""
 
-    def __init__(self, port, folder):
+    def __init__(self, port, folder, log=None):
+        """`log`: a file for storescp's debug output (the PDUs it sees)."""
         self.folder = folder
+        debug = ["-d"] if log else []
         self.process = subprocess.Popen(
-            ["storescp", "-aet", DESTINATION, "--bit-preserving", "-od", folder, str(port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            ["storescp", *debug, "-aet", DESTINATION, "--bit-preserving", "-od", folder,
+             str(port)],
+            stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
         deadline = time.time() + 10
         while time.time() < deadline:
             code, _ = run("echoscu", "-aec", DESTINATION, "127.0.0.1", str(port), timeout=10)
@@ -412,6 +416,41 @@ def test_movescu_to_storescp_byte_for_byte(dimse_server, destination_port, tmp_p
     assert sorted(arrived) == sorted(sent)
     for sop, data in sent.items():
         assert data_set_bytes(arrived[sop]) == data_set_bytes(data), sop
+
+
+def test_tessera_names_itself_in_associations_and_received_files(dimse_server, session,
+                                                                 destination_port, tmp_path,
+                                                                 studies):
+    implementation = "2.25.73710557333683375587601965386534289883"
+    code, output = run("echoscu", "-d", "-aec", AE, *peer(dimse_server))
+    assert code == 0, output
+    assert f"Their Implementation Class UID:    {implementation}" in output, output
+    assert "Their Implementation Version Name: TESSERA_" in output, output
+
+    ds, data = make_instance(seed=23)
+    path = tmp_path / "named.dcm"
+    path.write_bytes(data)
+    code, output = run("storescu", "-aec", AE, *peer(dimse_server), str(path))
+    assert code == 0, output
+    url = instance_url(dimse_server, ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
+    stored = pydicom.dcmread(io.BytesIO(retrieve(session, url)[1][0][1]))
+    assert stored.file_meta.ImplementationClassUID == implementation
+    assert stored.file_meta.ImplementationVersionName.startswith("TESSERA_")
+
+    received = tmp_path / "moved"
+    received.mkdir()
+    with open(tmp_path / "storescp.log", "w") as log:
+        storescp = StoreScp(destination_port, str(received), log=log)
+        try:
+            study = studies["second"][0][0].StudyInstanceUID
+            code, output = run("movescu", "-aet", VIEWER, "-aec", AE, "-aem", DESTINATION,
+                               STUDY_ROOT, "-k", "QueryRetrieveLevel=STUDY", "-k",
+                               f"StudyInstanceUID={study}", *peer(dimse_server))
+            assert code == 0, output
+        finally:
+            storescp.stop()
+    seen = (tmp_path / "storescp.log").read_text()
+    assert f"Their Implementation Class UID:    {implementation}" in seen, seen[-3000:]
 
 
 def test_movescu_to_an_unknown_destination_is_refused(dimse_server, studies):
