@@ -326,8 +326,8 @@ Status Builder::MatchIndexed(const IndexedAttribute& a, const Condition& conditi
       // A wildcard pattern already says where its parts may be: only a single
       // value is widened, so that fuzzy matching asked for another attribute
       // (descriptions) does not bring in other names.
-      const bool fuzzy = query_.fuzzy_matching && !clause->empty() &&
-                         condition.type == MatchType::kSingleValue;
+      const bool fuzzy =
+          query_.fuzzy_matching && !clause->empty() && condition.type == MatchType::kSingleValue;
       if (!fuzzy) {
         if (clause->empty()) return Ok();
         where_.push_back(std::move(*clause));
