@@ -224,17 +224,18 @@ test('studies are found by patient name and by date range', options, async () =>
   }, family.toLowerCase());
   assert.doesNotMatch(decodeURIComponent(page.url()), new RegExp(`PatientName|${family}`, 'i'),
       'browser history lists no names');
-  // The search survives a reload and a visit to a study, without the address.
+  // The search survives a reload, and a visit elsewhere with the way back (the
+  // links to the results, Back), without the address.
   await page.reload();
   await page.locator('#identity:not([hidden])').waitFor();
   assert.equal(await page.getByLabel('Patient name').inputValue(), family.toLowerCase());
-  await page.locator('#study-rows tr a').first().click();
-  await page.waitForURL(/#study\//);
-  await page.locator('#study-back').click();
+  await page.locator('[data-nav="upload"]').first().click();
+  await page.waitForURL(/#upload/);
+  await page.locator('[data-nav="find-studies"]').first().click();
   await page.waitForURL(/#find-studies/);
   assert.equal(await page.getByLabel('Patient name').inputValue(), family.toLowerCase());
   await page.goBack();
-  await page.waitForURL(/#study\//);
+  await page.waitForURL(/#upload/);
   await page.goBack();
   await page.waitForURL(/#find-studies/);
   assert.equal(await page.getByLabel('Patient name').inputValue(), family.toLowerCase());

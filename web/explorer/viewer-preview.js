@@ -58,7 +58,10 @@ export class FramePreview {
   clear() {
     this.controller_?.abort();
     this.controller_ = null;
-    for (const promise of this.cache_.values()) promise.then((url) => url && URL.revokeObjectURL(url));
+    // The abort above rejects the images still loading: nothing to free for them.
+    for (const promise of this.cache_.values()) {
+      promise.then((url) => url && URL.revokeObjectURL(url), () => {});
+    }
     this.cache_.clear();
     this.frames_ = [];
     this.index_ = 0;
