@@ -20,9 +20,12 @@ constexpr std::uint64_t kMaxObjects = 2'000'000;  // elements and items in all
 // Walks the element headers of the data set that starts `offset` bytes into
 // `file`, encoded in `syntax` (inflated first when deflated, to
 // kMaxInflatedBytes), skipping values, and checks the bounds above. Pixel Data
-// fragments are skipped whole. A truncated or malformed encoding passes: the
-// parse that follows reports it. Errors: kInvalidArgument naming the bound
-// exceeded (InflatesTooFar past kMaxInflatedBytes); kIo when the file cannot be read.
+// fragments are skipped whole; what a UN (or unknown) VR of undefined length
+// holds is walked as Implicit VR, as DCMTK reads it. A value claiming more
+// bytes than are left is refused ("truncated DICOM file"): DCMTK would allocate
+// them before finding out. Any other malformed encoding passes: the parse that
+// follows reports it. Errors: kInvalidArgument naming the bound exceeded
+// (InflatesTooFar past kMaxInflatedBytes); kIo when the file cannot be read.
 Status CheckStructure(const std::filesystem::path& file, std::uint64_t offset,
                       E_TransferSyntax syntax);
 // The same for a data set read from `fd` (a file or a memfd) from `offset` on.

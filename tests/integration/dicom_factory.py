@@ -156,9 +156,11 @@ def _identity(explicit=True):
     return out
 
 
-def nested_sequences(depth, explicit=True, deflate=False, defined_lengths=False):
+def nested_sequences(depth, explicit=True, deflate=False, defined_lengths=False, outer_vr=None):
     """A Part 10 file whose data set nests `depth` sequences (each in an item of the one
-    before), with undefined lengths or, when asked, defined ones."""
+    before), with undefined lengths or, when asked, defined ones. `outer_vr` (b"UN", or an
+    unknown code): the outermost one has that VR and undefined length, so that what it holds
+    is Implicit VR (PS3.5 6.2.2), however explicit the data set."""
     import struct
     undefined = 0xFFFFFFFF
     if defined_lengths:
@@ -173,6 +175,10 @@ def nested_sequences(depth, explicit=True, deflate=False, defined_lengths=False)
         open_item = struct.pack("<HHI", 0xFFFE, 0xE000, undefined)
         closing = struct.pack("<HHI", 0xFFFE, 0xE00D, 0) + struct.pack("<HHI", 0xFFFE, 0xE0DD, 0)
         body = (open_sq + open_item) * depth + closing * depth
+        if outer_vr:
+            inner_sq = struct.pack("<HHI", 0x0040, 0xA730, undefined)
+            body = (struct.pack("<HH2s2xI", 0x0040, 0xA730, outer_vr, undefined) + open_item +
+                    (inner_sq + open_item) * (depth - 1) + closing * depth)
     syntax = "1.2.840.10008.1.2.1.99" if deflate else (
         "1.2.840.10008.1.2.1" if explicit else "1.2.840.10008.1.2")
     return _part10(_identity(explicit) + body, syntax, deflate)

@@ -189,9 +189,13 @@ def test_a_deflate_bomb_is_refused_without_taking_its_size_in_memory():
     ("implicit VR, defined lengths",
      lambda: nested_sequences(2_000, explicit=False, defined_lengths=True), "more than 128 deep"),
     ("deflated", lambda: nested_sequences(200_000, deflate=True), "more than 128 deep"),
+    ("UN holding implicit VR", lambda: nested_sequences(100_000, outer_vr=b"UN"),
+     "more than 128 deep"),
+    ("an unknown VR, deflated", lambda: nested_sequences(200_000, deflate=True, outer_vr=b"ZZ"),
+     "more than 128 deep"),
     ("many items", lambda: many_items(3_000_000), "more than 2000000 elements and items"),
 ], ids=["undefined-lengths", "defined-lengths", "implicit-vr", "implicit-vr-defined-lengths",
-        "deflated", "many-items"])
+        "deflated", "un-implicit-inside", "unknown-vr-deflated", "many-items"])
 def test_data_sets_that_would_exhaust_the_parser_are_refused(label, build, fragment):
     """Nesting deep enough to overflow DCMTK's recursive parse (a crash, for anyone allowed
     to store), or millions of empty items (gigabytes of parsed objects) are refused up front;
