@@ -57,10 +57,11 @@ Status ReadZip(const std::filesystem::path& path, const ZipLimits& limits, ZipEn
     }
     if (IsSkipped(stat.name)) continue;
     const std::uint64_t size = (stat.valid & ZIP_STAT_SIZE) ? stat.size : 0;
-    expanded += size;
-    if (expanded > limits.max_expanded_bytes) {
+    // Compared before adding: declared sizes near 2^64 would wrap the sum.
+    if (size > limits.max_expanded_bytes - expanded) {
       return Fail(ErrorCode::kTooLarge, "the zip archive expands past the upload limit");
     }
+    expanded += size;
     entries.push_back(Entry{index, stat.name, size});
   }
   std::vector<char> buffer(256 * 1024);
