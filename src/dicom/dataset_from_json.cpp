@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <dcmtk/dcmdata/dcbytstr.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcsequen.h>
 #include <dcmtk/dcmdata/dcvr.h>
@@ -266,9 +267,13 @@ class JsonReader {
       joined += *component;
     }
     if (!IsAscii(joined)) wrote_non_ascii_ = true;
-    if (element.putString(joined.c_str(), static_cast<Uint32>(joined.size())).bad()) {
-      return Invalid(tag, "cannot set value");
-    }
+    // DcmUniqueIdentifier::putString reads "=Name" as the UID of a DCMTK name
+    // (failing on others): a stored value is set as it is.
+    const OFCondition put =
+        vr == EVR_UI ? static_cast<DcmByteString&>(element).DcmByteString::putString(
+                           joined.c_str(), static_cast<Uint32>(joined.size()))
+                     : element.putString(joined.c_str(), static_cast<Uint32>(joined.size()));
+    if (put.bad()) return Invalid(tag, "cannot set value");
     return Ok();
   }
 

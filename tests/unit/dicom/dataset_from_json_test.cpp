@@ -127,6 +127,19 @@ TEST(DatasetFromJsonTest, BuildsTypedElements) {
   EXPECT_TRUE(d.findAndGetSequenceItem(DCM_RequestAttributesSequence, item, 1).good());
 }
 
+TEST(DatasetFromJsonTest, KeepsAUidValueThatLooksLikeADcmtkName) {
+  // DCMTK's UI putString reads "=Name" as a named UID; a stored value, however
+  // malformed, must come back as it was (C-FIND answers are built from it).
+  for (const char* value : {"=NoSuchName", "=CTImageStorage"}) {
+    const json input = {{"0008010C", {{"vr", "UI"}, {"Value", {value}}}}};
+    auto dataset = DatasetFromJson(input);
+    ASSERT_TRUE(dataset) << value << ": " << dataset.error().message;
+    OFString text;
+    EXPECT_TRUE((*dataset)->findAndGetOFString(DCM_CodingSchemeUID, text).good());
+    EXPECT_EQ(text, value);
+  }
+}
+
 TEST(DatasetFromJsonTest, RejectsMalformedInputNamingTheTag) {
   struct Case {
     const char* json;
