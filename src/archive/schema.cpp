@@ -197,9 +197,21 @@ CREATE INDEX studies_by_referring_phonetic ON studies(
   WHERE referring_physician_name_json IS NOT NULL;
 )sql";
 
+// FoldCaseUtf8 folded Ÿ (U+0178) to Ź (U+0179), which nothing else folds to
+// (Ź itself folds to ź): folded names holding Ź had Ÿ, and now hold ÿ.
+static constexpr const char* kSchemaV8 = R"sql(
+UPDATE patients SET patient_name_folded = replace(patient_name_folded, 'Ź', 'ÿ')
+  WHERE patient_name_folded GLOB '*Ź*';
+UPDATE studies SET patient_name_folded = replace(patient_name_folded, 'Ź', 'ÿ')
+  WHERE patient_name_folded GLOB '*Ź*';
+UPDATE studies SET referring_physician_name_folded =
+  replace(referring_physician_name_folded, 'Ź', 'ÿ')
+  WHERE referring_physician_name_folded GLOB '*Ź*';
+)sql";
+
 static constexpr db::Migration kMigrations[] = {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3},
                                                 {4, kSchemaV4}, {5, kSchemaV5}, {6, kSchemaV6},
-                                                {7, kSchemaV7}};
+                                                {7, kSchemaV7}, {8, kSchemaV8}};
 
 std::span<const db::Migration> IndexMigrations() { return kMigrations; }
 

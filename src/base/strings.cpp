@@ -186,6 +186,7 @@ bool IsValidUtf8(std::string_view s) {
 static long FoldCodePoint(long cp) {
   if (cp >= 'A' && cp <= 'Z') return cp + 32;
   if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) return cp + 32;         // Latin-1
+  if (cp == 0x178) return 0xFF;                                       // Ÿ: ÿ is in Latin-1
   if (cp >= 0x100 && cp <= 0x17F) {                                   // Latin Extended-A
     if (cp == 0x130 || cp == 0x131 || cp == 0x138 || cp == 0x149 || cp == 0x17F) return cp;
     const bool odd_lower = (cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E);

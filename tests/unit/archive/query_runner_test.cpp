@@ -250,6 +250,31 @@ TEST_F(QueryRunnerTest, UpgradeFoldsOlderFoldedNamesAgain) {
   EXPECT_EQ(FindTexts(*archive_, by_patient, "00100010"), (Strings{"Διονυσιος"}));
 }
 
+TEST_F(QueryRunnerTest, UpgradeFoldsNamesWithYDiaeresisAgain) {
+  Add("1.5", "1.5.1", "1.5.1.1", [](TestInstance& i) {
+    i.patient_name = "L'HAŸ^Żaneta";
+    i.referring = "Ÿves";
+  });
+  archive_.reset();
+  {
+    // As an older version folded them: Ÿ to Ź.
+    auto connection = db::Connection::Open(dir_.path() / "index.db", {});
+    ASSERT_TRUE(connection) << connection.error().message;
+    ASSERT_TRUE((*connection)
+                    ->Exec("UPDATE patients SET patient_name_folded = 'l''haŹ^żaneta' "
+                           "WHERE patient_name_folded = 'l''haÿ^żaneta'; "
+                           "UPDATE studies SET patient_name_folded = 'l''haŹ^żaneta', "
+                           "referring_physician_name_folded = 'Źves' WHERE study_uid = '1.5'; "
+                           "PRAGMA user_version = 7"));
+  }
+  Open(true);
+  EXPECT_EQ(Studies(kPatientName, MatchType::kSingleValue, {"l'haÿ^ŻANETA"}), (Strings{"1.5"}));
+  EXPECT_EQ(Studies(0x00080090, MatchType::kWildcard, {"ÿV*"}), (Strings{"1.5"}));
+  Query by_patient = testing::AtLevel(QueryLevel::kPatient);
+  by_patient.conditions.push_back({kPatientName, MatchType::kWildcard, {"L'HAŸ*"}});
+  EXPECT_EQ(FindTexts(*archive_, by_patient, "00100010"), (Strings{"L'HAŸ^Żaneta"}));
+}
+
 // PS3.5 6.2: trailing empty components may be left out, so "Lestrade^G^^" and
 // "Lestrade^G" are one name, whichever side has the delimiters.
 TEST_F(QueryRunnerTest, PersonNamesMatchWithOrWithoutTrailingEmptyComponents) {

@@ -61,6 +61,8 @@ TEST(StringsTest, LogWordKeepsALogLineOneLine) {
 TEST(StringsTest, FoldCaseHandlesLatinGreekAndCyrillic) {
   EXPECT_EQ(FoldCaseUtf8("DOE^John"), "doe^john");
   EXPECT_EQ(FoldCaseUtf8("M\xC3\x9CLLER"), "m\xC3\xBCller");            // Ü -> ü
+  EXPECT_EQ(FoldCaseUtf8("L'HA\xC5\xB8"), "l'ha\xC3\xBF");              // Ÿ -> ÿ (Latin-1)
+  EXPECT_EQ(FoldCaseUtf8("\xC5\xB9"), "\xC5\xBA");                      // Ź -> ź
   EXPECT_EQ(FoldCaseUtf8("\xCE\x94\xCE\xB9\xCE\xBF"), "\xCE\xB4\xCE\xB9\xCE\xBF");  // Διο
   EXPECT_EQ(FoldCaseUtf8("\xD0\x98\xD0\xB2"), "\xD0\xB8\xD0\xB2");      // Ив
   EXPECT_EQ(FoldCaseUtf8("ΆΈΉΊΌΎΏ"), "άέήίόύώ");
