@@ -181,14 +181,22 @@ struct Container {
   bool implicit_vr;   // what is inside is Implicit VR Little Endian
 };
 
-// Explicit VRs with a 16-bit length (PS3.5 7.1.2). DCMTK, as the standard asks
-// of a reader, gives any other code (an unknown one too) a 32-bit length.
+// Explicit VRs with a 16-bit length (PS3.5 7.1.2).
 bool HasShortLength(std::string_view vr) {
   for (std::string_view each : {"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO",
                                 "LT", "PN", "SH", "SL", "SS", "ST", "TM", "UI", "UL", "US"}) {
     if (vr == each) return true;
   }
   return false;
+}
+
+// How DCMTK reads an explicit VR header: a 32-bit length for the VRs that have
+// one and for unknown codes of two capital letters (a VR newer than the
+// reader, as the standard asks), a 16-bit one for any other bytes.
+bool HasLongLengthAsDcmtkReads(std::string_view vr) {
+  if (HasLongLength(vr)) return true;
+  const auto capital = [](char c) { return c >= 'A' && c <= 'Z'; };
+  return !HasShortLength(vr) && vr.size() == 2 && capital(vr[0]) && capital(vr[1]);
 }
 
 class Walker {
@@ -277,7 +285,7 @@ class Walker {
       std::array<char, 2> code;
       if (!reader_.Read(code.data(), code.size())) return false;
       vr.assign(code.data(), code.size());
-      if (!HasShortLength(vr)) {
+      if (HasLongLengthAsDcmtkReads(vr)) {
         std::uint16_t reserved = 0;
         if (!ReadU16(reserved) || !ReadU32(length)) return false;
       } else {

@@ -55,6 +55,16 @@ TEST(StructureCheckTest, SequencesInsideAUnOrUnknownVrCountTowardsTheNesting) {
   }
 }
 
+TEST(StructureCheckTest, HeadersWithVrBytesThatAreNotLettersAreReadAsDcmtkReadsThem) {
+  // DCMTK gives "\0\0" (or "1.") a 16-bit length and an unknown "ZZ" a 32-bit
+  // one; reading them otherwise would lose the headers that follow.
+  const std::string odd = U16(0x0009) + U16(0x0010) + std::string("\0\0", 2) + U16(2) + "ab" +
+                          U16(0x0009) + U16(0x0011) + "1." + U16(2) + "cd";
+  EXPECT_TRUE(Check(odd + LongHeader(0x0009, 0x1010, "ZZ", 2) + "ef"));
+  EXPECT_FALSE(Check(odd + LongHeader(0x0009, 0x1010, "ZZ", 0x80000000) + "abcd"))
+      << "the claim after them is seen";
+}
+
 TEST(StructureCheckTest, AValueLongerThanTheDataSetIsRefusedBeforeDcmtkAllocatesIt) {
   const std::string name = LongHeader(0x0009, 0x1010, "OB", 4) + "abcd";
   EXPECT_TRUE(Check(name));
