@@ -281,10 +281,7 @@ class JsonReader {
     if (!encoded.is_string()) return Invalid(tag, "InlineBinary is not a string");
     auto bytes = Base64Decode(encoded.get_ref<const std::string&>());
     if (!bytes) return Invalid(tag, "InlineBinary is not base64");
-    const std::size_t width = vr == EVR_OW                   ? 2
-                              : vr == EVR_OF || vr == EVR_OL ? 4
-                              : vr == EVR_OD || vr == EVR_OV ? 8
-                                                             : 1;
+    const std::size_t width = DcmVR(vr).getValueWidth();
     if (bytes->size() % width != 0) return Invalid(tag, "InlineBinary length does not fit the vr");
     OFCondition put = EC_Normal;
     const auto count = static_cast<unsigned long>(bytes->size() / width);

@@ -250,7 +250,7 @@ class JsonWriter {
     }
     const char* vr_name = DcmVR(vr).getValidVRName();
     if (element.getLength() == 0) return Attribute(vr_name);
-    if (IsBinaryVr(vr)) return WriteBinary(element, vr_name, path);
+    if (IsBinaryVr(vr)) return WriteBinary(element, vr, path);
 
     json values = json::array();
     bool read = true;
@@ -324,8 +324,12 @@ class JsonWriter {
     return Attribute(vr, "BulkDataURI", options_.bulk_data_uri_prefix + path.Join());
   }
 
-  Result<json> WriteBinary(DcmElement& element, const char* vr, const TagPath& path) {
+  Result<json> WriteBinary(DcmElement& element, DcmEVR evr, const TagPath& path) {
     const Uint32 length = element.getLength();
+    // A malformed value whose length is no multiple of its VR's width (an OL of
+    // 2 bytes) goes out as UN: DICOM JSON readers, ours included, refuse it as is.
+    const DcmVR declared(evr);
+    const char* vr = length % declared.getValueWidth() == 0 ? declared.getValidVRName() : "UN";
     if (length > options_.inline_binary_max_bytes) {
       return Attribute(vr, "BulkDataURI", options_.bulk_data_uri_prefix + path.Join());
     }

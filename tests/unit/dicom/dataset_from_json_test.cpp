@@ -140,6 +140,33 @@ TEST(DatasetFromJsonTest, KeepsAUidValueThatLooksLikeADcmtkName) {
   }
 }
 
+TEST(DatasetFromJsonTest, ReadsBackAValueThatDoesNotFitItsVr) {
+  // An OL of 2 bytes (the Long Primitive Point Index List, 0066,0040) after a
+  // data set DCMTK wrote: DCMTK reads the file, and its metadata must read back,
+  // as the stored metadata answers C-FIND.
+  testing::TempDir dir;
+  DcmFileFormat file;
+  ASSERT_TRUE(file.getDataset()->putAndInsertString(DCM_SOPClassUID, "1.2.3").good());
+  ASSERT_TRUE(file.getDataset()->putAndInsertString(DCM_SOPInstanceUID, "1.2.3.4").good());
+  ASSERT_TRUE(file.saveFile((dir / "ol.dcm").c_str(), EXS_LittleEndianExplicit).good());
+  std::string bytes = testing::ReadBytes(dir / "ol.dcm");
+  bytes.append("\x66\x00\x40\x00OL\x00\x00\x02\x00\x00\x00\xAB\xCD", 14);
+  testing::WriteBytes(dir / "ol.dcm", bytes);
+
+  const json metadata = MetadataOf(dir / "ol.dcm");
+  ASSERT_TRUE(metadata.contains("00660040"));
+  EXPECT_EQ(metadata["00660040"], json::parse(R"({"vr":"UN","InlineBinary":"q80="})"));
+  auto dataset = DatasetFromJson(metadata);
+  ASSERT_TRUE(dataset) << dataset.error().message;
+  DcmElement* element = nullptr;
+  ASSERT_TRUE((*dataset)->findAndGetElement(DcmTagKey(0x0066, 0x0040), element).good());
+  EXPECT_EQ(element->getLength(), 2u);
+
+  // A well-formed OL keeps its VR.
+  const json four = {{"00660040", {{"vr", "OL"}, {"InlineBinary", "q80AAA=="}}}};
+  EXPECT_EQ(RoundTrip(four), four);
+}
+
 TEST(DatasetFromJsonTest, RejectsMalformedInputNamingTheTag) {
   struct Case {
     const char* json;
