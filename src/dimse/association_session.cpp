@@ -5,7 +5,6 @@
 #include <string>
 
 #include <dcmtk/dcmnet/dimse.h>
-#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
 #include "dimse/association_acceptor.h"
@@ -16,6 +15,7 @@
 #include "dimse/message_io.h"
 #include "dimse/move_scp.h"
 #include "dimse/store_scp.h"
+#include "dimse/unrecognized_operation.h"
 
 namespace tessera::dimse {
 namespace {
@@ -62,9 +62,7 @@ Status Dispatch(ServiceContext& context, T_DIMSE_Message& message, T_ASC_Present
     case DIMSE_C_CANCEL_RQ:
       return Ok();  // for an operation that has already ended
     default:
-      return Fail(ErrorCode::kUnsupported,
-                  fmt::format("unsupported DIMSE command {:#06x}",
-                              static_cast<unsigned>(message.CommandField)));
+      return RefuseUnrecognizedOperation(context, message, id);
   }
 }
 
@@ -84,6 +82,7 @@ std::string Summary(const AssociationStats& stats) {
   add("storage commitment", stats.commitments);
   add("sub-operations", stats.sub_operations);
   add("failed sub-operations", stats.sub_operation_failures);
+  add("unrecognized operations", stats.unrecognized);
   return text;
 }
 

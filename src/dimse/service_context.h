@@ -50,6 +50,7 @@ struct AssociationStats {
   std::size_t commitments = 0;
   std::size_t sub_operations = 0;
   std::size_t sub_operation_failures = 0;
+  std::size_t unrecognized = 0;  // DIMSE-N requests answered 0x0211
 };
 
 // What the service handlers of one association use. Lives while the association

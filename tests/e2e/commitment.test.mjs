@@ -17,7 +17,15 @@ import {fileURLToPath} from 'node:url';
 import {freePort, startTessera} from './lib/server.mjs';
 
 const {Client, Dataset, Scp, Server} = dimse;
-const {NActionRequest, NEventReportRequest} = dimse.requests;
+const {
+  CEchoRequest,
+  NActionRequest,
+  NCreateRequest,
+  NDeleteRequest,
+  NEventReportRequest,
+  NGetRequest,
+  NSetRequest
+} = dimse.requests;
 const {NEventReportResponse} = dimse.responses;
 const {PresentationContextResult, SopClass, Status, TransferSyntax} = dimse.constants;
 
@@ -110,6 +118,25 @@ function requestCommitment(items, {callingAe = kModality, transactionUid} = {}) 
         'closed', () => (answer ? resolve(answer) : reject(new Error('no N-ACTION response'))));
     client.addRequest(request);
     client.send('127.0.0.1', server.dicomPort, callingAe, 'TESSERA');
+  });
+}
+
+// Sends `requests` on one association as the modality; resolves with their
+// responses, in order, once the association has closed.
+function sendOnOneAssociation(requests) {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    const answers = new Map();
+    for (const request of requests) {
+      request.on('response', (response) => answers.set(request, response));
+      client.addRequest(request);
+    }
+    client.on('networkError', reject);
+    client.on(
+        'associationRejected',
+        (reason) => reject(new Error(`rejected: ${JSON.stringify(reason)}`)));
+    client.on('closed', () => resolve(requests.map((request) => answers.get(request))));
+    client.send('127.0.0.1', server.dicomPort, kModality, 'TESSERA');
   });
 }
 
@@ -262,4 +289,39 @@ test('requests Tessera cannot answer are refused with a reason', options, async 
   const malformed = await requestCommitment([ct], {transactionUid: null});
   assert.equal(malformed.getStatus(), 0x0115);
   assert.match(malformed.getErrorComment(), /Transaction UID/);
+});
+
+test('DIMSE-N requests Tessera does not serve are answered, and the association goes on', options,
+     async () => {
+  const sopClass = SopClass.StorageCommitmentPushModel;
+  const withData = (request) => {
+    request.setDataset(new Dataset({PatientName: 'Nobody'}));
+    return request;
+  };
+  const refused = [
+    new NGetRequest(sopClass, kCommitmentInstance, ['00100010']),
+    withData(new NSetRequest(sopClass, kCommitmentInstance)),
+    withData(new NCreateRequest(sopClass, '1.2.3.4')),
+    new NDeleteRequest(sopClass, kCommitmentInstance),
+    withData(new NEventReportRequest(sopClass, kCommitmentInstance, 1)),
+  ];
+  const transactionUid = newTransactionUid();
+  const commitment = new NActionRequest(sopClass, kCommitmentInstance, 1);
+  commitment.setDataset(new Dataset({
+    TransactionUID: transactionUid,
+    ReferencedSOPSequence:
+        [{ReferencedSOPClassUID: ct.sopClass, ReferencedSOPInstanceUID: ct.sopInstance}]
+  }));
+  const echo = new CEchoRequest();
+
+  const responses = await sendOnOneAssociation([...refused, commitment, echo]);
+  for (const [index, response] of responses.slice(0, refused.length).entries()) {
+    assert.ok(response, `a response to request ${index}`);
+    assert.equal(response.getStatus(), Status.UnrecognizedOperation, `request ${index}`);
+    assert.match(response.getErrorComment(), /is not supported/);
+  }
+  assert.equal(responses[refused.length].getStatus(), Status.Success, 'the N-ACTION after them');
+  assert.equal(responses[refused.length + 1].getStatus(), Status.Success, 'the C-ECHO');
+  const report = await reportOf(transactionUid);
+  assert.equal(report.eventTypeId, 1);
 });
