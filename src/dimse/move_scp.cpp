@@ -36,6 +36,69 @@ bool CancelRequested(ServiceContext& context, T_ASC_PresentationContextID contex
   return DIMSE_checkForCancelRQ(&context.association, context_id, request.MessageID).good();
 }
 
+enum class BatchEnd {
+  kSent,         // every instance tried: go on with the next batch
+  kCancelled,    // a C-CANCEL-RQ came: stop, leaving the rest remaining
+  kUnreachable,  // no association to the destination: the rest fail
+  kGaveUp,       // the destination association broke, or we are stopping: the rest fail
+};
+
+// Sends `batch` on a new association to `destination`, answering a pending
+// response after each sub-operation but the last of all; records the batch's
+// instances that are not sent as failed unless cancelled.
+// Errors: kUnavailable when the requesting association failed.
+Result<BatchEnd> SendBatch(ServiceContext& context, const T_DIMSE_C_MoveRQ& request,
+                           T_ASC_PresentationContextID context_id, const KnownPeer& destination,
+                           const StorageBatch& batch, SubOperationTally& tally) {
+  const std::vector<archive::InstanceRef>& instances = batch.instances;
+  auto outbound = OutboundAssociation::Open(destination, context.options, context.requestor_tls,
+                                            batch.proposals);
+  if (!outbound) {
+    spdlog::warn("dimse: C-MOVE from {} to destination {}", context.Caller(),
+                 outbound.error().message);
+    tally.RecordFailures(instances);
+    context.stats.sub_operation_failures += instances.size();
+    return BatchEnd::kUnreachable;
+  }
+  StoreScuOptions options;
+  options.dimse_timeout = context.options.dimse_timeout;
+  options.move_originator_ae_title = context.peer.calling_ae;
+  options.move_originator_message_id = request.MessageID;
+  StoreScu scu((*outbound)->association(), std::move(options));
+
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    const archive::InstanceRef& instance = instances[i];
+    if (CancelRequested(context, context_id, request)) return BatchEnd::kCancelled;
+    if (context.shutdown.Expired()) {
+      tally.RecordFailures(std::span(instances).subspan(i));
+      context.stats.sub_operation_failures += instances.size() - i;
+      return BatchEnd::kGaveUp;
+    }
+    ++context.stats.sub_operations;
+    auto sent = scu.Send(instance);
+    if (sent) tally.Record(instance.sop_instance_uid, sent->status);
+    if (!sent) {
+      ++context.stats.sub_operation_failures;
+      tally.RecordFailure(instance.sop_instance_uid);
+      spdlog::warn("dimse: C-MOVE to {}: sending {} failed: {}", destination.ae_title,
+                   instance.sop_instance_uid, sent.error().message);
+    }
+    if (!sent && sent.error().code == ErrorCode::kUnavailable) {
+      (*outbound)->MarkBroken();
+      tally.RecordFailures(std::span(instances).subspan(i + 1));
+      context.stats.sub_operation_failures += instances.size() - i - 1;
+      return BatchEnd::kGaveUp;
+    }
+    if (sent && !IsSuccessOrWarning(sent->status)) ++context.stats.sub_operation_failures;
+    if (tally.remaining() == 0) break;
+    if (auto pending = Respond(context, request, context_id, status::kPending, &tally, "");
+        !pending) {
+      return std::move(pending).error();
+    }
+  }
+  return BatchEnd::kSent;  // the destination association is released on return
+}
+
 }  // namespace
 
 Status ServeMove(ServiceContext& context, const T_DIMSE_C_MoveRQ& request,
@@ -76,57 +139,25 @@ Status ServeMove(ServiceContext& context, const T_DIMSE_C_MoveRQ& request,
   if (instances->empty())
     return Respond(context, request, context_id, status::kSuccess, &tally, "");
 
-  auto outbound = OutboundAssociation::Open(*destination, context.options, context.requestor_tls,
-                                            StorageProposals(*instances));
-  if (!outbound) {
-    spdlog::warn("dimse: C-MOVE from {} to destination {}", context.Caller(),
-                 outbound.error().message);
-    tally.RecordFailures(*instances);
-    context.stats.sub_operation_failures += instances->size();
-    return Respond(context, request, context_id, tally.FinalStatus(false), &tally,
-                   "cannot reach the move destination");
-  }
-  StoreScuOptions options;
-  options.dimse_timeout = context.options.dimse_timeout;
-  options.move_originator_ae_title = context.peer.calling_ae;
-  options.move_originator_message_id = request.MessageID;
-  StoreScu scu((*outbound)->association(), std::move(options));
-
   bool cancelled = false;
-  for (std::size_t i = 0; i < instances->size(); ++i) {
-    const archive::InstanceRef& instance = (*instances)[i];
-    if (CancelRequested(context, context_id, request)) {
-      cancelled = true;
-      break;
-    }
-    if (context.shutdown.Expired()) {
-      tally.RecordFailures(std::span(*instances).subspan(i));
-      break;
-    }
-    ++context.stats.sub_operations;
-    auto sent = scu.Send(instance);
-    if (sent) tally.Record(instance.sop_instance_uid, sent->status);
-    if (!sent) {
-      ++context.stats.sub_operation_failures;
-      tally.RecordFailure(instance.sop_instance_uid);
-      spdlog::warn("dimse: C-MOVE to {}: sending {} failed: {}", destination->ae_title,
-                   instance.sop_instance_uid, sent.error().message);
-    }
-    if (!sent && sent.error().code == ErrorCode::kUnavailable) {
-      (*outbound)->MarkBroken();
-      tally.RecordFailures(std::span(*instances).subspan(i + 1));
-      context.stats.sub_operation_failures += instances->size() - i - 1;
-      break;
-    }
-    if (sent && !IsSuccessOrWarning(sent->status)) ++context.stats.sub_operation_failures;
-    if (tally.remaining() == 0) break;
-    if (auto pending = Respond(context, request, context_id, status::kPending, &tally, "");
-        !pending) {
-      return pending;
+  std::string comment;
+  const std::vector<StorageBatch> batches = StorageBatches(*instances);
+  std::size_t next = 0;
+  while (next < batches.size()) {
+    auto ended = SendBatch(context, request, context_id, *destination, batches[next++], tally);
+    if (!ended) return std::move(ended).error();
+    if (*ended == BatchEnd::kSent) continue;
+    cancelled = *ended == BatchEnd::kCancelled;
+    if (*ended == BatchEnd::kUnreachable) comment = "cannot reach the move destination";
+    break;
+  }
+  if (!cancelled) {
+    for (; next < batches.size(); ++next) {
+      tally.RecordFailures(batches[next].instances);
+      context.stats.sub_operation_failures += batches[next].instances.size();
     }
   }
-  outbound->reset();  // release the destination association before the final answer
-  return Respond(context, request, context_id, tally.FinalStatus(cancelled), &tally, "");
+  return Respond(context, request, context_id, tally.FinalStatus(cancelled), &tally, comment);
 }
 
 }  // namespace tessera::dimse

@@ -1,5 +1,6 @@
 #include "dimse/outbound_association.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <vector>
@@ -27,7 +28,7 @@ Error Unavailable(const KnownPeer& peer, std::string_view what, const OFConditio
 
 }  // namespace
 
-std::vector<Proposal> StorageProposals(std::span<const archive::InstanceRef> instances) {
+std::vector<StorageBatch> StorageBatches(std::span<const archive::InstanceRef> instances) {
   std::map<std::string, std::set<std::string>> stored;  // SOP class -> stored syntaxes
   std::vector<std::string> order;
   for (const archive::InstanceRef& instance : instances) {
@@ -38,15 +39,26 @@ std::vector<Proposal> StorageProposals(std::span<const archive::InstanceRef> ins
   const std::vector<std::string> fallback = {
       std::string(dicom::transfer_syntax::kExplicitVrLittleEndian),
       std::string(dicom::transfer_syntax::kImplicitVrLittleEndian)};
-  std::vector<Proposal> proposals;
+  std::vector<StorageBatch> batches;
+  std::map<std::string, std::size_t> batch_of;  // SOP class -> index in batches
   for (const std::string& sop_class : order) {
+    // Only the syntaxes Tessera accepts are stored, far fewer than 127.
+    const std::size_t needed = std::min(stored[sop_class].size(), kMaxContexts - 1) + 1;
+    if (batches.empty() || batches.back().proposals.size() + needed > kMaxContexts) {
+      batches.emplace_back();
+    }
+    std::vector<Proposal>& proposals = batches.back().proposals;
     for (const std::string& syntax : stored[sop_class]) {
+      if (proposals.size() + 1 == kMaxContexts) break;
       proposals.push_back({sop_class, {syntax}});
     }
     proposals.push_back({sop_class, fallback});
+    batch_of[sop_class] = batches.size() - 1;
   }
-  if (proposals.size() > kMaxContexts) proposals.resize(kMaxContexts);
-  return proposals;
+  for (const archive::InstanceRef& instance : instances) {
+    batches[batch_of[instance.sop_class_uid]].instances.push_back(instance);
+  }
+  return batches;
 }
 
 Result<std::unique_ptr<OutboundAssociation>> OutboundAssociation::Open(

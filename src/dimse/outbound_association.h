@@ -25,10 +25,19 @@ struct Proposal {
   T_ASC_SC_ROLE role = ASC_SC_ROLE_DEFAULT;
 };
 
-// What a C-MOVE destination is offered for `instances`: for each SOP class one
-// presentation context per stored transfer syntax plus one with explicit and
-// implicit little endian (the transcoding fallback), at most 128 contexts.
-std::vector<Proposal> StorageProposals(std::span<const archive::InstanceRef> instances);
+// Instances for one association to a C-MOVE destination, and the presentation
+// contexts it proposes for them.
+struct StorageBatch {
+  std::vector<Proposal> proposals;
+  std::vector<archive::InstanceRef> instances;
+};
+
+// Splits `instances` into batches that each fit one association's 128
+// presentation contexts: for each SOP class one context per stored transfer
+// syntax plus one with explicit and implicit little endian (the transcoding
+// fallback), a SOP class's contexts all in one batch. Classes keep their order
+// of first appearance, instances their order within a batch.
+std::vector<StorageBatch> StorageBatches(std::span<const archive::InstanceRef> instances);
 
 // An association we open to a known peer: a C-MOVE destination to send it
 // instances, a modality to report storage commitment results to. The destructor

@@ -100,7 +100,8 @@ TEST_F(DicomServiceTest, RejectsAssociationsBeyondTheLimit) {
   KnownPeer peer{.ae_title = "TESSERA", .host = "127.0.0.1", .port = service_->port()};
   DimseOptions client;
   client.ae_title = "HOLDER";
-  auto held = OutboundAssociation::Open(peer, client, nullptr, StorageProposals({&instance, 1}));
+  auto held = OutboundAssociation::Open(peer, client, nullptr,
+                                        StorageBatches({&instance, 1}).front().proposals);
   ASSERT_TRUE(held) << held.error().message;
 
   const ToolResult echo = RunTool("echoscu -aec TESSERA " + Peer());
@@ -234,7 +235,8 @@ TEST_F(DicomServiceTest, StopEndsIdleAssociationsAfterTheGracePeriod) {
   KnownPeer peer{.ae_title = "TESSERA", .host = "127.0.0.1", .port = service_->port()};
   DimseOptions client;
   client.ae_title = "HOLDER";
-  auto held = OutboundAssociation::Open(peer, client, nullptr, StorageProposals({&instance, 1}));
+  auto held = OutboundAssociation::Open(peer, client, nullptr,
+                                        StorageBatches({&instance, 1}).front().proposals);
   ASSERT_TRUE(held) << held.error().message;
 
   const auto started = std::chrono::steady_clock::now();

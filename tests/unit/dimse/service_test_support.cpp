@@ -81,7 +81,7 @@ std::string NewUid() {
 fs::path WriteInstance(const fs::path& folder, const InstanceSpec& spec) {
   DcmFileFormat file;
   DcmDataset* data = file.getDataset();
-  data->putAndInsertString(DCM_SOPClassUID, UID_CTImageStorage);
+  data->putAndInsertString(DCM_SOPClassUID, spec.sop_class.c_str());
   data->putAndInsertString(DCM_SOPInstanceUID, spec.sop_uid.c_str());
   data->putAndInsertString(DCM_StudyInstanceUID, spec.study_uid.c_str());
   data->putAndInsertString(DCM_SeriesInstanceUID, spec.series_uid.c_str());

@@ -61,6 +61,7 @@ class ChildProcess {
 };
 
 struct InstanceSpec {
+  std::string sop_class = UID_CTImageStorage;
   std::string patient_name = "Doe^John";
   std::string patient_id = "PID-1";
   std::string study_uid;
@@ -178,6 +179,17 @@ class DicomServiceTest : public ::testing::Test {
     ASSERT_EQ(stored.exit_code, 0) << stored.output;
   }
 
+  // Stores through the archive, for SOP classes no DICOM tool proposes.
+  void StoreInArchive(const std::vector<InstanceSpec>& specs) {
+    for (const InstanceSpec& spec : specs) {
+      auto incoming = archive_->NewIncomingFile();
+      ASSERT_TRUE(incoming) << incoming.error().message;
+      ASSERT_TRUE(incoming->Write(ReadFile(WriteInstance(dir_ / "in", spec))));
+      auto stored = archive_->Store(std::move(*incoming), "");
+      ASSERT_TRUE(stored) << stored.error().message;
+    }
+  }
+
   std::size_t CountInstances(const std::string& sop_uid = "") const {
     archive::Query query;
     query.level = archive::QueryLevel::kInstance;
@@ -239,8 +251,8 @@ class DicomServiceTest : public ::testing::Test {
     peer.port = service_->port();
     DimseOptions options;
     options.ae_title = "RAWSCU";
-    auto outbound =
-        OutboundAssociation::Open(peer, options, nullptr, StorageProposals({&instance, 1}));
+    auto outbound = OutboundAssociation::Open(peer, options, nullptr,
+                                              StorageBatches({&instance, 1}).front().proposals);
     if (!outbound) return std::move(outbound).error();
     StoreScu scu((*outbound)->association(), StoreScuOptions{});
     auto sent = scu.Send(instance);
