@@ -349,15 +349,25 @@ test('the study zip holds exactly the stored files, byte for byte', options, asy
 test('signing out during an upload asks first, then stops it', options, async () => {
   const page = await openExplorer(await signInToken(kEditor), '#upload');
   // The upload is held at the server's door, so that it is still running.
-  let held = 0;
+  let holding;
+  const held = new Promise((resolve) => {
+    holding = resolve;
+  });
   await page.route((url) => !url.pathname.startsWith('/auth/'), async (route) => {
     if (route.request().method() !== 'POST') return route.continue();
-    held += 1;
+    holding();
   });
   const file = study(() => true);
   await page.locator('#pick-files').setInputFiles([file.path]);
   await page.waitForFunction(() => !document.querySelector('#upload-cancel').hidden);
-  assert.ok(held > 0, 'the upload is in flight');
+  // The request may reach the route a moment after the page shows the upload.
+  let timer;
+  await Promise.race([
+    held,
+    new Promise((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error('the upload never reached the network')), 10000);
+    })
+  ]).finally(() => clearTimeout(timer));
 
   await page.locator('#sign-out-button').click();
   const dialog = page.getByRole('dialog', {name: 'Sign out during the upload?'});
