@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -145,23 +146,33 @@ class JsonReader {
     const DcmVR vr(vr_field->get_ref<const std::string&>().c_str());
     if (!vr.isStandard() || vr.getEVR() == EVR_UNKNOWN) return Invalid(tag, "unknown vr");
 
-    DcmTag dcm_tag(static_cast<Uint16>(tag >> 16), static_cast<Uint16>(tag & 0xFFFF), vr);
+    DcmEVR evr = vr.getEVR();
+    std::optional<std::string> binary;
+    if (const auto inline_binary = attribute.find("InlineBinary");
+        inline_binary != attribute.end()) {
+      if (!IsJsonBinaryVr(evr)) return Invalid(tag, "InlineBinary for a vr that is not binary");
+      if (!inline_binary->is_string()) return Invalid(tag, "InlineBinary is not a string");
+      binary = Base64Decode(inline_binary->get_ref<const std::string&>());
+      if (!binary) return Invalid(tag, "InlineBinary is not base64");
+      // Such values are written as UN now; metadata stored before kept their VR.
+      if (binary->size() % DcmVR(evr).getValueWidth() != 0) evr = EVR_UN;
+    }
+
+    DcmTag dcm_tag(static_cast<Uint16>(tag >> 16), static_cast<Uint16>(tag & 0xFFFF), evr);
     DcmElement* raw = nullptr;
     if (DcmItem::newDicomElementWithVR(raw, dcm_tag).bad() || raw == nullptr) {
       return Invalid(tag, "cannot create element");
     }
     std::unique_ptr<DcmElement> element(raw);
-    if (auto filled = Fill(*element, vr.getEVR(), tag, attribute); !filled) return filled;
+    const Status filled = binary ? FillBinary(*element, evr, tag, *binary)
+                                 : FillValues(*element, evr, tag, attribute);
+    if (!filled) return filled;
     if (item.insert(element.get(), OFTrue).bad()) return Invalid(tag, "cannot insert element");
     element.release();  // the item owns it now
     return Ok();
   }
 
-  Status Fill(DcmElement& element, DcmEVR vr, std::uint32_t tag, const json& attribute) {
-    if (const auto inline_binary = attribute.find("InlineBinary");
-        inline_binary != attribute.end()) {
-      return FillBinary(element, vr, tag, *inline_binary);
-    }
+  Status FillValues(DcmElement& element, DcmEVR vr, std::uint32_t tag, const json& attribute) {
     const auto value = attribute.find("Value");
     if (value == attribute.end()) return Ok();  // empty, or BulkDataURI we do not fetch
     if (!value->is_array()) return Invalid(tag, "Value is not an array");
@@ -277,37 +288,34 @@ class JsonReader {
     return Ok();
   }
 
-  Status FillBinary(DcmElement& element, DcmEVR vr, std::uint32_t tag, const json& encoded) {
-    if (!encoded.is_string()) return Invalid(tag, "InlineBinary is not a string");
-    auto bytes = Base64Decode(encoded.get_ref<const std::string&>());
-    if (!bytes) return Invalid(tag, "InlineBinary is not base64");
+  // `bytes` fit `vr`'s value width (AddElement made sure).
+  Status FillBinary(DcmElement& element, DcmEVR vr, std::uint32_t tag, const std::string& bytes) {
     const std::size_t width = DcmVR(vr).getValueWidth();
-    if (bytes->size() % width != 0) return Invalid(tag, "InlineBinary length does not fit the vr");
     OFCondition put = EC_Normal;
-    const auto count = static_cast<unsigned long>(bytes->size() / width);
+    const auto count = static_cast<unsigned long>(bytes.size() / width);
     if (width == 1) {
-      put = element.putUint8Array(reinterpret_cast<const Uint8*>(bytes->data()), count);
+      put = element.putUint8Array(reinterpret_cast<const Uint8*>(bytes.data()), count);
     } else if (vr == EVR_OW) {
       std::vector<Uint16> words(count);
-      std::memcpy(words.data(), bytes->data(), bytes->size());
+      std::memcpy(words.data(), bytes.data(), bytes.size());
       put = element.putUint16Array(words.data(), count);
     } else if (vr == EVR_OF) {
       std::vector<Float32> floats(count);
-      std::memcpy(floats.data(), bytes->data(), bytes->size());
+      std::memcpy(floats.data(), bytes.data(), bytes.size());
       put = element.putFloat32Array(floats.data(), count);
     } else if (vr == EVR_OL) {
       std::vector<Uint32> longs(count);
-      std::memcpy(longs.data(), bytes->data(), bytes->size());
+      std::memcpy(longs.data(), bytes.data(), bytes.size());
       put = element.putUint32Array(longs.data(), count);
     } else if (vr == EVR_OD) {
       std::vector<Float64> doubles(count);
-      std::memcpy(doubles.data(), bytes->data(), bytes->size());
+      std::memcpy(doubles.data(), bytes.data(), bytes.size());
       put = element.putFloat64Array(doubles.data(), count);
     } else {
       auto* very_long = dynamic_cast<DcmUnsigned64bitVeryLong*>(&element);
       if (very_long == nullptr) return Invalid(tag, "cannot set InlineBinary value");
       std::vector<Uint64> words(count);
-      std::memcpy(words.data(), bytes->data(), bytes->size());
+      std::memcpy(words.data(), bytes.data(), bytes.size());
       put = very_long->putUint64Array(words.data(), count);
     }
     if (put.bad()) return Invalid(tag, "cannot set InlineBinary value");

@@ -65,21 +65,6 @@ bool HasInsignificantLeadingSpaces(DcmEVR vr) {
   }
 }
 
-bool IsBinaryVr(DcmEVR vr) {
-  switch (vr) {
-    case EVR_OB:
-    case EVR_OD:
-    case EVR_OF:
-    case EVR_OL:
-    case EVR_OV:
-    case EVR_OW:
-    case EVR_UN:
-      return true;
-    default:
-      return false;
-  }
-}
-
 bool IsAscii(std::string_view s) {
   for (char c : s) {
     if (static_cast<unsigned char>(c) >= 0x80) return false;
@@ -250,7 +235,7 @@ class JsonWriter {
     }
     const char* vr_name = DcmVR(vr).getValidVRName();
     if (element.getLength() == 0) return Attribute(vr_name);
-    if (IsBinaryVr(vr)) return WriteBinary(element, vr, path);
+    if (IsJsonBinaryVr(vr)) return WriteBinary(element, vr, path);
 
     json values = json::array();
     bool read = true;
@@ -425,6 +410,21 @@ std::string FirstString(const nlohmann::json& object, std::uint32_t tag) {
   const auto value = attribute->find("Value");
   if (value == attribute->end() || !value->is_array() || value->empty()) return {};
   return value->front().is_string() ? value->front().get<std::string>() : std::string();
+}
+
+bool IsJsonBinaryVr(DcmEVR vr) {
+  switch (vr) {
+    case EVR_OB:
+    case EVR_OD:
+    case EVR_OF:
+    case EVR_OL:
+    case EVR_OV:
+    case EVR_OW:
+    case EVR_UN:
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace tessera::dicom

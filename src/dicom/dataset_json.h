@@ -55,12 +55,18 @@ Result<nlohmann::json> DatasetToJson(DcmItem& item, const JsonOptions& options);
 // (group << 16) | element), or "" when it has none or it is not a string.
 std::string FirstString(const nlohmann::json& object, std::uint32_t tag);
 
+// True for the VRs whose values DICOM JSON carries as InlineBinary or
+// BulkDataURI: OB, OD, OF, OL, OV, OW, UN.
+bool IsJsonBinaryVr(DcmEVR vr);
+
 // The reverse, for C-FIND responses built from index JSON: each key must be an
 // 8-hex-digit tag with a "vr"; values follow the rules above (numbers or strings
 // for IS/DS, PN objects or plain strings, "GGGGEEEE" for AT, nested objects for
-// SQ, InlineBinary for binary VRs). BulkDataURI values are skipped: the element
-// is created empty. (0008,0005) is set to "ISO_IR 192" when any text is not ASCII.
-// Errors: kInvalidArgument naming the offending tag for malformed input.
+// SQ, InlineBinary for binary VRs; one whose length is no multiple of its VR's
+// width, as metadata stored before such values went out as UN, is read as UN).
+// BulkDataURI values are skipped: the element is created empty. (0008,0005) is set to "ISO_IR 192"
+// when any text is not ASCII. Errors: kInvalidArgument naming the offending tag for malformed
+// input.
 Result<std::unique_ptr<DcmDataset>> DatasetFromJson(const nlohmann::json& json);
 
 }  // namespace tessera::dicom

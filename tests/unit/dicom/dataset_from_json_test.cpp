@@ -165,6 +165,9 @@ TEST(DatasetFromJsonTest, ReadsBackAValueThatDoesNotFitItsVr) {
   // A well-formed OL keeps its VR.
   const json four = {{"00660040", {{"vr", "OL"}, {"InlineBinary", "q80AAA=="}}}};
   EXPECT_EQ(RoundTrip(four), four);
+  // Metadata stored before such values went out as UN still reads back, as UN.
+  const json stored = {{"00660040", {{"vr", "OL"}, {"InlineBinary", "q80="}}}};
+  EXPECT_EQ(RoundTrip(stored), json::parse(R"({"00660040":{"vr":"UN","InlineBinary":"q80="}})"));
 }
 
 TEST(DatasetFromJsonTest, RejectsMalformedInputNamingTheTag) {
@@ -187,6 +190,11 @@ TEST(DatasetFromJsonTest, RejectsMalformedInputNamingTheTag) {
        "00100020: value has the wrong type for its vr"},
       {R"({"00280009":{"vr":"AT","Value":["0054"]}})", "00280009: AT value is not GGGGEEEE"},
       {R"({"00431029":{"vr":"OB","InlineBinary":"!!"}})", "00431029: InlineBinary is not base64"},
+      {R"({"00081115":{"vr":"SQ","InlineBinary":""}})",
+       "00081115: InlineBinary for a vr that is not binary"},
+      {R"({"00280010":{"vr":"US","InlineBinary":"AAA="}})",
+       "00280010: InlineBinary for a vr that is not binary"},
+      {R"({"00431029":{"vr":"OB","InlineBinary":5}})", "00431029: InlineBinary is not a string"},
       {R"({"00400275":{"vr":"SQ","Value":[{"0040100":{"vr":"SH"}}]}})",
        "invalid attribute key '0040100'"},
   };
