@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <string>
 
 #include <dcmtk/dcmnet/dimse.h>
@@ -66,6 +67,14 @@ Status Dispatch(ServiceContext& context, T_DIMSE_Message& message, T_ASC_Present
   }
 }
 
+// DCMTK mallocs the Attribute Identifier List of an N-GET-RQ it parses and
+// leaves freeing it to the caller.
+void FreeAttributeList(T_DIMSE_Message& message) {
+  if (message.CommandField != DIMSE_N_GET_RQ) return;
+  std::free(message.msg.NGetRQ.AttributeIdentifierList);
+  message.msg.NGetRQ.AttributeIdentifierList = nullptr;
+}
+
 std::string Summary(const AssociationStats& stats) {
   std::string text;
   const auto add = [&text](std::string_view name, std::size_t count) {
@@ -108,7 +117,9 @@ std::string ServeCommands(ServiceContext& context, const ServiceEnvironment& env
       ASC_abortAssociation(&association);
       return std::string("aborted: ") + received.text();
     }
-    if (auto served = Dispatch(context, message, id); !served) {
+    const Status served = Dispatch(context, message, id);
+    FreeAttributeList(message);
+    if (!served) {
       ASC_abortAssociation(&association);
       return "aborted: " + served.error().message;
     }

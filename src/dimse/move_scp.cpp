@@ -1,5 +1,9 @@
 #include "dimse/move_scp.h"
 
+#include <span>
+#include <string>
+#include <vector>
+
 #include <spdlog/spdlog.h>
 
 #include "dimse/dimse_status.h"
@@ -7,6 +11,7 @@
 #include "dimse/outbound_association.h"
 #include "dimse/query_from_identifier.h"
 #include "dimse/retrieve.h"
+#include "dimse/storage_batches.h"
 #include "dimse/store_scu.h"
 
 namespace tessera::dimse {
@@ -38,10 +43,17 @@ bool CancelRequested(ServiceContext& context, T_ASC_PresentationContextID contex
 
 enum class BatchEnd {
   kSent,         // every instance tried: go on with the next batch
+  kRefused,      // the destination took none of the batch's SOP classes: go on too
   kCancelled,    // a C-CANCEL-RQ came: stop, leaving the rest remaining
   kUnreachable,  // no association to the destination: the rest fail
   kGaveUp,       // the destination association broke, or we are stopping: the rest fail
 };
+
+void RecordFailures(ServiceContext& context, SubOperationTally& tally,
+                    std::span<const archive::InstanceRef> instances) {
+  tally.RecordFailures(instances);
+  context.stats.sub_operation_failures += instances.size();
+}
 
 // Sends `batch` on a new association to `destination`, answering a pending
 // response after each sub-operation but the last of all; records the batch's
@@ -56,9 +68,9 @@ Result<BatchEnd> SendBatch(ServiceContext& context, const T_DIMSE_C_MoveRQ& requ
   if (!outbound) {
     spdlog::warn("dimse: C-MOVE from {} to destination {}", context.Caller(),
                  outbound.error().message);
-    tally.RecordFailures(instances);
-    context.stats.sub_operation_failures += instances.size();
-    return BatchEnd::kUnreachable;
+    RecordFailures(context, tally, instances);
+    return outbound.error().code == ErrorCode::kUnsupported ? BatchEnd::kRefused
+                                                            : BatchEnd::kUnreachable;
   }
   StoreScuOptions options;
   options.dimse_timeout = context.options.dimse_timeout;
@@ -70,8 +82,7 @@ Result<BatchEnd> SendBatch(ServiceContext& context, const T_DIMSE_C_MoveRQ& requ
     const archive::InstanceRef& instance = instances[i];
     if (CancelRequested(context, context_id, request)) return BatchEnd::kCancelled;
     if (context.shutdown.Expired()) {
-      tally.RecordFailures(std::span(instances).subspan(i));
-      context.stats.sub_operation_failures += instances.size() - i;
+      RecordFailures(context, tally, std::span(instances).subspan(i));
       return BatchEnd::kGaveUp;
     }
     ++context.stats.sub_operations;
@@ -85,8 +96,7 @@ Result<BatchEnd> SendBatch(ServiceContext& context, const T_DIMSE_C_MoveRQ& requ
     }
     if (!sent && sent.error().code == ErrorCode::kUnavailable) {
       (*outbound)->MarkBroken();
-      tally.RecordFailures(std::span(instances).subspan(i + 1));
-      context.stats.sub_operation_failures += instances.size() - i - 1;
+      RecordFailures(context, tally, std::span(instances).subspan(i + 1));
       return BatchEnd::kGaveUp;
     }
     if (sent && !IsSuccessOrWarning(sent->status)) ++context.stats.sub_operation_failures;
@@ -139,24 +149,32 @@ Status ServeMove(ServiceContext& context, const T_DIMSE_C_MoveRQ& request,
   if (instances->empty())
     return Respond(context, request, context_id, status::kSuccess, &tally, "");
 
-  bool cancelled = false;
-  std::string comment;
-  const std::vector<StorageBatch> batches = StorageBatches(*instances);
+  // Each batch of SOP classes goes on an association of its own, one after the other.
+  const std::vector<StorageBatch> batches = StorageBatches(std::move(*instances));
+  BatchEnd end = BatchEnd::kSent;
+  bool refused = false;  // the destination took none of some batch's SOP classes
   std::size_t next = 0;
-  while (next < batches.size()) {
-    auto ended = SendBatch(context, request, context_id, *destination, batches[next++], tally);
-    if (!ended) return std::move(ended).error();
-    if (*ended == BatchEnd::kSent) continue;
-    cancelled = *ended == BatchEnd::kCancelled;
-    if (*ended == BatchEnd::kUnreachable) comment = "cannot reach the move destination";
-    break;
-  }
-  if (!cancelled) {
-    for (; next < batches.size(); ++next) {
-      tally.RecordFailures(batches[next].instances);
-      context.stats.sub_operation_failures += batches[next].instances.size();
+  while (next < batches.size() && (end == BatchEnd::kSent || end == BatchEnd::kRefused)) {
+    // Checked before a new association is opened, which may take a while.
+    if (CancelRequested(context, context_id, request)) {
+      end = BatchEnd::kCancelled;
+    } else if (context.shutdown.Expired()) {
+      end = BatchEnd::kGaveUp;
+    } else {
+      auto ended = SendBatch(context, request, context_id, *destination, batches[next++], tally);
+      if (!ended) return std::move(ended).error();
+      end = *ended;
+      refused = refused || end == BatchEnd::kRefused;
     }
   }
+  const bool cancelled = end == BatchEnd::kCancelled;
+  if (!cancelled) {
+    for (; next < batches.size(); ++next) RecordFailures(context, tally, batches[next].instances);
+  }
+  const std::string comment =
+      end == BatchEnd::kUnreachable ? "cannot reach the move destination"
+      : refused ? "the move destination accepts none of some instances' SOP classes"
+                : "";
   return Respond(context, request, context_id, tally.FinalStatus(cancelled), &tally, comment);
 }
 

@@ -1,20 +1,13 @@
 #include "dimse/outbound_association.h"
 
-#include <algorithm>
-#include <map>
-#include <set>
 #include <vector>
 
 #include <dcmtk/dcmnet/dul.h>
 
-#include "dicom/codecs.h"
 #include "dimse/implementation_identity.h"
 
 namespace tessera::dimse {
 namespace {
-
-// PS3.8: presentation context IDs are odd numbers 1..255.
-constexpr std::size_t kMaxContexts = 128;
 
 // "AE (host:port)", for errors.
 std::string Named(const KnownPeer& peer) {
@@ -28,39 +21,6 @@ Error Unavailable(const KnownPeer& peer, std::string_view what, const OFConditio
 
 }  // namespace
 
-std::vector<StorageBatch> StorageBatches(std::span<const archive::InstanceRef> instances) {
-  std::map<std::string, std::set<std::string>> stored;  // SOP class -> stored syntaxes
-  std::vector<std::string> order;
-  for (const archive::InstanceRef& instance : instances) {
-    auto [it, added] = stored.try_emplace(instance.sop_class_uid);
-    if (added) order.push_back(instance.sop_class_uid);
-    it->second.insert(instance.transfer_syntax_uid);
-  }
-  const std::vector<std::string> fallback = {
-      std::string(dicom::transfer_syntax::kExplicitVrLittleEndian),
-      std::string(dicom::transfer_syntax::kImplicitVrLittleEndian)};
-  std::vector<StorageBatch> batches;
-  std::map<std::string, std::size_t> batch_of;  // SOP class -> index in batches
-  for (const std::string& sop_class : order) {
-    // Only the syntaxes Tessera accepts are stored, far fewer than 127.
-    const std::size_t needed = std::min(stored[sop_class].size(), kMaxContexts - 1) + 1;
-    if (batches.empty() || batches.back().proposals.size() + needed > kMaxContexts) {
-      batches.emplace_back();
-    }
-    std::vector<Proposal>& proposals = batches.back().proposals;
-    for (const std::string& syntax : stored[sop_class]) {
-      if (proposals.size() + 1 == kMaxContexts) break;
-      proposals.push_back({sop_class, {syntax}});
-    }
-    proposals.push_back({sop_class, fallback});
-    batch_of[sop_class] = batches.size() - 1;
-  }
-  for (const archive::InstanceRef& instance : instances) {
-    batches[batch_of[instance.sop_class_uid]].instances.push_back(instance);
-  }
-  return batches;
-}
-
 Result<std::unique_ptr<OutboundAssociation>> OutboundAssociation::Open(
     const KnownPeer& peer, const DimseOptions& options, DcmTLSTransportLayer* tls,
     std::span<const Proposal> proposals) {
@@ -68,7 +28,7 @@ Result<std::unique_ptr<OutboundAssociation>> OutboundAssociation::Open(
     return Fail(ErrorCode::kInvalidArgument,
                 Named(peer) + " wants DICOM TLS, which is not configured");
   }
-  if (proposals.size() > kMaxContexts) {
+  if (proposals.size() > kMaxPresentationContexts) {
     return Fail(ErrorCode::kInvalidArgument, "more than 128 presentation contexts to propose");
   }
   const int timeout = static_cast<int>(options.association_timeout.count());
@@ -108,7 +68,7 @@ Result<std::unique_ptr<OutboundAssociation>> OutboundAssociation::Open(
   outbound->established_ = true;
   if (ASC_countAcceptedPresentationContexts(raw->params) == 0) {
     outbound->MarkBroken();
-    return Fail(ErrorCode::kUnavailable, Named(peer) + " accepted no presentation context");
+    return Fail(ErrorCode::kUnsupported, Named(peer) + " accepted no presentation context");
   }
   return outbound;
 }

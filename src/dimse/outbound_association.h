@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <span>
 #include <string>
@@ -10,12 +11,14 @@
 #include <dcmtk/dcmnet/assoc.h>
 #include <dcmtk/dcmtls/tlslayer.h>
 
-#include "archive/archive.h"
 #include "base/result.h"
 #include "dimse/association_handle.h"
 #include "dimse/dimse_options.h"
 
 namespace tessera::dimse {
+
+// PS3.8: presentation context IDs are odd numbers 1..255.
+inline constexpr std::size_t kMaxPresentationContexts = 128;
 
 // One presentation context to propose: a SOP class, its transfer syntaxes, and
 // our role (ASC_SC_ROLE_DEFAULT: SCU, without role selection).
@@ -25,30 +28,16 @@ struct Proposal {
   T_ASC_SC_ROLE role = ASC_SC_ROLE_DEFAULT;
 };
 
-// Instances for one association to a C-MOVE destination, and the presentation
-// contexts it proposes for them.
-struct StorageBatch {
-  std::vector<Proposal> proposals;
-  std::vector<archive::InstanceRef> instances;
-};
-
-// Splits `instances` into batches that each fit one association's 128
-// presentation contexts: for each SOP class one context per stored transfer
-// syntax plus one with explicit and implicit little endian (the transcoding
-// fallback), a SOP class's contexts all in one batch. Classes keep their order
-// of first appearance, instances their order within a batch.
-std::vector<StorageBatch> StorageBatches(std::span<const archive::InstanceRef> instances);
-
 // An association we open to a known peer: a C-MOVE destination to send it
 // instances, a modality to report storage commitment results to. The destructor
 // releases it (or aborts it after MarkBroken()). Not thread-safe.
 class OutboundAssociation {
  public:
   // Connects to `peer` (over TLS when peer.tls, using `tls`) as
-  // options.ae_title, proposing `proposals` (at most 128).
+  // options.ae_title, proposing `proposals` (at most kMaxPresentationContexts).
   // Errors: kInvalidArgument when the peer wants TLS but `tls` is null;
-  // kUnavailable when the connection fails, times out (association_timeout),
-  // is rejected or accepts no context.
+  // kUnavailable when the connection fails, times out (association_timeout) or
+  // is rejected; kUnsupported when the peer accepts none of the contexts.
   static Result<std::unique_ptr<OutboundAssociation>> Open(const KnownPeer& peer,
                                                            const DimseOptions& options,
                                                            DcmTLSTransportLayer* tls,

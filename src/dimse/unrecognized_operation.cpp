@@ -1,5 +1,6 @@
 #include "dimse/unrecognized_operation.h"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -74,6 +75,8 @@ std::optional<Refusal> BuildResponse(const T_DIMSE_Message& request, T_DIMSE_Mes
       Answer(response.msg.NEventReportRSP, rq.MessageID, rq.AffectedSOPClassUID,
              rq.AffectedSOPInstanceUID, O_NEVENTREPORT_AFFECTEDSOPCLASSUID,
              O_NEVENTREPORT_AFFECTEDSOPINSTANCEUID);
+      response.msg.NEventReportRSP.EventTypeID = rq.EventTypeID;
+      response.msg.NEventReportRSP.opts |= O_NEVENTREPORT_EVENTTYPEID;
       return Refusal{rq.DataSetType, "N-EVENT-REPORT"};
     }
     default:

@@ -53,37 +53,6 @@ TEST_F(DicomServiceTest, MovescuSendsToStorescpByteForByte) {
   }
 }
 
-TEST(StorageBatchesTest, EachBatchFitsOneAssociationAndKeepsAClassTogether) {
-  // 70 SOP classes, one in two stored in two syntaxes: 70 * 2.5 = 175 contexts.
-  std::vector<archive::InstanceRef> instances;
-  for (int i = 0; i < 140; ++i) {
-    archive::InstanceRef instance;
-    instance.sop_instance_uid = "1.2.3." + std::to_string(i);
-    instance.sop_class_uid = "1.2.826.0.1.3680043.10.1." + std::to_string(i % 70);
-    instance.transfer_syntax_uid =
-        i % 70 % 2 == 0 && i >= 70 ? std::string(dicom::transfer_syntax::kRleLossless)
-                                   : std::string(dicom::transfer_syntax::kExplicitVrLittleEndian);
-    instances.push_back(instance);
-  }
-  const std::vector<StorageBatch> batches = StorageBatches(instances);
-  ASSERT_EQ(batches.size(), 2u);
-  std::set<std::string> sent;
-  std::map<std::string, std::size_t> batch_of;  // SOP class -> batch
-  for (std::size_t b = 0; b < batches.size(); ++b) {
-    EXPECT_LE(batches[b].proposals.size(), 128u);
-    std::set<std::string> proposed;
-    for (const Proposal& proposal : batches[b].proposals) proposed.insert(proposal.sop_class);
-    for (const archive::InstanceRef& instance : batches[b].instances) {
-      EXPECT_TRUE(proposed.contains(instance.sop_class_uid)) << instance.sop_instance_uid;
-      EXPECT_TRUE(sent.insert(instance.sop_instance_uid).second) << "twice";
-      const auto [it, added] = batch_of.try_emplace(instance.sop_class_uid, b);
-      EXPECT_EQ(it->second, b) << "a class split over batches";
-    }
-  }
-  EXPECT_EQ(sent.size(), instances.size());
-  EXPECT_EQ(batches[0].proposals.size() + batches[1].proposals.size(), 175u);
-}
-
 TEST_F(DicomServiceTest, MoveOfMoreClassesThanOneAssociationHoldsUsesSeveral) {
   Start(Options());
   // 70 private SOP classes, two contexts each (stored syntax + fallback): 140.
@@ -119,6 +88,47 @@ TEST_F(DicomServiceTest, MoveOfMoreClassesThanOneAssociationHoldsUsesSeveral) {
   }
   EXPECT_EQ(arrived.size(), specs.size());
   for (const InstanceSpec& each : specs) EXPECT_TRUE(arrived.contains(each.sop_uid));
+}
+
+TEST_F(DicomServiceTest, MoveGoesOnAfterABatchTheDestinationTakesNothingOf) {
+  Start(Options());
+  // 64 private SOP classes fill the first association's 128 contexts; the CT
+  // instance, last in the series, goes on a second one. storescp without
+  // --promiscuous accepts no private class, so only the second is taken.
+  InstanceSpec spec;
+  spec.study_uid = NewUid();
+  spec.series_uid = NewUid();
+  std::vector<InstanceSpec> specs;
+  for (int i = 0; i < 65; ++i) {
+    spec.sop_uid = NewUid();
+    spec.sop_class =
+        i < 64 ? "1.2.826.0.1.3680043.10.1." + std::to_string(i) : std::string(UID_CTImageStorage);
+    spec.instance_number = i + 1;
+    specs.push_back(spec);
+  }
+  StoreInArchive(specs);
+  const fs::path received = dir_ / "received";
+  fs::create_directories(received);
+  ChildProcess storescp(
+      {"storescp", "-aet", "MOVEDEST", "-od", received.string(), std::to_string(move_port_)},
+      dir_ / "storescp.log");
+  ASSERT_TRUE(WaitForPort(move_port_));
+
+  const ToolResult moved = RunTool(
+      "movescu -v -aet VIEWER -aec TESSERA -aem MOVEDEST -S "
+      "-k QueryRetrieveLevel=STUDY -k StudyInstanceUID=" +
+      spec.study_uid + " " + Peer());
+  EXPECT_NE(
+      moved.output.find("Final Move Response (Warning: SubOperationsCompleteOneOrMoreFailures)"),
+      std::string::npos)
+      << moved.output;
+  std::vector<std::string> arrived;
+  for (const auto& entry : fs::directory_iterator(received)) {
+    DcmFileFormat file;
+    ASSERT_TRUE(file.loadFile(entry.path().c_str()).good());
+    arrived.push_back(StringOf(*file.getDataset(), DCM_SOPInstanceUID));
+  }
+  EXPECT_EQ(arrived, std::vector<std::string>{specs.back().sop_uid});
 }
 
 TEST_F(DicomServiceTest, MovescuToAnUnknownDestinationIsRefused) {

@@ -101,7 +101,7 @@ TEST_F(DicomServiceTest, RejectsAssociationsBeyondTheLimit) {
   DimseOptions client;
   client.ae_title = "HOLDER";
   auto held = OutboundAssociation::Open(peer, client, nullptr,
-                                        StorageBatches({&instance, 1}).front().proposals);
+                                        StorageBatches({instance}).front().proposals);
   ASSERT_TRUE(held) << held.error().message;
 
   const ToolResult echo = RunTool("echoscu -aec TESSERA " + Peer());
@@ -236,7 +236,7 @@ TEST_F(DicomServiceTest, StopEndsIdleAssociationsAfterTheGracePeriod) {
   DimseOptions client;
   client.ae_title = "HOLDER";
   auto held = OutboundAssociation::Open(peer, client, nullptr,
-                                        StorageBatches({&instance, 1}).front().proposals);
+                                        StorageBatches({instance}).front().proposals);
   ASSERT_TRUE(held) << held.error().message;
 
   const auto started = std::chrono::steady_clock::now();

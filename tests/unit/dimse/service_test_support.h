@@ -24,6 +24,7 @@
 #include "dimse/association_handle.h"
 #include "dimse/dicom_service.h"
 #include "dimse/outbound_association.h"
+#include "dimse/storage_batches.h"
 #include "dimse/store_scu.h"
 
 namespace tessera::dimse::service_test {
@@ -252,7 +253,7 @@ class DicomServiceTest : public ::testing::Test {
     DimseOptions options;
     options.ae_title = "RAWSCU";
     auto outbound = OutboundAssociation::Open(peer, options, nullptr,
-                                              StorageBatches({&instance, 1}).front().proposals);
+                                              StorageBatches({instance}).front().proposals);
     if (!outbound) return std::move(outbound).error();
     StoreScu scu((*outbound)->association(), StoreScuOptions{});
     auto sent = scu.Send(instance);
