@@ -159,6 +159,34 @@ TEST_F(DicomServiceTest, MovescuReportsAnUnreachableDestination) {
   EXPECT_EQ(RunTool("echoscu -aec TESSERA " + Peer()).exit_code, 0);
 }
 
+TEST_F(DicomServiceTest, AnUnreachableDestinationForALargeStudyStillGetsAFinalAnswer) {
+  Start(Options());
+  // 1,500 failed UIDs of some 57 bytes exceed the 64 KiB a UI value holds in
+  // explicit VR: the final response must still go out, with the whole list.
+  InstanceSpec spec;
+  spec.study_uid = NewUid();
+  spec.series_uid = NewUid();
+  std::vector<InstanceSpec> specs;
+  for (int i = 0; i < 1500; ++i) {
+    spec.sop_uid = NewUid();
+    spec.instance_number = i + 1;
+    specs.push_back(spec);
+  }
+  StoreInArchive(specs);
+  for (const char* syntax : {"-xe", "-xi"}) {
+    SCOPED_TRACE(syntax);
+    const ToolResult moved = RunTool(std::string("movescu -d ") + syntax +
+                                     " -aet VIEWER -aec TESSERA -aem MOVEDEST -S "
+                                     "-k QueryRetrieveLevel=STUDY -k StudyInstanceUID=" +
+                                     spec.study_uid + " " + Peer());
+    EXPECT_NE(moved.output.find("DIMSE Status                  : 0xa702"), std::string::npos)
+        << moved.output;
+    EXPECT_NE(moved.output.find("Failed Suboperations          : 1500"), std::string::npos);
+    // Too long for UI's 16-bit length, DCMTK sends the list as UN (PS3.5 6.2.2).
+    EXPECT_NE(moved.output.find("(0008,0058) U"), std::string::npos);
+  }
+}
+
 TEST_F(DicomServiceTest, GetscuRetrievesOnTheSameAssociation) {
   Start(Options());
   const auto specs = MakeStudies();
