@@ -86,7 +86,7 @@ std::optional<Refusal> BuildResponse(const T_DIMSE_Message& request, T_DIMSE_Mes
 
 }  // namespace
 
-Status RefuseUnrecognizedOperation(ServiceContext& context, T_DIMSE_Message& request,
+Status RefuseUnrecognizedOperation(ServiceContext& context, const T_DIMSE_Message& request,
                                    T_ASC_PresentationContextID context_id) {
   T_DIMSE_Message response{};
   const auto refusal = BuildResponse(request, response);

@@ -14,7 +14,7 @@ namespace tessera::dimse {
 // dropping the data set it announces, so that the association goes on.
 // Errors: kUnsupported for any other command, which has no response to give
 // (end the association); kUnavailable when the association failed.
-Status RefuseUnrecognizedOperation(ServiceContext& context, T_DIMSE_Message& request,
+Status RefuseUnrecognizedOperation(ServiceContext& context, const T_DIMSE_Message& request,
                                    T_ASC_PresentationContextID context_id);
 
 }  // namespace tessera::dimse
