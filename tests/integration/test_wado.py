@@ -272,6 +272,17 @@ def test_a_corrupt_bitstream_is_sent_as_stored_when_no_syntax_was_named(server, 
     assert r.status_code == 200 and r.content == data
 
 
+
+def test_an_image_that_cannot_be_decoded_renders_as_a_500_saying_so(server, client):
+    data = with_new_uids(pydicom.dcmread(pydicom_file("JPEG2000-embedded-sequence-delimiter.dcm")))
+    url = upload(client, server, data).json()["Path"]
+    for resource in ("/rendered", "/thumbnail", "/frames/1/rendered"):
+        r = client.get(url + resource)
+        assert r.status_code == 500, resource
+        assert "cannot be decoded" in r.text, resource
+    # The request was fine and nothing else is harmed: the stored file is still served.
+    assert client.get(url, headers={"Accept": "application/dicom"}).content == data
+
 # --- zip --------------------------------------------------------------------------------
 
 
