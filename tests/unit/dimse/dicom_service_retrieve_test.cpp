@@ -1,6 +1,7 @@
 // C-MOVE and C-GET from DicomService: movescu to storescp, getscu, transcoding.
 
 #include <cstring>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -17,6 +18,41 @@ namespace tessera::dimse {
 namespace {
 
 using namespace service_test;
+
+// `count` instances of one new series; `sop_class(i)` names each one's class.
+std::vector<InstanceSpec> OneSeries(int count, const std::function<std::string(int)>& sop_class) {
+  InstanceSpec spec;
+  spec.study_uid = NewUid();
+  spec.series_uid = NewUid();
+  std::vector<InstanceSpec> specs;
+  for (int i = 0; i < count; ++i) {
+    spec.sop_uid = NewUid();
+    spec.sop_class = sop_class(i);
+    spec.instance_number = i + 1;
+    specs.push_back(spec);
+  }
+  return specs;
+}
+
+std::string PrivateClass(int i) { return "1.2.826.0.1.3680043.10.1." + std::to_string(i); }
+
+// movescu of a study to MOVEDEST as VIEWER, with `options` (-v, -d, ...).
+ToolResult MoveStudy(const std::string& study_uid, const std::string& options,
+                     const std::string& peer) {
+  return RunTool("movescu " + options + " -aet VIEWER -aec TESSERA -aem MOVEDEST -S " +
+                 "-k QueryRetrieveLevel=STUDY -k StudyInstanceUID=" + study_uid + " " + peer);
+}
+
+// The SOP Instance UIDs of the files storescp wrote into `folder`.
+std::set<std::string> ReceivedUids(const fs::path& folder) {
+  std::set<std::string> uids;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    DcmFileFormat file;
+    EXPECT_TRUE(file.loadFile(entry.path().c_str()).good()) << entry.path();
+    uids.insert(StringOf(*file.getDataset(), DCM_SOPInstanceUID));
+  }
+  return uids;
+}
 
 TEST_F(DicomServiceTest, MovescuSendsToStorescpByteForByte) {
   Start(Options());
@@ -56,16 +92,7 @@ TEST_F(DicomServiceTest, MovescuSendsToStorescpByteForByte) {
 TEST_F(DicomServiceTest, MoveOfMoreClassesThanOneAssociationHoldsUsesSeveral) {
   Start(Options());
   // 70 private SOP classes, two contexts each (stored syntax + fallback): 140.
-  InstanceSpec spec;
-  spec.study_uid = NewUid();
-  spec.series_uid = NewUid();
-  std::vector<InstanceSpec> specs;
-  for (int i = 0; i < 70; ++i) {
-    spec.sop_uid = NewUid();
-    spec.sop_class = "1.2.826.0.1.3680043.10.1." + std::to_string(i);
-    spec.instance_number = i + 1;
-    specs.push_back(spec);
-  }
+  const auto specs = OneSeries(70, PrivateClass);
   StoreInArchive(specs);
   const fs::path received = dir_ / "received";
   fs::create_directories(received);
@@ -74,18 +101,10 @@ TEST_F(DicomServiceTest, MoveOfMoreClassesThanOneAssociationHoldsUsesSeveral) {
                         dir_ / "storescp.log");
   ASSERT_TRUE(WaitForPort(move_port_));
 
-  const ToolResult moved = RunTool(
-      "movescu -v -aet VIEWER -aec TESSERA -aem MOVEDEST -S "
-      "-k QueryRetrieveLevel=STUDY -k StudyInstanceUID=" +
-      spec.study_uid + " " + Peer());
+  const ToolResult moved = MoveStudy(specs[0].study_uid, "-v", Peer());
   EXPECT_EQ(moved.exit_code, 0) << moved.output;
   EXPECT_NE(moved.output.find("Final Move Response (Success)"), std::string::npos) << moved.output;
-  std::set<std::string> arrived;
-  for (const auto& entry : fs::directory_iterator(received)) {
-    DcmFileFormat file;
-    ASSERT_TRUE(file.loadFile(entry.path().c_str()).good());
-    arrived.insert(StringOf(*file.getDataset(), DCM_SOPInstanceUID));
-  }
+  const std::set<std::string> arrived = ReceivedUids(received);
   EXPECT_EQ(arrived.size(), specs.size());
   for (const InstanceSpec& each : specs) EXPECT_TRUE(arrived.contains(each.sop_uid));
 }
@@ -95,17 +114,8 @@ TEST_F(DicomServiceTest, MoveGoesOnAfterABatchTheDestinationTakesNothingOf) {
   // 64 private SOP classes fill the first association's 128 contexts; the CT
   // instance, last in the series, goes on a second one. storescp without
   // --promiscuous accepts no private class, so only the second is taken.
-  InstanceSpec spec;
-  spec.study_uid = NewUid();
-  spec.series_uid = NewUid();
-  std::vector<InstanceSpec> specs;
-  for (int i = 0; i < 65; ++i) {
-    spec.sop_uid = NewUid();
-    spec.sop_class =
-        i < 64 ? "1.2.826.0.1.3680043.10.1." + std::to_string(i) : std::string(UID_CTImageStorage);
-    spec.instance_number = i + 1;
-    specs.push_back(spec);
-  }
+  const auto specs = OneSeries(
+      65, [](int i) { return i < 64 ? PrivateClass(i) : std::string(UID_CTImageStorage); });
   StoreInArchive(specs);
   const fs::path received = dir_ / "received";
   fs::create_directories(received);
@@ -114,21 +124,12 @@ TEST_F(DicomServiceTest, MoveGoesOnAfterABatchTheDestinationTakesNothingOf) {
       dir_ / "storescp.log");
   ASSERT_TRUE(WaitForPort(move_port_));
 
-  const ToolResult moved = RunTool(
-      "movescu -v -aet VIEWER -aec TESSERA -aem MOVEDEST -S "
-      "-k QueryRetrieveLevel=STUDY -k StudyInstanceUID=" +
-      spec.study_uid + " " + Peer());
+  const ToolResult moved = MoveStudy(specs[0].study_uid, "-v", Peer());
   EXPECT_NE(
       moved.output.find("Final Move Response (Warning: SubOperationsCompleteOneOrMoreFailures)"),
       std::string::npos)
       << moved.output;
-  std::vector<std::string> arrived;
-  for (const auto& entry : fs::directory_iterator(received)) {
-    DcmFileFormat file;
-    ASSERT_TRUE(file.loadFile(entry.path().c_str()).good());
-    arrived.push_back(StringOf(*file.getDataset(), DCM_SOPInstanceUID));
-  }
-  EXPECT_EQ(arrived, std::vector<std::string>{specs.back().sop_uid});
+  EXPECT_EQ(ReceivedUids(received), std::set<std::string>{specs.back().sop_uid});
 }
 
 TEST_F(DicomServiceTest, MovescuToAnUnknownDestinationIsRefused) {
@@ -163,22 +164,11 @@ TEST_F(DicomServiceTest, AnUnreachableDestinationForALargeStudyStillGetsAFinalAn
   Start(Options());
   // 1,500 failed UIDs of some 57 bytes exceed the 64 KiB a UI value holds in
   // explicit VR: the final response must still go out, with the whole list.
-  InstanceSpec spec;
-  spec.study_uid = NewUid();
-  spec.series_uid = NewUid();
-  std::vector<InstanceSpec> specs;
-  for (int i = 0; i < 1500; ++i) {
-    spec.sop_uid = NewUid();
-    spec.instance_number = i + 1;
-    specs.push_back(spec);
-  }
+  const auto specs = OneSeries(1500, [](int) { return std::string(UID_CTImageStorage); });
   StoreInArchive(specs);
   for (const char* syntax : {"-xe", "-xi"}) {
     SCOPED_TRACE(syntax);
-    const ToolResult moved = RunTool(std::string("movescu -d ") + syntax +
-                                     " -aet VIEWER -aec TESSERA -aem MOVEDEST -S "
-                                     "-k QueryRetrieveLevel=STUDY -k StudyInstanceUID=" +
-                                     spec.study_uid + " " + Peer());
+    const ToolResult moved = MoveStudy(specs[0].study_uid, std::string("-d ") + syntax, Peer());
     EXPECT_NE(moved.output.find("DIMSE Status                  : 0xa702"), std::string::npos)
         << moved.output;
     EXPECT_NE(moved.output.find("Failed Suboperations          : 1500"), std::string::npos);
