@@ -82,6 +82,9 @@ std::optional<std::string> TextComponent(const json& value, DcmEVR vr) {
   if (vr == EVR_IS && value.is_number_float()) {
     const double number = value.get<double>();
     if (std::trunc(number) != number || !std::isfinite(number)) return std::nullopt;
+    // 2^63 as a double: whole numbers below it, and from -2^63 up, fit int64_t.
+    constexpr double kTwoTo63 = 9223372036854775808.0;
+    if (number >= kTwoTo63 || number < -kTwoTo63) return std::nullopt;
     return std::to_string(static_cast<std::int64_t>(number));
   }
   if (vr == EVR_DS && value.is_number()) return FormatDecimalString(value.get<double>());
