@@ -283,6 +283,29 @@ def test_an_image_that_cannot_be_decoded_renders_as_a_500_saying_so(server, clie
     # The request was fine and nothing else is harmed: the stored file is still served.
     assert client.get(url, headers={"Accept": "application/dicom"}).content == data
 
+
+def test_an_rle_header_pointing_past_its_fragment_is_refused_and_the_server_lives(server, client):
+    # A crafted RLE header made DCMTK's decoder read past the fragment and crash the server.
+    ds = pydicom.dcmread(pydicom_file("MR_small_RLE.dcm"))
+    data = bytearray(with_new_uids(ds))
+    pixel_data = data.rfind(b"\xe0\x7f\x10\x00")
+    table = data.find(b"\xfe\xff\x00\xe0", pixel_data)
+    header = table + 8 + int.from_bytes(data[table + 4:table + 8], "little") + 8
+    assert data[header] == 2  # two segments
+    data[header + 8:header + 12] = (0xFFFFFCD0).to_bytes(4, "little")
+    url = upload(client, server, bytes(data)).json()["Path"]
+    for resource in ("/frames/1", "/rendered"):
+        r = client.get(url + resource, headers={
+            "Accept": "multipart/related; type=application/octet-stream"
+            if resource.startswith("/frames") else "image/jpeg"})
+        assert r.status_code == 500 and "damaged" in r.text, (resource, r.status_code, r.text)
+    r = client.get(url, headers={"Accept": f"application/dicom; transfer-syntax={EXPLICIT_LE}"})
+    assert r.status_code == 406
+    # Asked for nothing in particular, the client gets the stored file, as for other codecs.
+    for accept in ("application/dicom", "application/dicom; transfer-syntax=*"):
+        r = client.get(url, headers={"Accept": accept})
+        assert r.status_code == 200 and r.content == bytes(data), accept
+
 # --- zip --------------------------------------------------------------------------------
 
 

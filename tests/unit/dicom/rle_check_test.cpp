@@ -1,0 +1,81 @@
+#include "dicom/rle_check.h"
+
+#include <gtest/gtest.h>
+
+#include "dicom/codecs.h"
+#include "dicom/dicom_file.h"
+#include "dicom/frames.h"
+#include "dicom/renderer.h"
+#include "dicom/transcoder.h"
+#include "test_support.h"
+
+namespace tessera::dicom {
+namespace {
+
+using testing::ReadBytes;
+using testing::TempDir;
+using testing::TestFile;
+using testing::WriteBytes;
+
+// A copy of MR_small_RLE.dcm whose first fragment's RLE header puts its second
+// (last) segment far past the fragment's end, as a crafted upload did.
+std::filesystem::path WithBadSegmentOffset(const TempDir& dir) {
+  std::string bytes = ReadBytes(TestFile("MR_small_RLE.dcm"));
+  const std::string_view item("\xfe\xff\x00\xe0", 4);
+  const std::size_t pixel_data = bytes.rfind(std::string_view("\xe0\x7f\x10\x00", 4));
+  const std::size_t offset_table = bytes.find(item, pixel_data);
+  EXPECT_NE(offset_table, std::string::npos);
+  std::uint32_t table_length = 0;
+  for (int i = 3; i >= 0; --i) {
+    table_length = (table_length << 8) | static_cast<unsigned char>(bytes[offset_table + 4 + i]);
+  }
+  const std::size_t header = offset_table + 8 + table_length + 8;
+  EXPECT_EQ(bytes[header], '\x02');  // two segments: 16-bit samples
+  bytes.replace(header + 8, 4, std::string_view("\xd0\xfc\xff\xff", 4));
+  const auto path = dir / "bad-rle.dcm";
+  WriteBytes(path, bytes);
+  return path;
+}
+
+class RleCheckTest : public ::testing::Test {
+ protected:
+  CodecRegistry codecs_;
+  TempDir dir_;
+};
+
+TEST_F(RleCheckTest, AcceptsRealRleFiles) {
+  for (const char* name : {"MR_small_RLE.dcm", "SC_rgb_rle_2frame.dcm", "SC_rgb_rle_32bit.dcm"}) {
+    SCOPED_TRACE(name);
+    auto file = LoadPart10File(TestFile(name));
+    ASSERT_TRUE(file) << file.error().message;
+    EXPECT_TRUE(CheckRleHeaders(*(*file)->getDataset()));
+  }
+}
+
+TEST_F(RleCheckTest, EveryDecodingPathRefusesASegmentOffsetPastTheFragment) {
+  const auto damaged = WithBadSegmentOffset(dir_);
+  auto file = LoadPart10File(damaged);
+  ASSERT_TRUE(file) << file.error().message;
+  const Status checked = CheckRleHeaders(*(*file)->getDataset());
+  ASSERT_FALSE(checked);
+  EXPECT_EQ(checked.error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(checked.error().message.find("RLE fragment 1"), std::string::npos);
+
+  // These handed the fragment to DCMTK, which read past it.
+  const std::uint32_t first = 1;
+  const auto decoded = ReadFrames(damaged, {&first, 1}, FrameEncoding::kUncompressed);
+  ASSERT_FALSE(decoded);
+  EXPECT_EQ(decoded.error().code, ErrorCode::kCorrupt);
+  const auto rendered = Render(damaged, RenderOptions{});
+  ASSERT_FALSE(rendered);
+  EXPECT_EQ(rendered.error().code, ErrorCode::kCorrupt);
+  const auto transcoded = TranscodePart10(damaged, transfer_syntax::kExplicitVrLittleEndian);
+  ASSERT_FALSE(transcoded);
+  EXPECT_EQ(transcoded.error().code, ErrorCode::kCorrupt);
+
+  // The stored bitstream is still served as it is.
+  EXPECT_TRUE(ReadFrames(damaged, {&first, 1}, FrameEncoding::kAsStored));
+}
+
+}  // namespace
+}  // namespace tessera::dicom
