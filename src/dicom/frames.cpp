@@ -12,9 +12,9 @@
 #include <dcmtk/dcmdata/dcxfer.h>
 
 #include "dicom/codecs.h"
+#include "dicom/decoder_preflight.h"
 #include "dicom/dicom_file.h"
 #include "dicom/encapsulated_frames.h"
-#include "dicom/rle_check.h"
 #include "dicom/tag_path.h"
 
 namespace tessera::dicom {
@@ -211,7 +211,7 @@ Result<std::vector<Frame>> ReadFrames(const std::filesystem::path& file,
     if (info == nullptr || !info->can_decode) {
       return Fail(ErrorCode::kUnsupported, "cannot decode transfer syntax " + stored_uid);
     }
-    if (auto safe = CheckRleHeaders(dataset); !safe) return std::move(safe).error();
+    if (auto safe = CheckBeforeDecoding(dataset); !safe) return std::move(safe).error();
   }
   for (std::uint32_t number : frame_numbers) {
     const bool as_stored = encoding == FrameEncoding::kAsStored;

@@ -18,8 +18,8 @@
 // clang-format on
 
 #include "dicom/codecs.h"
+#include "dicom/decoder_preflight.h"
 #include "dicom/dicom_file.h"
-#include "dicom/rle_check.h"
 
 namespace tessera::dicom {
 namespace {
@@ -188,7 +188,7 @@ Result<std::string> Render(const std::filesystem::path& file, const RenderOption
   if (auto fits = CheckDecodedSize(dataset, 1, kMaxDecodedFrameBytes); !fits) {
     return std::move(fits).error();
   }
-  if (auto safe = CheckRleHeaders(dataset); !safe) return std::move(safe).error();
+  if (auto safe = CheckBeforeDecoding(dataset); !safe) return std::move(safe).error();
   // Partial access decodes only the requested frame of a multi-frame image.
   DicomImage image(&dataset, stored.getXfer(), CIF_UsePartialAccessToPixelData, options.frame - 1,
                    1);

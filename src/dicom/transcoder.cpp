@@ -11,8 +11,8 @@
 #include <dcmtk/dcmdata/dcxfer.h>
 
 #include "dicom/codecs.h"
+#include "dicom/decoder_preflight.h"
 #include "dicom/dicom_file.h"
-#include "dicom/rle_check.h"
 
 namespace tessera::dicom {
 namespace {
@@ -145,7 +145,7 @@ Result<std::string> TranscodePart10(const std::filesystem::path& file,
   if (source.isEncapsulated()) {
     auto fits = CheckDecodedSize(dataset, FrameCount(dataset), kMaxDecodedBytes);
     if (!fits) return std::move(fits).error();
-    if (auto safe = CheckRleHeaders(dataset); !safe) return std::move(safe).error();
+    if (auto safe = CheckBeforeDecoding(dataset); !safe) return std::move(safe).error();
   }
 
   if (const OFCondition chosen = dataset.chooseRepresentation(target_xfer, nullptr); chosen.bad()) {

@@ -306,6 +306,20 @@ def test_an_rle_header_pointing_past_its_fragment_is_refused_and_the_server_live
         r = client.get(url, headers={"Accept": accept})
         assert r.status_code == 200 and r.content == bytes(data), accept
 
+
+def test_a_jpeg_tem_marker_before_the_frame_is_refused_not_spun_on(server, client):
+    # DCMTK's scan for the bit depth never moved past a TEM marker (FF01): the request's
+    # thread spun for ever.
+    data = bytearray(with_new_uids(pydicom.dcmread(pydicom_file("SC_rgb_jpeg_dcmtk.dcm"))))
+    soi = data.find(b"\xff\xd8\xff", data.rfind(b"\xe0\x7f\x10\x00"))
+    data[soi + 3] = 0x01
+    url = upload(client, server, bytes(data)).json()["Path"]
+    for resource in ("/frames/1", "/rendered"):
+        r = client.get(url + resource, timeout=20, headers={
+            "Accept": "multipart/related; type=application/octet-stream"
+            if resource.startswith("/frames") else "image/jpeg"})
+        assert r.status_code == 500 and "damaged" in r.text, (resource, r.status_code, r.text)
+
 # --- zip --------------------------------------------------------------------------------
 
 

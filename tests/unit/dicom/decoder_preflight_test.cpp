@@ -1,4 +1,4 @@
-#include "dicom/rle_check.h"
+#include "dicom/decoder_preflight.h"
 
 #include <gtest/gtest.h>
 
@@ -37,29 +37,44 @@ std::filesystem::path WithBadSegmentOffset(const TempDir& dir) {
   return path;
 }
 
-class RleCheckTest : public ::testing::Test {
+// A copy of SC_rgb_jpeg_dcmtk.dcm whose first marker after SOI is a TEM
+// (FF01): DCMTK's scan for the bit depth stops advancing there, for ever.
+std::filesystem::path WithTemMarker(const TempDir& dir) {
+  std::string bytes = ReadBytes(TestFile("SC_rgb_jpeg_dcmtk.dcm"));
+  const std::size_t soi = bytes.find(std::string_view("\xff\xd8\xff", 3));
+  EXPECT_NE(soi, std::string::npos);
+  bytes[soi + 3] = '\x01';
+  const auto path = dir / "tem.dcm";
+  WriteBytes(path, bytes);
+  return path;
+}
+
+class DecoderPreflightTest : public ::testing::Test {
  protected:
   CodecRegistry codecs_;
   TempDir dir_;
 };
 
-TEST_F(RleCheckTest, AcceptsRealRleFiles) {
-  for (const char* name : {"MR_small_RLE.dcm", "SC_rgb_rle_2frame.dcm", "SC_rgb_rle_32bit.dcm"}) {
+TEST_F(DecoderPreflightTest, AcceptsRealCompressedFiles) {
+  for (const char* name : {"MR_small_RLE.dcm", "SC_rgb_rle_2frame.dcm", "SC_rgb_rle_32bit.dcm",
+                           "SC_rgb_jpeg_dcmtk.dcm", "JPEG-lossy.dcm", "JPGExtended.dcm",
+                           "SC_rgb_jpeg_gdcm.dcm", "SC_rgb_small_odd_jpeg.dcm"}) {
     SCOPED_TRACE(name);
     auto file = LoadPart10File(TestFile(name));
     ASSERT_TRUE(file) << file.error().message;
-    EXPECT_TRUE(CheckRleHeaders(*(*file)->getDataset()));
+    EXPECT_TRUE(CheckBeforeDecoding(*(*file)->getDataset()));
   }
 }
 
-TEST_F(RleCheckTest, EveryDecodingPathRefusesASegmentOffsetPastTheFragment) {
+TEST_F(DecoderPreflightTest, EveryDecodingPathRefusesASegmentOffsetPastTheFragment) {
   const auto damaged = WithBadSegmentOffset(dir_);
   auto file = LoadPart10File(damaged);
   ASSERT_TRUE(file) << file.error().message;
-  const Status checked = CheckRleHeaders(*(*file)->getDataset());
+  const Status checked = CheckBeforeDecoding(*(*file)->getDataset());
   ASSERT_FALSE(checked);
   EXPECT_EQ(checked.error().code, ErrorCode::kCorrupt);
-  EXPECT_NE(checked.error().message.find("RLE fragment 1"), std::string::npos);
+  EXPECT_NE(checked.error().message.find("fragment 1 has an RLE segment offset past its end"),
+            std::string::npos);
 
   // These handed the fragment to DCMTK, which read past it.
   const std::uint32_t first = 1;
@@ -74,6 +89,29 @@ TEST_F(RleCheckTest, EveryDecodingPathRefusesASegmentOffsetPastTheFragment) {
   EXPECT_EQ(transcoded.error().code, ErrorCode::kCorrupt);
 
   // The stored bitstream is still served as it is.
+  EXPECT_TRUE(ReadFrames(damaged, {&first, 1}, FrameEncoding::kAsStored));
+}
+
+TEST_F(DecoderPreflightTest, EveryDecodingPathRefusesAJpegTemMarkerBeforeTheFrame) {
+  const auto damaged = WithTemMarker(dir_);
+  auto file = LoadPart10File(damaged);
+  ASSERT_TRUE(file) << file.error().message;
+  const Status checked = CheckBeforeDecoding(*(*file)->getDataset());
+  ASSERT_FALSE(checked);
+  EXPECT_EQ(checked.error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(checked.error().message.find("TEM"), std::string::npos);
+
+  // These spun for ever in DCMTK.
+  const std::uint32_t first = 1;
+  const auto decoded = ReadFrames(damaged, {&first, 1}, FrameEncoding::kUncompressed);
+  ASSERT_FALSE(decoded);
+  EXPECT_EQ(decoded.error().code, ErrorCode::kCorrupt);
+  const auto rendered = Render(damaged, RenderOptions{});
+  ASSERT_FALSE(rendered);
+  EXPECT_EQ(rendered.error().code, ErrorCode::kCorrupt);
+  const auto transcoded = TranscodePart10(damaged, transfer_syntax::kExplicitVrLittleEndian);
+  ASSERT_FALSE(transcoded);
+  EXPECT_EQ(transcoded.error().code, ErrorCode::kCorrupt);
   EXPECT_TRUE(ReadFrames(damaged, {&first, 1}, FrameEncoding::kAsStored));
 }
 
