@@ -21,15 +21,7 @@ using testing::WriteBytes;
 // (last) segment far past the fragment's end, as a crafted upload did.
 std::filesystem::path WithBadSegmentOffset(const TempDir& dir) {
   std::string bytes = ReadBytes(TestFile("MR_small_RLE.dcm"));
-  const std::string_view item("\xfe\xff\x00\xe0", 4);
-  const std::size_t pixel_data = bytes.rfind(std::string_view("\xe0\x7f\x10\x00", 4));
-  const std::size_t offset_table = bytes.find(item, pixel_data);
-  EXPECT_NE(offset_table, std::string::npos);
-  std::uint32_t table_length = 0;
-  for (int i = 3; i >= 0; --i) {
-    table_length = (table_length << 8) | static_cast<unsigned char>(bytes[offset_table + 4 + i]);
-  }
-  const std::size_t header = offset_table + 8 + table_length + 8;
+  const std::size_t header = testing::FirstFragment(bytes) + 8;
   EXPECT_EQ(bytes[header], '\x02');  // two segments: 16-bit samples
   bytes.replace(header + 8, 4, std::string_view("\xd0\xfc\xff\xff", 4));
   const auto path = dir / "bad-rle.dcm";
@@ -47,6 +39,22 @@ std::filesystem::path WithTemMarker(const TempDir& dir) {
   const auto path = dir / "tem.dcm";
   WriteBytes(path, bytes);
   return path;
+}
+
+// Decoding `damaged` refuses it as corrupt on every path (frames, rendering,
+// transcoding), while its stored bitstream is still served as it is.
+void ExpectEveryDecodingPathRefuses(const std::filesystem::path& damaged) {
+  const std::uint32_t first = 1;
+  const auto decoded = ReadFrames(damaged, {&first, 1}, FrameEncoding::kUncompressed);
+  ASSERT_FALSE(decoded);
+  EXPECT_EQ(decoded.error().code, ErrorCode::kCorrupt);
+  const auto rendered = Render(damaged, RenderOptions{});
+  ASSERT_FALSE(rendered);
+  EXPECT_EQ(rendered.error().code, ErrorCode::kCorrupt);
+  const auto transcoded = TranscodePart10(damaged, transfer_syntax::kExplicitVrLittleEndian);
+  ASSERT_FALSE(transcoded);
+  EXPECT_EQ(transcoded.error().code, ErrorCode::kCorrupt);
+  EXPECT_TRUE(ReadFrames(damaged, {&first, 1}, FrameEncoding::kAsStored));
 }
 
 class DecoderPreflightTest : public ::testing::Test {
@@ -77,19 +85,7 @@ TEST_F(DecoderPreflightTest, EveryDecodingPathRefusesASegmentOffsetPastTheFragme
             std::string::npos);
 
   // These handed the fragment to DCMTK, which read past it.
-  const std::uint32_t first = 1;
-  const auto decoded = ReadFrames(damaged, {&first, 1}, FrameEncoding::kUncompressed);
-  ASSERT_FALSE(decoded);
-  EXPECT_EQ(decoded.error().code, ErrorCode::kCorrupt);
-  const auto rendered = Render(damaged, RenderOptions{});
-  ASSERT_FALSE(rendered);
-  EXPECT_EQ(rendered.error().code, ErrorCode::kCorrupt);
-  const auto transcoded = TranscodePart10(damaged, transfer_syntax::kExplicitVrLittleEndian);
-  ASSERT_FALSE(transcoded);
-  EXPECT_EQ(transcoded.error().code, ErrorCode::kCorrupt);
-
-  // The stored bitstream is still served as it is.
-  EXPECT_TRUE(ReadFrames(damaged, {&first, 1}, FrameEncoding::kAsStored));
+  ExpectEveryDecodingPathRefuses(damaged);
 }
 
 TEST_F(DecoderPreflightTest, EveryDecodingPathRefusesAJpegTemMarkerBeforeTheFrame) {
@@ -102,17 +98,7 @@ TEST_F(DecoderPreflightTest, EveryDecodingPathRefusesAJpegTemMarkerBeforeTheFram
   EXPECT_NE(checked.error().message.find("TEM"), std::string::npos);
 
   // These spun for ever in DCMTK.
-  const std::uint32_t first = 1;
-  const auto decoded = ReadFrames(damaged, {&first, 1}, FrameEncoding::kUncompressed);
-  ASSERT_FALSE(decoded);
-  EXPECT_EQ(decoded.error().code, ErrorCode::kCorrupt);
-  const auto rendered = Render(damaged, RenderOptions{});
-  ASSERT_FALSE(rendered);
-  EXPECT_EQ(rendered.error().code, ErrorCode::kCorrupt);
-  const auto transcoded = TranscodePart10(damaged, transfer_syntax::kExplicitVrLittleEndian);
-  ASSERT_FALSE(transcoded);
-  EXPECT_EQ(transcoded.error().code, ErrorCode::kCorrupt);
-  EXPECT_TRUE(ReadFrames(damaged, {&first, 1}, FrameEncoding::kAsStored));
+  ExpectEveryDecodingPathRefuses(damaged);
 }
 
 }  // namespace

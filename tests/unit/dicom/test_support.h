@@ -74,22 +74,31 @@ inline std::filesystem::path RelabelledCopy(const std::filesystem::path& source,
   return path;
 }
 
-// A copy of an encapsulated `source` whose first frame's codestream has its
-// middle third scrambled: the file still parses, the frame cannot be decoded.
-inline std::filesystem::path DamagedCopy(const std::filesystem::path& source, const TempDir& dir) {
-  std::string bytes = ReadBytes(source);
+// The length in the (little endian) item header at `at` of Part 10 `bytes`.
+inline std::size_t ItemLengthAt(const std::string& bytes, std::size_t at) {
+  std::uint32_t length = 0;
+  for (int i = 3; i >= 0; --i)
+    length = (length << 8) | static_cast<unsigned char>(bytes[at + 4 + i]);
+  return length;
+}
+
+// Where the item header of the first fragment after the Basic Offset Table
+// begins in the Part 10 `bytes` of an encapsulated file.
+inline std::size_t FirstFragment(const std::string& bytes) {
   const std::string_view item("\xfe\xff\x00\xe0", 4);
   const std::size_t pixel_data = bytes.rfind(std::string_view("\xe0\x7f\x10\x00", 4));
   const std::size_t offset_table = bytes.find(item, pixel_data);
   EXPECT_NE(offset_table, std::string::npos);
-  const auto length_at = [&](std::size_t at) {
-    std::uint32_t length = 0;
-    for (int i = 3; i >= 0; --i) length = (length << 8) | static_cast<unsigned char>(bytes[at + i]);
-    return static_cast<std::size_t>(length);
-  };
-  const std::size_t fragment = offset_table + 8 + length_at(offset_table + 4);
+  return offset_table + 8 + ItemLengthAt(bytes, offset_table);
+}
+
+// A copy of an encapsulated `source` whose first frame's codestream has its
+// middle third scrambled: the file still parses, the frame cannot be decoded.
+inline std::filesystem::path DamagedCopy(const std::filesystem::path& source, const TempDir& dir) {
+  std::string bytes = ReadBytes(source);
+  const std::size_t fragment = FirstFragment(bytes);
   const std::size_t start = fragment + 8;
-  const std::size_t size = length_at(fragment + 4);
+  const std::size_t size = ItemLengthAt(bytes, fragment);
   EXPECT_LE(start + size, bytes.size());
   for (std::size_t i = start + size / 3; i < start + 2 * size / 3; i += 3) bytes[i] ^= '\xa5';
   const auto path = dir / "damaged.dcm";
