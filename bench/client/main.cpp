@@ -5,6 +5,7 @@
 //   tessera-bench post --url http://127.0.0.1:8042 --path /dicom-web/studies --files list.txt
 //                      --per-request 50 -c 4
 //   tessera-bench serve --port 9000
+//   tessera-bench serve --port 9000 --sink /data/probe --sink-file-bytes 525000
 
 #include <fstream>
 #include <iostream>
@@ -92,6 +93,12 @@ int main(int argc, char** argv) {
   std::string serve_source;
   serve->add_option("--source", serve_source,
                     "File whose bytes /bytes/N sends (default: a memory file)");
+  std::string sink_dir;
+  std::uint64_t sink_file_bytes = 0;
+  serve->add_option("--sink", sink_dir,
+                    "Write request bodies into new files here, each fsynced before the answer");
+  serve->add_option("--sink-file-bytes", sink_file_bytes,
+                    "Split each body into files of at most this size (0: one file per body)");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -117,7 +124,8 @@ int main(int argc, char** argv) {
       std::cout << tessera::bench::RunPosts(options, post_path, bodies).dump() << std::endl;
       return 0;
     }
-    tessera::bench::RunNullServer(serve_port, std::max(1u, serve_threads), serve_source);
+    tessera::bench::RunNullServer(serve_port, std::max(1u, serve_threads), serve_source, sink_dir,
+                                  sink_file_bytes);
   } catch (const std::exception& e) {
     std::cerr << "tessera-bench: " << e.what() << "\n";
     return 1;
