@@ -164,7 +164,8 @@ class Bench:
             null.send_signal(signal.SIGTERM)
             null.wait()
         servers.discard(scratch)
-        measured["sink_ct_c4_mbps"] = self.sink_ct_mbps(4)
+        measured["sink_ct_c4_mbps"] = self.sink_ct_mbps()
+        measured["sink_small_c4_per_s"] = self.sink_small_rate()
         for key, value in measured.items():
             limits.setdefault(key + "_runs", []).append(value)
             limits[key] = max(limits.get(key, 0), value)
@@ -185,30 +186,39 @@ class Bench:
         scratch = os.path.join(self.work, "disk-probe")
         return disk_fsync_bandwidth(scratch, 128 if self.quick else 512, 512 * 1024, 4)
 
-    def sink_ct_mbps(self, connections):
-        """MB/s of STOW CT bodies that the null server writes into a file per instance's worth
-        of bytes, each fsynced before the answer: the loopback, the page cache and the disk
-        together, on the two vCPUs the client shares, with no parsing and no index. What a
-        server storing the CT set durably can reach here at most (the disk probe alone has
-        both vCPUs to itself)."""
+    def sink_run(self, data, per_request, file_bytes=0):
+        """STOW of `data` at 4 clients into the null server writing what it receives into new
+        files (of at most file_bytes; 0: one per request), each fsynced before the answer: the
+        loopback, the page cache and the disk together, on the two vCPUs the client shares,
+        with no parsing and no index. What a server storing `data` durably, a file per
+        instance, can reach here at most (the disk probes have both vCPUs to themselves)."""
         scratch = os.path.join(self.work, "sink-probe")
         servers.discard(scratch)
         port = servers.free_port()
         sink = subprocess.Popen([self.client, "serve", "--port", str(port), "--sink", scratch,
-                                 "--sink-file-bytes", str(int(self.results["ct_file_bytes"]))],
+                                 "--sink-file-bytes", str(int(file_bytes))],
                                 start_new_session=True)
         try:
             time.sleep(0.3)
-            self.warm(self.ct)
+            self.warm(data)
             r = self.client_run("post", "--url", f"http://127.0.0.1:{port}", "--path",
-                                "/studies", "--files", self.ct["list"], "--per-request",
-                                self.args.ct_batch, "-c", connections)
+                                "/studies", "--files", data["list"], "--per-request",
+                                per_request, "-c", 4)
             check(r["errors"] == 0, f"sink probe errors: {r}")
         finally:
             sink.send_signal(signal.SIGTERM)
             sink.wait()
             servers.discard(scratch)
-        return r["mbps_out"]
+        return r
+
+    def sink_ct_mbps(self):
+        """The storing null server's MB/s for the CT set, a file per instance's worth of bytes."""
+        return self.sink_run(self.ct, self.args.ct_batch,
+                             self.results["ct_file_bytes"])["mbps_out"]
+
+    def sink_small_rate(self):
+        """The storing null server's instances/s for the small studies, one per request."""
+        return self.sink_run(self.index, 1)["instances_per_s"]
 
     def stow_ct(self, server, connections):
         self.warm(self.ct)
@@ -238,7 +248,7 @@ class Bench:
             for kind, variant in configurations:
                 s = self.server(kind, f"filled-{variant}", variant).create()
                 disk = self.adjacent_disk_probe()
-                sink = self.sink_ct_mbps(4)
+                sink = self.sink_ct_mbps()
                 r = self.stow_ct(s, 4)
                 self.record("stow_ct_c4", s.label(), r["instances_per_s"], r)
                 self.record("stow_ct_c4_mbps", s.label(), r["mbps_out"])
@@ -246,10 +256,13 @@ class Bench:
                             {"disk_fsync_mbps_4_writers": disk})
                 self.record("stow_ct_c4_sink_share", s.label(), 100 * r["mbps_out"] / sink,
                             {"sink_ct_c4_mbps": sink})
+                sink = self.sink_small_rate()
                 self.warm(self.index)
                 r = self.post(s, self.index["list"], 1, 4)
                 check(r["errors"] == 0, f"{s.label()} STOW small errors: {r['statuses']}")
                 self.record("stow_small_c4", s.label(), r["instances_per_s"], r)
+                self.record("stow_small_c4_sink_share", s.label(),
+                            100 * r["instances_per_s"] / sink, {"sink_small_c4_per_s": sink})
                 count = s.instance_count()
                 self.results["checks"][f"{s.label()}_instances"] = count
                 check(count == ct_instances + index_studies,
@@ -680,6 +693,8 @@ ROWS = [
     ("stow_ct_c4_sink_share", "  (% of loopback + disk, storing null server right before)",
      "%", True, "sink4", ""),
     ("stow_small_c4", "STOW small, 1/request, 4 clients", "inst/s", True, "fsyncs", ">= 4x Orthanc"),
+    ("stow_small_c4_sink_share", "  (% of a file per instance, storing null server right before)",
+     "%", True, "sink_small", ""),
     ("qido_limit100", "QIDO /studies?limit=100", "ms p50", False, None, "<= 3 ms"),
     ("qido_patient_id", "QIDO by PatientID", "ms p50", False, None, "<= 1 ms"),
     ("qido_name_prefix", "QIDO by name prefix", "ms p50", False, None, "<= 5 ms"),
@@ -746,6 +761,8 @@ def render_table(results):
             "fsyncs": f"{limits['disk_small_fsyncs_per_s']:,.0f} serial fsync/s",
             "sink4": (f"storing null server {limits['sink_ct_c4_mbps']:,.0f} MB/s"
                       if "sink_ct_c4_mbps" in limits else ""),
+            "sink_small": (f"storing null server {limits['sink_small_c4_per_s']:,.0f} inst/s"
+                           if "sink_small_c4_per_s" in limits else ""),
             "loopback": f"loopback {limits['loopback_tcp_mbps']:,.0f} MB/s",
             "null_c4": f"client+null server {limits.get('client_null_rps_c4', 0):,.0f}",
             "null_c64": f"client+null server {limits.get('client_null_rps_c64', 0):,.0f}",
