@@ -7,6 +7,8 @@
 
 #include <openjpeg.h>
 
+#include "dicom/jpeg2000_size.h"
+
 namespace tessera::dicom {
 namespace {
 
@@ -83,6 +85,38 @@ void Interleave(const opj_image_t& image, std::uint32_t samples, std::size_t pix
   }
 }
 
+// A DICOM image has at most four samples per pixel (the retired ARGB and CMYK).
+constexpr std::uint32_t kMaxComponents = 4;
+// OpenJPEG keeps some 10 KB of coding parameters per tile and component: this
+// bounds them to tens of megabytes, and a frame (DICOM tiles large images
+// itself, a frame each) rarely has more than a few.
+constexpr std::uint64_t kMaxTiles = 4096;
+
+Status CheckDeclaredSize(const Jpeg2000Size& size, const FrameGeometry& geometry) {
+  if (size.width != geometry.columns || size.height != geometry.rows) {
+    return Corrupt("image size differs from Rows and Columns");
+  }
+  if (size.components < geometry.samples) return Corrupt("fewer components than samples");
+  if (size.components > kMaxComponents) return Corrupt("more components than an image has");
+  if (size.tiles > kMaxTiles) {
+    return Fail(ErrorCode::kUnsupported, "JPEG 2000 with more than 4096 tiles in a frame");
+  }
+  return Ok();
+}
+
+Status CheckComponents(const opj_image_t& image, const FrameGeometry& geometry) {
+  for (std::uint32_t c = 0; c < image.numcomps; ++c) {
+    const opj_image_comp_t& component = image.comps[c];
+    if (component.dx != 1 || component.dy != 1) {
+      return Fail(ErrorCode::kUnsupported, "JPEG 2000 with subsampled components");
+    }
+    if (component.w != geometry.columns || component.h != geometry.rows) {
+      return Corrupt("image size differs from Rows and Columns");
+    }
+  }
+  return Ok();
+}
+
 }  // namespace
 
 Status DecodeJpeg2000(std::string_view bitstream, const FrameGeometry& geometry,
@@ -96,6 +130,13 @@ Status DecodeJpeg2000(std::string_view bitstream, const FrameGeometry& geometry,
   if (out.size() != pixels * geometry.samples * bytes_per_sample) {
     return Fail(ErrorCode::kInvalidArgument, "JPEG 2000 output buffer has the wrong size");
   }
+
+  // OpenJPEG allocates what the codestream declares as it reads the header and
+  // decodes (coding parameters per tile, then the image): checked against the
+  // data set first, or a few bytes could claim gigabytes (found by fuzzing).
+  const auto declared = ReadJpeg2000Size(bitstream);
+  if (!declared) return declared.error();
+  if (auto status = CheckDeclaredSize(*declared, geometry); !status) return status;
 
   Codec codec(opj_create_decompress(IsJp2File(bitstream) ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K));
   if (!codec) return Fail(ErrorCode::kInternal, "cannot create OpenJPEG decoder");
@@ -119,21 +160,13 @@ Status DecodeJpeg2000(std::string_view bitstream, const FrameGeometry& geometry,
   const bool header = opj_read_header(stream.get(), codec.get(), &raw_image);
   Image image(raw_image);
   if (!header || !image) return Corrupt("unreadable header");
+  if (auto status = CheckComponents(*image, geometry); !status) return status;
   if (!opj_decode(codec.get(), stream.get(), image.get()) ||
       !opj_end_decompress(codec.get(), stream.get())) {
     return Corrupt("undecodable bitstream");
   }
-
-  if (image->numcomps < geometry.samples) return Corrupt("fewer components than samples");
   for (std::uint32_t c = 0; c < geometry.samples; ++c) {
-    const opj_image_comp_t& component = image->comps[c];
-    if (component.dx != 1 || component.dy != 1) {
-      return Fail(ErrorCode::kUnsupported, "JPEG 2000 with subsampled components");
-    }
-    if (component.w != geometry.columns || component.h != geometry.rows ||
-        component.data == nullptr) {
-      return Corrupt("image size differs from Rows and Columns");
-    }
+    if (image->comps[c].data == nullptr) return Corrupt("a component did not decode");
   }
   switch (bytes_per_sample) {
     case 1:

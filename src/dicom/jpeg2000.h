@@ -22,10 +22,12 @@ struct FrameGeometry {
 // Component values are stored as they decode (signed ones in two's complement);
 // a reversible or irreversible colour transform in the codestream is undone by
 // OpenJPEG, so YBR_RCT/YBR_ICT data comes out as RGB.
+// The size the codestream declares is checked before OpenJPEG reads it, so that
+// memory stays bounded by `geometry`, whatever the bitstream claims.
 // Errors: kCorrupt when the bitstream does not decode or its size or component
-// count differs from `geometry`; kUnsupported for subsampled components or a
-// Bits Allocated other than 8, 16 or 32; kInvalidArgument when `out` has the
-// wrong size. Thread-safe.
+// count differs from `geometry` (or exceeds four components); kUnsupported for
+// subsampled components, more than 4096 tiles or a Bits Allocated other than 8,
+// 16 or 32; kInvalidArgument when `out` has the wrong size. Thread-safe.
 Status DecodeJpeg2000(std::string_view bitstream, const FrameGeometry& geometry,
                       std::span<char> out);
 

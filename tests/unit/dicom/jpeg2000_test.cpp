@@ -1,6 +1,7 @@
 #include "dicom/jpeg2000.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include "dicom/frames.h"
 #include "test_support.h"
@@ -48,6 +49,52 @@ TEST(Jpeg2000Test, ChecksTheGeometry) {
   decoded = DecodeJpeg2000(codestream, {64, 64, 1, 12}, twelve);
   ASSERT_FALSE(decoded);
   EXPECT_EQ(decoded.error().code, ErrorCode::kUnsupported);
+}
+
+// Offsets of the SIZ marker's fields in a bare codestream (SOC, then SIZ).
+constexpr std::size_t kYsiz = 12;
+constexpr std::size_t kXTsiz = 24;
+constexpr std::size_t kYTsiz = 28;
+
+void PutSizField(std::string& codestream, std::size_t at, std::uint32_t value) {
+  ASSERT_EQ(codestream.substr(0, 4), std::string("\xFF\x4F\xFF\x51", 4));
+  for (int i = 0; i < 4; ++i) codestream[at + i] = static_cast<char>(value >> (24 - 8 * i));
+}
+
+long PeakRssKb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+TEST(Jpeg2000Test, RefusesAClaimedSizeBeforeAllocatingIt) {
+  // OpenJPEG allocates the image the SIZ marker declares: a few bytes of codestream
+  // could claim gigabytes for any reader of a stored frame (found by fuzzing).
+  // 64 x 1,048,576 pixels in 16,384 tiles: 256 MB of decoded samples.
+  std::string huge = MrCodestream();
+  PutSizField(huge, kYsiz, 1u << 20);
+  std::string pixels(64 * 64 * 2, '\0');
+  const long peak_before = PeakRssKb();
+  const Status decoded = DecodeJpeg2000(huge, {64, 64, 1, 16}, pixels);
+  ASSERT_FALSE(decoded);
+  EXPECT_EQ(decoded.error().code, ErrorCode::kCorrupt);
+  EXPECT_LT(PeakRssKb() - peak_before, 64 * 1024) << "the claimed image was allocated";
+}
+
+TEST(Jpeg2000Test, RefusesMoreThan4096TilesBeforeReadingThem) {
+  std::string codestream = MrCodestream();
+  PutSizField(codestream, kXTsiz, 1);
+  PutSizField(codestream, kYTsiz, 1);
+  std::string pixels(64 * 64 * 2, '\0');
+  const Status at_the_cap = DecodeJpeg2000(codestream, {64, 64, 1, 16}, pixels);  // 4,096 tiles
+  // OpenJPEG decodes what it finds of the tiles: whatever it says, not the cap.
+  EXPECT_TRUE(at_the_cap || at_the_cap.error().code != ErrorCode::kUnsupported);
+
+  PutSizField(codestream, kYsiz, 65);  // 4,160 tiles
+  std::string taller(64 * 65 * 2, '\0');
+  const Status over = DecodeJpeg2000(codestream, {65, 64, 1, 16}, taller);
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().code, ErrorCode::kUnsupported);
 }
 
 TEST(Jpeg2000Test, RejectsDamagedBitstreams) {
