@@ -87,22 +87,27 @@ Status CheckRleFragment(DcmPixelItem& fragment, std::size_t number) {
   return Ok();
 }
 
-enum class Walk { kStops, kHangs, kNeedsMore };
+// Where DCMTK's scan for the bit depth ends.
+enum class Walk { kStops, kHangs, kFrameHeader, kNeedsMore };
+struct Walked {
+  Walk walk = Walk::kStops;
+  std::size_t frame_header = 0;  // its offset, for kFrameHeader
+};
 
 // Walks `bytes`, the first bytes of a fragment of `length`, as DCMTK's
 // DJCodecDecoder::scanJpegDataForBitDepth does, marker by marker.
-Walk WalkAsDcmtkScans(std::span<const unsigned char> bytes, Uint32 length) {
+Walked WalkAsDcmtkScans(std::span<const unsigned char> bytes, Uint32 length) {
   std::size_t offset = 0;
   while (offset + 4 < length) {
-    if (offset + 4 >= bytes.size()) return Walk::kNeedsMore;
+    if (offset + 4 >= bytes.size()) return {Walk::kNeedsMore};
     const unsigned first = bytes[offset];
     const unsigned second = bytes[offset + 1];
     const auto segment = static_cast<std::size_t>(bytes[offset + 2] << 8 | bytes[offset + 3]);
-    if (first != 0xFF) return Walk::kStops;
-    if (second == 0x01) return Walk::kHangs;  // TEM: the scan does not advance
+    if (first != 0xFF) return {Walk::kStops};
+    if (second == 0x01) return {Walk::kHangs};  // TEM: the scan does not advance
     const bool frame_header =
         second >= 0xC0 && second <= 0xCF && second != 0xC4 && second != 0xC8 && second != 0xCC;
-    if (frame_header) return Walk::kStops;
+    if (frame_header) return {Walk::kFrameHeader, offset};
     if ((second >= 0xD0 && second <= 0xD9) || (second > 0x02 && second <= 0xBF)) {
       offset += 2;  // RSTn, SOI, EOI, reserved
     } else if (second == 0xFF) {
@@ -110,13 +115,34 @@ Walk WalkAsDcmtkScans(std::span<const unsigned char> bytes, Uint32 length) {
     } else if (second == 0xC4 || second == 0xC8 || second == 0xCC || second >= 0xDA) {
       offset += segment + 2;  // a marker segment with its length
     } else {
-      return Walk::kStops;  // the scan gives up on anything else
+      return {Walk::kStops};  // the scan gives up on anything else
     }
   }
-  return Walk::kStops;
+  return {Walk::kStops};
 }
 
-Status CheckJpegFragment(DcmPixelItem& fragment, std::size_t number) {
+// The image size the data set declares, which the decoded frame must fit.
+struct DeclaredSize {
+  std::uint32_t rows = 0;
+  std::uint32_t columns = 0;
+};
+
+// A frame header (ITU-T T.81 B.2.2): marker, Lf, P, Y, X, Nf.
+constexpr std::size_t kFrameHeaderBytes = 10;
+
+// IJG's decoder allocates for the image the frame header declares (all of it, for
+// progressive and multi-scan images), whatever Rows and Columns say.
+Status CheckJpegFrameHeader(std::span<const unsigned char> header, const DeclaredSize& declared,
+                            std::size_t number) {
+  const std::uint32_t rows = header[5] << 8 | header[6];
+  const std::uint32_t columns = header[7] << 8 | header[8];
+  if (rows > declared.rows || columns > declared.columns) {
+    return Damaged(number, "has a JPEG frame larger than its Rows and Columns");
+  }
+  return Ok();
+}
+
+Status CheckJpegFragment(DcmPixelItem& fragment, std::size_t number, const DeclaredSize& declared) {
   const Uint32 length = fragment.getLength();
   std::string bytes(std::min(length, kJpegHeadBytes), '\0');
   for (;;) {
@@ -125,10 +151,18 @@ Status CheckJpegFragment(DcmPixelItem& fragment, std::size_t number) {
       return Damaged(number, "cannot be read");
     }
     const auto data = std::span(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-    const Walk walk = WalkAsDcmtkScans(data, length);
-    if (walk == Walk::kStops) return Ok();
-    if (walk == Walk::kHangs) return Damaged(number, "has a JPEG TEM marker before its frame");
-    bytes.resize(length);  // kNeedsMore: the whole fragment, once
+    const Walked walked = WalkAsDcmtkScans(data, length);
+    if (walked.walk == Walk::kStops) return Ok();
+    if (walked.walk == Walk::kHangs) {
+      return Damaged(number, "has a JPEG TEM marker before its frame");
+    }
+    if (walked.walk == Walk::kFrameHeader) {
+      if (walked.frame_header + kFrameHeaderBytes <= data.size()) {
+        return CheckJpegFrameHeader(data.subspan(walked.frame_header), declared, number);
+      }
+      if (bytes.size() == length) return Ok();  // cut short: the decoder refuses it
+    }
+    bytes.resize(length);  // the whole fragment, once
   }
 }
 
@@ -151,13 +185,17 @@ Status CheckBeforeDecoding(DcmDataset& dataset) {
       sequence == nullptr) {
     return Ok();
   }
+  DeclaredSize declared;
+  Uint16 value = 0;
+  if (dataset.findAndGetUint16(DCM_Rows, value).good()) declared.rows = value;
+  if (dataset.findAndGetUint16(DCM_Columns, value).good()) declared.columns = value;
   std::size_t number = 0;  // the Basic Offset Table is item 0
   for (DcmObject* item = sequence->nextInContainer(nullptr); item != nullptr;
        item = sequence->nextInContainer(item), ++number) {
     if (number == 0) continue;
     auto& fragment = static_cast<DcmPixelItem&>(*item);
     const Status checked = codec == Codec::kRle ? CheckRleFragment(fragment, number)
-                                                : CheckJpegFragment(fragment, number);
+                                                : CheckJpegFragment(fragment, number, declared);
     if (!checked) return checked;
   }
   return Ok();

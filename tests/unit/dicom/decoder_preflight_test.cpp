@@ -1,6 +1,9 @@
 #include "dicom/decoder_preflight.h"
 
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmjpeg/djrploss.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include "dicom/codecs.h"
 #include "dicom/dicom_file.h"
@@ -39,6 +42,38 @@ std::filesystem::path WithTemMarker(const TempDir& dir) {
   const auto path = dir / "tem.dcm";
   WriteBytes(path, bytes);
   return path;
+}
+
+// SC_rgb_rle.dcm (100 x 100, 8-bit RGB) encoded by DCMTK as progressive JPEG
+// (process 10), whose frame header then claims `rows` x `columns`.
+std::filesystem::path ProgressiveJpegClaiming(std::uint16_t rows, std::uint16_t columns,
+                                              const TempDir& dir) {
+  const auto path = dir / "progressive.dcm";
+  auto file = LoadPart10File(TestFile("SC_rgb_rle.dcm"));
+  EXPECT_TRUE(file);
+  if (!file) return path;
+  DcmDataset& dataset = *(*file)->getDataset();
+  const DJ_RPLossy lossy(90);
+  EXPECT_TRUE(dataset.chooseRepresentation(EXS_LittleEndianExplicit, nullptr).good());
+  EXPECT_TRUE(dataset.chooseRepresentation(EXS_JPEGProcess10_12, &lossy).good());
+  EXPECT_TRUE((*file)->saveFile(path.c_str(), EXS_JPEGProcess10_12).good());
+
+  std::string bytes = ReadBytes(path);
+  const std::size_t frame_header = bytes.find(std::string_view("\xff\xc2", 2));  // SOF2
+  EXPECT_NE(frame_header, std::string::npos);
+  if (frame_header == std::string::npos) return path;
+  bytes[frame_header + 5] = static_cast<char>(rows >> 8);
+  bytes[frame_header + 6] = static_cast<char>(rows & 0xff);
+  bytes[frame_header + 7] = static_cast<char>(columns >> 8);
+  bytes[frame_header + 8] = static_cast<char>(columns & 0xff);
+  WriteBytes(path, bytes);
+  return path;
+}
+
+long PeakRssKb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
 }
 
 // Decoding `damaged` refuses it as corrupt on every path (frames, rendering,
@@ -99,6 +134,29 @@ TEST_F(DecoderPreflightTest, EveryDecodingPathRefusesAJpegTemMarkerBeforeTheFram
 
   // These spun for ever in DCMTK.
   ExpectEveryDecodingPathRefuses(damaged);
+}
+
+TEST_F(DecoderPreflightTest, AcceptsAProgressiveJpegOfItsOwnSize) {
+  const auto progressive = ProgressiveJpegClaiming(100, 100, dir_);
+  const std::uint32_t first = 1;
+  const auto decoded = ReadFrames(progressive, {&first, 1}, FrameEncoding::kUncompressed);
+  ASSERT_TRUE(decoded) << decoded.error().message;
+  EXPECT_EQ((*decoded)[0].bytes.size(), 100u * 100u * 3u);
+}
+
+TEST_F(DecoderPreflightTest, EveryDecodingPathRefusesAJpegFrameLargerThanRowsAndColumns) {
+  // IJG allocates a progressive image whole, at the size its frame header claims.
+  const auto damaged = ProgressiveJpegClaiming(8000, 8000, dir_);
+  const long peak_before = PeakRssKb();
+  ExpectEveryDecodingPathRefuses(damaged);
+  EXPECT_LT(PeakRssKb() - peak_before, 64 * 1024) << "the claimed 8000 x 8000 image was allocated";
+
+  auto file = LoadPart10File(damaged);
+  ASSERT_TRUE(file) << file.error().message;
+  const Status checked = CheckBeforeDecoding(*(*file)->getDataset());
+  ASSERT_FALSE(checked);
+  EXPECT_EQ(checked.error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(checked.error().message.find("larger than its Rows and Columns"), std::string::npos);
 }
 
 }  // namespace
