@@ -13,8 +13,8 @@ from pydicom.encaps import generate_pixel_data_frame
 
 import dicom_factory as factory
 from dicom_factory import make_instance, parse_multipart, transfer_syntax_of
-from tessera_harness import (DICOM_ANY_SYNTAX, PYDICOM_FILES, instance_url, retrieve, stow,
-                             upload)
+from tessera_harness import (DICOM_ANY_SYNTAX, PYDICOM_FILES, TesseraServer, instance_url,
+                             retrieve, stow, upload)
 
 EXPLICIT_LE = "1.2.840.10008.1.2.1"
 IMPLICIT_LE = "1.2.840.10008.1.2"
@@ -319,6 +319,38 @@ def test_a_jpeg_tem_marker_before_the_frame_is_refused_not_spun_on(server, clien
             "Accept": "multipart/related; type=application/octet-stream"
             if resource.startswith("/frames") else "image/jpeg"})
         assert r.status_code == 500 and "damaged" in r.text, (resource, r.status_code, r.text)
+
+
+def peak_memory_mib(server):
+    with open(f"/proc/{server.process.pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    raise AssertionError("no VmHWM")
+
+
+def test_a_codestream_claiming_more_than_rows_and_columns_is_refused_unallocated():
+    """OpenJPEG and IJG allocate the image a codestream's header declares, whatever Rows and
+    Columns say: a few KB claiming a huge image took gigabytes at every decoding request."""
+    j2k = bytearray(with_new_uids(pydicom.dcmread(pydicom_file("MR_small_jp2klossless.dcm"))))
+    siz = j2k.find(b"\xff\x4f\xff\x51", j2k.rfind(b"\xe0\x7f\x10\x00"))
+    j2k[siz + 12:siz + 16] = (1 << 20).to_bytes(4, "big")  # 64 x 1,048,576 pixels, 16,384 tiles
+    jpeg = bytearray(with_new_uids(pydicom.dcmread(pydicom_file("SC_rgb_jpeg_dcmtk.dcm"))))
+    sof = jpeg.find(b"\xff\xc0", jpeg.rfind(b"\xe0\x7f\x10\x00"))
+    jpeg[sof + 5:sof + 9] = (60000).to_bytes(2, "big") * 2
+    fresh = TesseraServer().init().start()
+    try:
+        client = fresh.session()
+        urls = [upload(client, fresh, bytes(data)).json()["Path"] for data in (j2k, jpeg)]
+        before = peak_memory_mib(fresh)
+        for url in urls:
+            for resource, accept in (("/frames/1", "multipart/related; type=application/octet-stream"),
+                                     ("/rendered", "image/jpeg")):
+                r = client.get(url + resource, timeout=20, headers={"Accept": accept})
+                assert r.status_code == 500, (url, resource, r.status_code, r.text)
+        assert peak_memory_mib(fresh) - before < 100
+    finally:
+        fresh.cleanup()
 
 # --- zip --------------------------------------------------------------------------------
 
