@@ -146,6 +146,14 @@ class TesseraServer:
         if self.owns_data:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
+    def peak_memory_mib(self):
+        """The server process's peak resident memory so far (VmHWM), in MiB."""
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        raise AssertionError("no VmHWM")
+
     def _log_since(self, offset):
         with open(self.log_path, "rb") as f:
             f.seek(offset)

@@ -152,14 +152,6 @@ def test_oversized_bodies_are_413_and_the_server_carries_on():
         small.cleanup()
 
 
-def peak_memory_mib(server):
-    with open(f"/proc/{server.process.pid}/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) // 1024
-    raise AssertionError("no VmHWM")
-
-
 def test_a_deflate_bomb_is_refused_without_taking_its_size_in_memory():
     """A few MB of deflated zeros would inflate to 2 GiB in memory at every parse: it is
     refused past 256 MiB, by STOW-RS, the upload and C-STORE alike."""
@@ -173,7 +165,7 @@ def test_a_deflate_bomb_is_refused_without_taking_its_size_in_memory():
         assert "inflates to more than 256 MiB" in r.headers["Warning"]
         assert_message(upload(client, fresh, bomb), 400)
         assert "inflates to more than 256 MiB" in upload(client, fresh, bomb).json()["message"]
-        assert peak_memory_mib(fresh) < 700
+        assert fresh.peak_memory_mib() < 700
         assert client.get(fresh.pacs + "/instances").json() == []
         # A deflated instance of a sensible size is still taken.
         with open(os.path.join(PYDICOM_FILES, "image_dfl.dcm"), "rb") as f:
@@ -207,7 +199,7 @@ def test_data_sets_that_would_exhaust_the_parser_are_refused(label, build, fragm
         assert r.status_code == 400, f"{label}: {r.status_code} {r.text[:200]}"
         assert fragment in r.json()["message"]
         assert fresh.process.poll() is None
-        assert peak_memory_mib(fresh) < 700
+        assert fresh.peak_memory_mib() < 700
         assert upload(client, fresh, nested_sequences(50)).status_code == 200
     finally:
         fresh.cleanup()
@@ -232,7 +224,7 @@ def test_a_compressed_image_claiming_a_huge_size_is_not_decoded():
             r = client.get(url + path, headers={"Accept": accept})
             assert r.status_code in (406, 415), f"{path}: {r.status_code} {r.text[:200]}"
             assert "too large to decode" in r.json()["message"], path
-        assert peak_memory_mib(fresh) < 700
+        assert fresh.peak_memory_mib() < 700
         r = client.get(url, headers={"Accept": 'multipart/related; type="application/dicom"; '
                                                "transfer-syntax=*"})
         assert r.status_code == 200  # as stored, it is served

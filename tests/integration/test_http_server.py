@@ -41,14 +41,6 @@ def bearer(server):
     return {"Authorization": f"Bearer {server.access_token('editor')}"}
 
 
-def vm_hwm_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    raise AssertionError("no VmHWM")
-
-
 @pytest.fixture(scope="module")
 def stored(server, client):
     """Ten instances in one study, so that study JSON is worth compressing."""
@@ -216,7 +208,7 @@ def test_a_300_mb_upload_streams_in_bounded_memory():
                             f"boundary={body.boundary}"})
         assert r.status_code == 200, r.text[:500]
         assert len(r.json()["00081199"]["Value"]) == 150
-        peak = vm_hwm_mib(s.process.pid)
+        peak = s.peak_memory_mib()
         assert peak < 200, f"server peak RSS {peak:.0f} MiB for a 300 MB upload"
         counts = client.get(s.pacs + "/studies", params={"StudyInstanceUID": study}).json()
         assert counts[0]["00201208"]["Value"] == [150]
@@ -225,7 +217,7 @@ def test_a_300_mb_upload_streams_in_bounded_memory():
                        headers={"Accept": "multipart/related; type=application/dicom"})
         received = sum(len(chunk) for chunk in r.iter_content(1 << 20))
         assert received > 300 * 10 ** 6
-        assert vm_hwm_mib(s.process.pid) < 200
+        assert s.peak_memory_mib() < 200
     finally:
         s.cleanup()
 

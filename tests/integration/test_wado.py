@@ -321,14 +321,6 @@ def test_a_jpeg_tem_marker_before_the_frame_is_refused_not_spun_on(server, clien
         assert r.status_code == 500 and "damaged" in r.text, (resource, r.status_code, r.text)
 
 
-def peak_memory_mib(server):
-    with open(f"/proc/{server.process.pid}/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) // 1024
-    raise AssertionError("no VmHWM")
-
-
 def test_a_codestream_claiming_more_than_rows_and_columns_is_refused_unallocated():
     """OpenJPEG and IJG allocate the image a codestream's header declares, whatever Rows and
     Columns say: a few KB claiming a huge image took gigabytes at every decoding request."""
@@ -342,13 +334,13 @@ def test_a_codestream_claiming_more_than_rows_and_columns_is_refused_unallocated
     try:
         client = fresh.session()
         urls = [upload(client, fresh, bytes(data)).json()["Path"] for data in (j2k, jpeg)]
-        before = peak_memory_mib(fresh)
+        before = fresh.peak_memory_mib()
         for url in urls:
             for resource, accept in (("/frames/1", "multipart/related; type=application/octet-stream"),
                                      ("/rendered", "image/jpeg")):
                 r = client.get(url + resource, timeout=20, headers={"Accept": accept})
                 assert r.status_code == 500, (url, resource, r.status_code, r.text)
-        assert peak_memory_mib(fresh) - before < 100
+        assert fresh.peak_memory_mib() - before < 100
     finally:
         fresh.cleanup()
 
