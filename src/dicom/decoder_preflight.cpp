@@ -125,19 +125,25 @@ Walked WalkAsDcmtkScans(std::span<const unsigned char> bytes, Uint32 length) {
 struct DeclaredSize {
   std::uint32_t rows = 0;
   std::uint32_t columns = 0;
+  std::uint32_t samples = 1;
 };
 
 // A frame header (ITU-T T.81 B.2.2): marker, Lf, P, Y, X, Nf.
 constexpr std::size_t kFrameHeaderBytes = 10;
 
 // IJG's decoder allocates for the image the frame header declares (all of it, for
-// progressive and multi-scan images), whatever Rows and Columns say.
+// progressive and multi-scan images), whatever Rows, Columns and Samples per
+// Pixel say.
 Status CheckJpegFrameHeader(std::span<const unsigned char> header, const DeclaredSize& declared,
                             std::size_t number) {
   const std::uint32_t rows = header[5] << 8 | header[6];
   const std::uint32_t columns = header[7] << 8 | header[8];
+  const std::uint32_t components = header[9];
   if (rows > declared.rows || columns > declared.columns) {
     return Damaged(number, "has a JPEG frame larger than its Rows and Columns");
+  }
+  if (components > declared.samples) {
+    return Damaged(number, "has a JPEG frame with more components than Samples per Pixel");
   }
   return Ok();
 }
@@ -189,6 +195,9 @@ Status CheckBeforeDecoding(DcmDataset& dataset) {
   Uint16 value = 0;
   if (dataset.findAndGetUint16(DCM_Rows, value).good()) declared.rows = value;
   if (dataset.findAndGetUint16(DCM_Columns, value).good()) declared.columns = value;
+  if (dataset.findAndGetUint16(DCM_SamplesPerPixel, value).good() && value > 1) {
+    declared.samples = value;
+  }
   std::size_t number = 0;  // the Basic Offset Table is item 0
   for (DcmObject* item = sequence->nextInContainer(nullptr); item != nullptr;
        item = sequence->nextInContainer(item), ++number) {

@@ -19,8 +19,9 @@ namespace tessera::dicom {
 //   header, so such a frame spun a thread forever. Fragments are walked as that
 //   scan walks them and refused when it would meet one. The decoder also
 //   allocates for the image the frame header declares (for a progressive image,
-//   all of it at once), so a frame header larger than Rows or Columns is
-//   refused: a 16 x 16 image claiming 60000 x 60000 took 14 GB and 40 s.
+//   all of it at once), so a frame header larger than Rows or Columns, or with
+//   more components than Samples per Pixel, is refused: a 16 x 16 image
+//   claiming 60000 x 60000 took 14 GB and 40 s.
 // Ok for other transfer syntaxes and without encapsulated pixel data.
 // Errors: kCorrupt naming the fragment ("the stored image is damaged").
 Status CheckBeforeDecoding(DcmDataset& dataset);

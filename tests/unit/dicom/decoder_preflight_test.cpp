@@ -159,5 +159,17 @@ TEST_F(DecoderPreflightTest, EveryDecodingPathRefusesAJpegFrameLargerThanRowsAnd
   EXPECT_NE(checked.error().message.find("larger than its Rows and Columns"), std::string::npos);
 }
 
+TEST_F(DecoderPreflightTest, RefusesAJpegFrameWithMoreComponentsThanSamplesPerPixel) {
+  auto file = LoadPart10File(ProgressiveJpegClaiming(100, 100, dir_));
+  ASSERT_TRUE(file) << file.error().message;
+  DcmDataset& dataset = *(*file)->getDataset();
+  EXPECT_TRUE(CheckBeforeDecoding(dataset));
+  ASSERT_TRUE(dataset.putAndInsertUint16(DCM_SamplesPerPixel, 1).good());
+  const Status checked = CheckBeforeDecoding(dataset);
+  ASSERT_FALSE(checked);
+  EXPECT_NE(checked.error().message.find("more components than Samples per Pixel"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace tessera::dicom
