@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "dicom/frames.h"
 #include "test_support.h"
 
 namespace tessera::dicom {
@@ -12,11 +11,7 @@ using testing::TestFile;
 
 // The stored codestream of MR_small_jp2klossless.dcm: 64x64, one component, one tile.
 std::string MrCodestream() {
-  const std::uint32_t first = 1;
-  const auto frames =
-      ReadFrames(TestFile("MR_small_jp2klossless.dcm"), {&first, 1}, FrameEncoding::kAsStored);
-  EXPECT_TRUE(frames);
-  return frames ? (*frames)[0].bytes : std::string();
+  return testing::StoredFirstFrame(TestFile("MR_small_jp2klossless.dcm"));
 }
 
 void PutBigEndian(std::string& bytes, std::size_t at, std::uint32_t value) {

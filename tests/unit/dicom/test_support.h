@@ -15,6 +15,8 @@
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <gtest/gtest.h>
 
+#include "dicom/frames.h"
+
 namespace tessera::dicom::testing {
 
 // pydicom's real test files, shipped by Debian's python3-pydicom.
@@ -80,6 +82,14 @@ inline std::size_t ItemLengthAt(const std::string& bytes, std::size_t at) {
   for (int i = 3; i >= 0; --i)
     length = (length << 8) | static_cast<unsigned char>(bytes[at + 4 + i]);
   return length;
+}
+
+// The first frame of `path` as stored: for an encapsulated file, its codestream.
+inline std::string StoredFirstFrame(const std::filesystem::path& path) {
+  const std::uint32_t first = 1;
+  const auto frames = ReadFrames(path, {&first, 1}, FrameEncoding::kAsStored);
+  EXPECT_TRUE(frames);
+  return frames ? (*frames)[0].bytes : std::string();
 }
 
 // Where the item header of the first fragment after the Basic Offset Table
