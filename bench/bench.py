@@ -248,21 +248,22 @@ class Bench:
             for kind, variant in configurations:
                 s = self.server(kind, f"filled-{variant}", variant).create()
                 disk = self.adjacent_disk_probe()
-                sink = self.sink_ct_mbps()
+                ct_sink = self.sink_ct_mbps()
                 r = self.stow_ct(s, 4)
                 self.record("stow_ct_c4", s.label(), r["instances_per_s"], r)
                 self.record("stow_ct_c4_mbps", s.label(), r["mbps_out"])
                 self.record("stow_ct_c4_disk_share", s.label(), 100 * r["mbps_out"] / disk,
                             {"disk_fsync_mbps_4_writers": disk})
-                self.record("stow_ct_c4_sink_share", s.label(), 100 * r["mbps_out"] / sink,
-                            {"sink_ct_c4_mbps": sink})
-                sink = self.sink_small_rate()
+                self.record("stow_ct_c4_sink_share", s.label(), 100 * r["mbps_out"] / ct_sink,
+                            {"sink_ct_c4_mbps": ct_sink})
+                small_sink = self.sink_small_rate()
                 self.warm(self.index)
                 r = self.post(s, self.index["list"], 1, 4)
                 check(r["errors"] == 0, f"{s.label()} STOW small errors: {r['statuses']}")
                 self.record("stow_small_c4", s.label(), r["instances_per_s"], r)
                 self.record("stow_small_c4_sink_share", s.label(),
-                            100 * r["instances_per_s"] / sink, {"sink_small_c4_per_s": sink})
+                            100 * r["instances_per_s"] / small_sink,
+                            {"sink_small_c4_per_s": small_sink})
                 count = s.instance_count()
                 self.results["checks"][f"{s.label()}_instances"] = count
                 check(count == ct_instances + index_studies,
