@@ -3,7 +3,6 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmjpeg/djrploss.h>
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 
 #include "dicom/codecs.h"
 #include "dicom/dicom_file.h"
@@ -15,6 +14,7 @@
 namespace tessera::dicom {
 namespace {
 
+using testing::PeakRssKb;
 using testing::ReadBytes;
 using testing::TempDir;
 using testing::TestFile;
@@ -70,12 +70,6 @@ std::filesystem::path ProgressiveJpegClaiming(std::uint16_t rows, std::uint16_t 
   return path;
 }
 
-long PeakRssKb() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss;
-}
-
 // Decoding `damaged` refuses it as corrupt on every path (frames, rendering,
 // transcoding), while its stored bitstream is still served as it is.
 void ExpectEveryDecodingPathRefuses(const std::filesystem::path& damaged) {
@@ -90,6 +84,16 @@ void ExpectEveryDecodingPathRefuses(const std::filesystem::path& damaged) {
   ASSERT_FALSE(transcoded);
   EXPECT_EQ(transcoded.error().code, ErrorCode::kCorrupt);
   EXPECT_TRUE(ReadFrames(damaged, {&first, 1}, FrameEncoding::kAsStored));
+}
+
+// The preflight itself refuses `damaged` as corrupt, saying `why`.
+void ExpectPreflightRefuses(const std::filesystem::path& damaged, std::string_view why) {
+  auto file = LoadPart10File(damaged);
+  ASSERT_TRUE(file) << file.error().message;
+  const Status checked = CheckBeforeDecoding(*(*file)->getDataset());
+  ASSERT_FALSE(checked);
+  EXPECT_EQ(checked.error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(checked.error().message.find(why), std::string::npos) << checked.error().message;
 }
 
 class DecoderPreflightTest : public ::testing::Test {
@@ -111,13 +115,7 @@ TEST_F(DecoderPreflightTest, AcceptsRealCompressedFiles) {
 
 TEST_F(DecoderPreflightTest, EveryDecodingPathRefusesASegmentOffsetPastTheFragment) {
   const auto damaged = WithBadSegmentOffset(dir_);
-  auto file = LoadPart10File(damaged);
-  ASSERT_TRUE(file) << file.error().message;
-  const Status checked = CheckBeforeDecoding(*(*file)->getDataset());
-  ASSERT_FALSE(checked);
-  EXPECT_EQ(checked.error().code, ErrorCode::kCorrupt);
-  EXPECT_NE(checked.error().message.find("fragment 1 has an RLE segment offset past its end"),
-            std::string::npos);
+  ExpectPreflightRefuses(damaged, "fragment 1 has an RLE segment offset past its end");
 
   // These handed the fragment to DCMTK, which read past it.
   ExpectEveryDecodingPathRefuses(damaged);
@@ -125,12 +123,7 @@ TEST_F(DecoderPreflightTest, EveryDecodingPathRefusesASegmentOffsetPastTheFragme
 
 TEST_F(DecoderPreflightTest, EveryDecodingPathRefusesAJpegTemMarkerBeforeTheFrame) {
   const auto damaged = WithTemMarker(dir_);
-  auto file = LoadPart10File(damaged);
-  ASSERT_TRUE(file) << file.error().message;
-  const Status checked = CheckBeforeDecoding(*(*file)->getDataset());
-  ASSERT_FALSE(checked);
-  EXPECT_EQ(checked.error().code, ErrorCode::kCorrupt);
-  EXPECT_NE(checked.error().message.find("TEM"), std::string::npos);
+  ExpectPreflightRefuses(damaged, "TEM");
 
   // These spun for ever in DCMTK.
   ExpectEveryDecodingPathRefuses(damaged);
@@ -151,12 +144,7 @@ TEST_F(DecoderPreflightTest, EveryDecodingPathRefusesAJpegFrameLargerThanRowsAnd
   ExpectEveryDecodingPathRefuses(damaged);
   EXPECT_LT(PeakRssKb() - peak_before, 64 * 1024) << "the claimed 8000 x 8000 image was allocated";
 
-  auto file = LoadPart10File(damaged);
-  ASSERT_TRUE(file) << file.error().message;
-  const Status checked = CheckBeforeDecoding(*(*file)->getDataset());
-  ASSERT_FALSE(checked);
-  EXPECT_EQ(checked.error().code, ErrorCode::kCorrupt);
-  EXPECT_NE(checked.error().message.find("larger than its Rows and Columns"), std::string::npos);
+  ExpectPreflightRefuses(damaged, "larger than its Rows and Columns");
 }
 
 TEST_F(DecoderPreflightTest, RefusesAJpegFrameWithMoreComponentsThanSamplesPerPixel) {

@@ -7,6 +7,7 @@
 namespace tessera::dicom {
 namespace {
 
+using testing::PutBigEndian32;
 using testing::TestFile;
 
 // The stored codestream of MR_small_jp2klossless.dcm: 64x64, one component, one tile.
@@ -14,13 +15,9 @@ std::string MrCodestream() {
   return testing::StoredFirstFrame(TestFile("MR_small_jp2klossless.dcm"));
 }
 
-void PutBigEndian(std::string& bytes, std::size_t at, std::uint32_t value) {
-  for (int i = 0; i < 4; ++i) bytes[at + i] = static_cast<char>(value >> (24 - 8 * i));
-}
-
 std::string Box(std::string_view type, std::string_view contents) {
   std::string box(4, '\0');
-  PutBigEndian(box, 0, static_cast<std::uint32_t>(8 + contents.size()));
+  PutBigEndian32(box, 0, static_cast<std::uint32_t>(8 + contents.size()));
   return box.append(type).append(contents);
 }
 
@@ -35,10 +32,10 @@ TEST(Jpeg2000SizeTest, ReadsTheSizMarkerOfACodestream) {
 
 TEST(Jpeg2000SizeTest, CountsTilesAndSubtractsTheImageOffset) {
   std::string codestream = MrCodestream();
-  PutBigEndian(codestream, 8, 110);  // Xsiz
-  PutBigEndian(codestream, 16, 10);  // XOsiz: 100 columns
-  PutBigEndian(codestream, 24, 16);  // XTsiz
-  PutBigEndian(codestream, 28, 16);  // YTsiz
+  PutBigEndian32(codestream, 8, 110);  // Xsiz
+  PutBigEndian32(codestream, 16, 10);  // XOsiz: 100 columns
+  PutBigEndian32(codestream, 24, 16);  // XTsiz
+  PutBigEndian32(codestream, 28, 16);  // YTsiz
   const auto size = ReadJpeg2000Size(codestream);
   ASSERT_TRUE(size) << size.error().message;
   EXPECT_EQ(size->width, 100u);
@@ -62,14 +59,14 @@ TEST(Jpeg2000SizeTest, RefusesWhatHasNoConsistentSizMarker) {
             ErrorCode::kCorrupt);
   EXPECT_FALSE(ReadJpeg2000Size(Box("jP  ", "\r\n\x87\n") + Box("jp2h", "")));
   std::string lying_box = Box("jp2c", codestream);
-  PutBigEndian(lying_box, 0, static_cast<std::uint32_t>(lying_box.size() + 1));
+  PutBigEndian32(lying_box, 0, static_cast<std::uint32_t>(lying_box.size() + 1));
   EXPECT_FALSE(ReadJpeg2000Size(lying_box));
 
   std::string no_tile_width = codestream;
-  PutBigEndian(no_tile_width, 24, 0);
+  PutBigEndian32(no_tile_width, 24, 0);
   EXPECT_EQ(ReadJpeg2000Size(no_tile_width).error().code, ErrorCode::kCorrupt);
   std::string offset_past_image = codestream;
-  PutBigEndian(offset_past_image, 20, 64);  // YOsiz = Ysiz
+  PutBigEndian32(offset_past_image, 20, 64);  // YOsiz = Ysiz
   EXPECT_EQ(ReadJpeg2000Size(offset_past_image).error().code, ErrorCode::kCorrupt);
 }
 

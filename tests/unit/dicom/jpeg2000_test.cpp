@@ -1,7 +1,6 @@
 #include "dicom/jpeg2000.h"
 
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 
 #include "test_support.h"
 
@@ -53,13 +52,7 @@ constexpr std::size_t kYTsiz = 28;
 
 void PutSizField(std::string& codestream, std::size_t at, std::uint32_t value) {
   ASSERT_EQ(codestream.substr(0, 4), std::string("\xFF\x4F\xFF\x51", 4));
-  for (int i = 0; i < 4; ++i) codestream[at + i] = static_cast<char>(value >> (24 - 8 * i));
-}
-
-long PeakRssKb() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss;
+  testing::PutBigEndian32(codestream, at, value);
 }
 
 TEST(Jpeg2000Test, RefusesAClaimedSizeBeforeAllocatingIt) {
@@ -69,11 +62,11 @@ TEST(Jpeg2000Test, RefusesAClaimedSizeBeforeAllocatingIt) {
   std::string huge = MrCodestream();
   PutSizField(huge, kYsiz, 1u << 20);
   std::string pixels(64 * 64 * 2, '\0');
-  const long peak_before = PeakRssKb();
+  const long peak_before = testing::PeakRssKb();
   const Status decoded = DecodeJpeg2000(huge, {64, 64, 1, 16}, pixels);
   ASSERT_FALSE(decoded);
   EXPECT_EQ(decoded.error().code, ErrorCode::kCorrupt);
-  EXPECT_LT(PeakRssKb() - peak_before, 64 * 1024) << "the claimed image was allocated";
+  EXPECT_LT(testing::PeakRssKb() - peak_before, 64 * 1024) << "the claimed image was allocated";
 }
 
 TEST(Jpeg2000Test, RefusesMoreThan4096TilesBeforeReadingThem) {

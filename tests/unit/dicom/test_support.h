@@ -14,6 +14,7 @@
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include "dicom/frames.h"
 
@@ -82,6 +83,19 @@ inline std::size_t ItemLengthAt(const std::string& bytes, std::size_t at) {
   for (int i = 3; i >= 0; --i)
     length = (length << 8) | static_cast<unsigned char>(bytes[at + 4 + i]);
   return length;
+}
+
+// Writes `value` as four big-endian bytes at `at` (JPEG 2000 and JPEG fields).
+inline void PutBigEndian32(std::string& bytes, std::size_t at, std::uint32_t value) {
+  for (int i = 0; i < 4; ++i) bytes[at + i] = static_cast<char>(value >> (24 - 8 * i));
+}
+
+// The test process's peak resident memory so far, in KiB: what a decode that
+// allocated what a header claimed leaves behind.
+inline long PeakRssKb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
 }
 
 // The first frame of `path` as stored: for an encapsulated file, its codestream.
