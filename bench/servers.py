@@ -76,10 +76,19 @@ _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}),
                                         urllib.request.HTTPSHandler(context=_UNVERIFIED))
 
 
+def free_ports(count):
+    """`count` distinct loopback ports free right now (the sockets are held until all are
+    chosen, so no port is handed out twice)."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+                   for _ in range(count)]
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+
+
 def free_port():
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def http_request(url, method="GET", headers=None, data=None, timeout=600):
@@ -122,8 +131,7 @@ class Server:
 
     def __init__(self, data_dir):
         self.data_dir = data_dir
-        self.port = free_port()
-        self.dicom_port = free_port()
+        self.port, self.dicom_port = free_ports(2)
         self.process = None
         self.log_file = None
 

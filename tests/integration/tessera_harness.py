@@ -22,10 +22,20 @@ ADMIN_PASSWORD = "Admin-Passw0rd!"
 USER_PASSWORD = "Us3r-Passw0rd!"
 
 
+def free_ports(count):
+    """`count` distinct loopback ports free right now. The sockets are held until all are
+    chosen: one closed early may be handed out again, and two equal ports are refused by
+    `tessera serve` as a configuration error."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+                   for _ in range(count)]
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+
+
 def free_port():
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def run_cli(*args, data_dir, env=None, input_text=None, check=True, cwd=None):
@@ -51,8 +61,7 @@ class TesseraServer:
         self.auth = auth
         self.extra_env = dict(extra_env or {})
         self.extra_args = list(extra_args)
-        self.port = free_port()
-        self.dicom_port = free_port()
+        self.port, self.dicom_port = free_ports(2)
         self.process = None
         self.log_path = os.path.join(self.data_dir, "server.log")
         self._log = None
@@ -83,13 +92,13 @@ class TesseraServer:
                 self.wait_ready()
                 return self
             except AssertionError:
-                # free_port() finds ports free only when it looks: a test running in parallel
+                # free_ports() finds ports free only when it looks: a test running in parallel
                 # may bind one first. Then, and only then, the server gets fresh ports.
                 if (attempt == 2 or self.process.poll() is None
                         or b"Address already in use" not in self._log_since(log_start)):
                     raise
                 self.stop()
-                self.port, self.dicom_port = free_port(), free_port()
+                self.port, self.dicom_port = free_ports(2)
         return self
 
     def _spawn(self):

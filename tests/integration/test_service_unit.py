@@ -12,7 +12,7 @@ import time
 
 import requests
 
-from tessera_harness import BINARY, free_port
+from tessera_harness import BINARY, free_ports
 
 UNIT = os.path.join(os.path.dirname(__file__), "..", "..", "packaging", "tessera.service")
 INSTALLED_BINARY = "/usr/local/bin/tessera"
@@ -57,7 +57,7 @@ def test_the_units_command_serves_a_folder_nobody_initialised(tmp_path):
     _, *args = service_section()["ExecStart"].split()
     data = tmp_path / "var-lib-tessera"
     args[args.index("--data") + 1] = str(data)
-    port, dicom_port = free_port(), free_port()
+    port, dicom_port = free_ports(2)
     # As under systemd: no terminal, so the admin password is kept in a file, not shown.
     log = open(tmp_path / "journal.log", "wb")
     process = subprocess.Popen(
