@@ -74,6 +74,10 @@ class IncomingFile {
   // Archive::Store reopens it. Lets a request with thousands of parts keep them
   // without a descriptor each.
   void CloseDescriptor() { fd_.Reset(); }
+  // Starts writing back every byte Write has not handed to the kernel yet (the
+  // last partial chunk), without waiting, so that the sync that makes the file
+  // durable finds it on its way. Advisory. REQUIRES: the descriptor is open.
+  void StartWritebackOfAll();
   // Opens the file again (read-only) after CloseDescriptor. Errors: kIo.
   Status Reopen();
   // What the sender declared the object to be (a C-STORE request's Affected SOP

@@ -208,6 +208,15 @@ Status BlobStore::Link(const std::filesystem::path& source, BlobNumber number,
 
 Status BlobStore::SyncIncomingDir() const { return SyncFd(incoming_fd_.get(), incoming_dir_); }
 
+Status BlobStore::SyncFileSystem() const {
+  return archive::SyncFileSystem(incoming_fd_.get(), incoming_dir_);
+}
+
+void BlobStore::DropCachedPages(BlobNumber number) const {
+  const UniqueFd fd(::open(BlobPath(number).c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.valid()) (void)::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED);
+}
+
 Status BlobStore::RemoveBlobs(std::span<const BlobNumber> numbers, DirectorySyncSet& dirs) const {
   for (const BlobNumber number : numbers) {
     const auto path = BlobPath(number);

@@ -21,6 +21,11 @@ Status SyncFd(int fd, const std::filesystem::path& what) {
   return Ok();
 }
 
+Status SyncFileSystem(int fd, const std::filesystem::path& what) {
+  if (::syncfs(fd) != 0) return FileError("syncfs", what, errno);
+  return Ok();
+}
+
 Status SyncDirectory(const std::filesystem::path& dir) {
   auto fd = OpenDirectory(dir);
   if (!fd) return std::move(fd).error();

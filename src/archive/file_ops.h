@@ -18,6 +18,12 @@ Result<UniqueFd> OpenDirectory(const std::filesystem::path& dir);
 // fsync(2) on an open file or directory. Errors: kIo.
 Status SyncFd(int fd, const std::filesystem::path& what);
 
+// syncfs(2) on the file system that holds `fd`: everything written to it so
+// far — every file's data and every name, whoever wrote them — reaches the
+// disk, with one flush of the device. Errors: kIo, also for a writeback error
+// anywhere on that file system since `fd` was opened or last synced.
+Status SyncFileSystem(int fd, const std::filesystem::path& what);
+
 // Opens `dir`, fsyncs it and closes it. Errors: kIo.
 Status SyncDirectory(const std::filesystem::path& dir);
 

@@ -56,6 +56,12 @@ void IncomingFile::StartWriteback() {
   written_back_ = end;
 }
 
+void IncomingFile::StartWritebackOfAll() {
+  if (written_back_ == size_) return;
+  (void)::sync_file_range(fd_.get(), static_cast<off_t>(written_back_), 0, SYNC_FILE_RANGE_WRITE);
+  written_back_ = size_;
+}
+
 Status IncomingFile::Reopen() {
   if (fd_.valid()) return Ok();
   const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);

@@ -4,13 +4,19 @@
 // incoming file (incoming/<N>.part, then <N>.accepted), the blob
 // (blobs/.../<N>.dcm) and the index row (instances.id = N). TryStoreAll, in the
 // caller's thread:
-//   1. parses each file and fsyncs it (callers run these in parallel);
+//   1. parses each file, and makes it durable: a caller with one file fsyncs it
+//      (callers run these in parallel); a caller with several only starts
+//      writing them back, since an fsync each would be a flush of the disk
+//      each, one after the other;
 // then, for a batch of queued instances at once (group commit, see Submit): all
 // of the caller's own, and whatever other callers queued meanwhile:
 //   2. decides each one's outcome against the index and the merger's queue
 //      (stored, replacing, or kept out by DuplicatePolicy::kKeep), and refuses
 //      one that would refile a stored series or study (parentage.h);
-//   3. accepts the ones to store: renames <N>.part to <N>.accepted;
+//   3. when the batch holds files not fsynced yet, syncs the whole file system
+//      once (syncfs): one flush makes all of their data durable. Should that
+//      fail, all of them are refused;
+//      then accepts the ones to store: renames <N>.part to <N>.accepted;
 //   4. fsyncs incoming/, once for the batch: from here on the instances are
 //      stored, whatever happens;
 //   5. links each accepted file to its blob name (a second hard link) and hands
@@ -27,9 +33,9 @@
 //      merges of its last 50 ms at once, and then unlinks the accepted names.
 // So an acknowledged instance has its data and its accepted name on disk; its
 // rows and its blob name may be lost in a crash until steps 6 and 7, and the
-// accepted name is what brings them back. A step 4 costs one fsync per batch and
-// step 6 one commit per few hundred instances: per instance, what is left is
-// the file's own fsync.
+// accepted name is what brings them back. Steps 3 and 4 cost a flush each per
+// batch and step 6 one commit per few hundred instances: per instance, what is
+// left is at most one fsync.
 // A crash leaves, for each instance in flight or unsettled, its incoming name, so
 // start-up (recovery.cpp) looks at incoming/ only. A <N>.part was never
 // accepted and goes with its blob name, if any. An accepted name without its row
@@ -72,6 +78,7 @@ struct Ingester::Pending {
   BlobNumber blob = 0;
   InstanceRecord record;
   bool keep_existing = false;  // a stored UID is kept out (DuplicatePolicy::kKeep)
+  bool data_synced = false;    // fsynced by its caller; otherwise step 3 syncs it
   // Decided by the leader:
   Status status;
   StoreOutcome outcome = StoreOutcome::kStored;
@@ -119,8 +126,9 @@ std::vector<StoreAttempt> Ingester::TryStoreAll(std::span<IncomingFile> files,
   std::deque<Candidate> candidates;  // a deque: the queue points into it
   std::vector<Pending*> pendings;
   std::set<std::string_view> instances;  // of `candidates`, which keep the strings in place
+  const bool sync_each = files.size() == 1;
   for (std::size_t i = 0; i < files.size(); ++i) {
-    auto candidate = Prepare(std::move(files[i]), expected_study_uid, attempts[i]);
+    auto candidate = Prepare(std::move(files[i]), expected_study_uid, sync_each, attempts[i]);
     if (!candidate) continue;
     // A later copy would replace the first one while both were reported stored.
     if (instances.contains(candidate->pending.record.sop_instance_uid)) {
@@ -142,7 +150,7 @@ std::vector<StoreAttempt> Ingester::TryStoreAll(std::span<IncomingFile> files,
 }
 
 std::optional<Ingester::Candidate> Ingester::Prepare(IncomingFile file,
-                                                     std::string_view expected_study_uid,
+                                                     std::string_view expected_study_uid, bool sync,
                                                      StoreAttempt& attempt) {
   const auto blob = blobs_.IncomingNumber(file.path());
   if (!blob) {
@@ -186,7 +194,8 @@ std::optional<Ingester::Candidate> Ingester::Prepare(IncomingFile file,
   candidate.pending.keep_existing =
       duplicates_ == DuplicatePolicy::kKeep || candidate.file.keeps_existing();
   if (candidate.pending.keep_existing) {
-    // Spares the fsyncs when the instance is known; its batch checks again.
+    // Spares the batch its work when the instance is known; the batch checks
+    // again.
     KnownParents known;
     const auto status = merger_.FillParents(candidate.pending.record, known);
     if (status && known.instance_stored()) {
@@ -195,16 +204,16 @@ std::optional<Ingester::Candidate> Ingester::Prepare(IncomingFile file,
       return std::nullopt;
     }
   }
-  if (auto status = SyncFd(candidate.file.fd(), candidate.file.path()); !status) {
-    attempt.result = std::move(status).error();
-    return std::nullopt;
+  if (sync) {
+    if (auto status = SyncFd(candidate.file.fd(), candidate.file.path()); !status) {
+      attempt.result = std::move(status).error();
+      return std::nullopt;
+    }
+    candidate.pending.data_synced = true;
+  } else {
+    // Under way while the batch forms, the writes leave its sync less to wait for.
+    candidate.file.StartWritebackOfAll();
   }
-  // The file's pages are clean now and ingest has read what it needs. Left in
-  // the page cache, a stream of received instances evicts the index and the
-  // studies being viewed, and once memory is full every new page must first be
-  // reclaimed: five times the system time per byte written here (RESULTS.md).
-  // A viewer opening a new study reads it back from the disk. Advisory.
-  (void)::posix_fadvise(candidate.file.fd(), 0, 0, POSIX_FADV_DONTNEED);
   // Nothing past this point needs the descriptor (the group commit renames and
   // links by name): a request's thousands of files do not hold one each.
   candidate.file.CloseDescriptor();
@@ -304,7 +313,16 @@ void Ingester::CommitBatch(std::span<Pending* const> batch) {
     return p->status && p->outcome != StoreOutcome::kKept;
   };
 
+  const auto unsynced = [&](const Pending* p) { return to_store(p) && !p->data_synced; };
+
   DecideOutcomes(batch);
+  if (std::any_of(batch.begin(), batch.end(), unsynced)) {
+    if (auto synced = blobs_.SyncFileSystem(); !synced) {
+      for (Pending* p : batch) {
+        if (unsynced(p)) p->status = synced.error();
+      }
+    }
+  }
   if (crash_at(IngestStep::kFileSynced)) return;
   // An index that cannot be written falls behind; refused here, before their
   // acceptance, new instances are not stored, rather than hang in Merger::Add.

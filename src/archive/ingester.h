@@ -37,7 +37,7 @@ enum class IngestStep {
 using CrashHook = std::function<bool(IngestStep)>;
 
 // Stores received files durably (Archive::TryStoreAll). Concurrent calls share
-// the incoming/ fsync that makes their acceptance durable (group commit): the
+// the syncs that make their data and their acceptance durable (group commit): the
 // first caller in the queue does it for everyone queued behind it, the others
 // wait for its result. The index rows follow in the merger's batches.
 // Thread-safe.
@@ -81,10 +81,11 @@ class Ingester {
  private:
   struct Pending;
   struct Candidate;
-  // Parses, checks and fsyncs `file`. Returns nullopt when that decided it
-  // already (`attempt.result` says how); fills in what was learnt either way.
+  // Parses and checks `file`, then fsyncs it (`sync`) or starts writing it
+  // back for the batch's sync. Returns nullopt when that decided it already
+  // (`attempt.result` says how); fills in what was learnt either way.
   std::optional<Candidate> Prepare(IncomingFile file, std::string_view expected_study_uid,
-                                   StoreAttempt& attempt);
+                                   bool sync, StoreAttempt& attempt);
   // What a candidate's group commit decided; the files are the merger's, the
   // recovery's, or go with the IncomingFile.
   static Result<StoredInstance> Finish(Candidate& candidate);
@@ -93,7 +94,8 @@ class Ingester {
   // Commits the front of the queue. REQUIRES: `lock` holds mutex_ and the front
   // belongs to this caller.
   void LeadBatch(std::unique_lock<std::mutex>& lock);
-  // The leader's work for a batch: outcomes, acceptance, its fsync, links.
+  // The leader's work for a batch: outcomes, the data's sync, acceptance, its
+  // fsync, links.
   void CommitBatch(std::span<Pending* const> batch);
   // Decides whether each instance is stored, replaces one or is kept out.
   void DecideOutcomes(std::span<Pending* const> batch);

@@ -1,5 +1,6 @@
 #include "archive/ingester.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -12,6 +13,10 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
+#include <sys/statfs.h>
+#include <unistd.h>
 
 #include "archive_test_util.h"
 
@@ -247,6 +252,50 @@ TEST_F(IngesterTest, StoreAllDecidesEachFileOnItsOwn) {
   EXPECT_EQ(IntOf(FindInstance("1.2.3.1.1.3"), "00200013"), 3);
   EXPECT_EQ(FilesUnder(blobs()).size(), 2u);
   EXPECT_TRUE(IncomingLeft().empty());
+}
+
+// Pages of `file` in the page cache.
+std::size_t ResidentPages(const std::filesystem::path& file) {
+  const UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  const auto size = static_cast<std::size_t>(std::filesystem::file_size(file));
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd.get(), 0);
+  EXPECT_NE(map, MAP_FAILED);
+  if (map == MAP_FAILED) return 0;
+  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> resident((size + page - 1) / page);
+  EXPECT_EQ(::mincore(map, size, resident.data()), 0);
+  ::munmap(map, size);
+  return static_cast<std::size_t>(std::count_if(resident.begin(), resident.end(),
+                                                [](unsigned char r) { return (r & 1) != 0; }));
+}
+
+// A stream of received instances left in the page cache would evict the index
+// and the studies being viewed. Both ways a file is made durable, an fsync of
+// its own (one file per call) and the batch's sync (several), end with its
+// pages dropped.
+TEST_F(IngesterTest, StoredInstancesLeaveThePageCacheOnceSettled) {
+  struct statfs file_system {};
+  ASSERT_EQ(::statfs(dir_.path().c_str(), &file_system), 0);
+  if (file_system.f_type == TMPFS_MAGIC) GTEST_SKIP() << "tmpfs keeps every page in memory";
+  TempDir scratch;
+  std::vector<IncomingFile> single;
+  std::vector<IncomingFile> several;
+  for (int i = 1; i <= 4; ++i) {
+    TestInstance instance;
+    instance.sop_uid = "1.2.3.1.1." + std::to_string(i);
+    const auto file = scratch.path() / std::to_string(i);
+    testing::WriteInstance(file, instance);
+    (i == 1 ? single : several).push_back(Receive(*archive_, file));
+  }
+  for (auto* files : {&single, &several}) {
+    for (const auto& attempt : archive_->TryStoreAll(*files, "")) {
+      ASSERT_TRUE(attempt.result) << attempt.result.error().message;
+    }
+  }
+  archive_->Settle();
+  const auto stored = FilesUnder(blobs());
+  ASSERT_EQ(stored.size(), 4u);
+  for (const auto& blob : stored) EXPECT_EQ(ResidentPages(blob), 0u) << blob;
 }
 
 // A series or study keeps its parent: one mislabelled instance must not move a
