@@ -312,10 +312,16 @@ void Ingester::CommitBatch(std::span<Pending* const> batch) {
   const auto to_store = [](const Pending* p) {
     return p->status && p->outcome != StoreOutcome::kKept;
   };
-
   const auto unsynced = [&](const Pending* p) { return to_store(p) && !p->data_synced; };
 
   DecideOutcomes(batch);
+  // An index that cannot be written falls behind; refused here, before their
+  // acceptance, new instances are not stored, rather than hang in Merger::Add.
+  if (auto room = merger_.Room(); !room) {
+    for (Pending* p : batch) {
+      if (to_store(p)) p->status = room.error();
+    }
+  }
   if (std::any_of(batch.begin(), batch.end(), unsynced)) {
     if (auto synced = blobs_.SyncFileSystem(); !synced) {
       for (Pending* p : batch) {
@@ -324,13 +330,6 @@ void Ingester::CommitBatch(std::span<Pending* const> batch) {
     }
   }
   if (crash_at(IngestStep::kFileSynced)) return;
-  // An index that cannot be written falls behind; refused here, before their
-  // acceptance, new instances are not stored, rather than hang in Merger::Add.
-  if (auto room = merger_.Room(); !room) {
-    for (Pending* p : batch) {
-      if (to_store(p)) p->status = room.error();
-    }
-  }
   for (Pending* p : batch) {
     if (!to_store(p)) continue;
     p->status = blobs_.Accept(p->blob);
