@@ -212,9 +212,14 @@ Status BlobStore::SyncFileSystem() const {
   return archive::SyncFileSystem(incoming_fd_.get(), incoming_dir_);
 }
 
-void BlobStore::DropCachedPages(BlobNumber number) const {
-  const UniqueFd fd(::open(BlobPath(number).c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.valid()) (void)::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED);
+Status BlobStore::ConfirmWriteback(BlobNumber number) const {
+  const auto path = IncomingPath(number);
+  // A new descriptor still sees a write error nobody has checked yet.
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return FileError("open", path, errno);
+  if (auto written = WaitForWriteback(fd.get(), path); !written) return written;
+  DropCachedPages(fd.get());
+  return Ok();
 }
 
 Status BlobStore::RemoveBlobs(std::span<const BlobNumber> numbers, DirectorySyncSet& dirs) const {

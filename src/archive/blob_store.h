@@ -110,16 +110,17 @@ class BlobStore {
   // fsyncs incoming/, making every incoming name created so far durable.
   Status SyncIncomingDir() const;
 
-  // Makes every file written into the data folder so far durable, its data and
-  // its names: a sync of the whole file system that holds it (SyncFileSystem),
-  // so that a batch of received files costs one flush rather than one each.
-  // It also waits for anything else written to that file system meanwhile.
-  // Errors: kIo.
+  // Writes out every file written into the data folder so far, its data and
+  // its names: a sync of the whole file system that holds it, with the limits
+  // SyncFileSystem (file_ops.h) states. It also waits for anything else
+  // written to that file system meanwhile. Errors: kIo.
   Status SyncFileSystem() const;
 
-  // Asks the kernel to drop the blob's pages from the page cache (clean pages
-  // only). Advisory: a blob that is gone, or any failure, is ignored.
-  void DropCachedPages(BlobNumber number) const;
+  // For a received file <n>.part after SyncFileSystem: waits until its pages
+  // are written, reports this file's own write errors (which SyncFileSystem
+  // may have reported to another caller), and drops its pages from the page
+  // cache. Errors: kIo.
+  Status ConfirmWriteback(BlobNumber number) const;
 
   // Unlinks the blobs (missing ones are fine) and adds their folders to `dirs`.
   Status RemoveBlobs(std::span<const BlobNumber> numbers, DirectorySyncSet& dirs) const;

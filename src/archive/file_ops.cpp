@@ -26,6 +26,17 @@ Status SyncFileSystem(int fd, const std::filesystem::path& what) {
   return Ok();
 }
 
+Status WaitForWriteback(int fd, const std::filesystem::path& what) {
+  constexpr unsigned kWriteAndWait =
+      SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
+  if (::sync_file_range(fd, 0, 0, kWriteAndWait) != 0) {
+    return FileError("sync_file_range", what, errno);
+  }
+  return Ok();
+}
+
+void DropCachedPages(int fd) { (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); }
+
 Status SyncDirectory(const std::filesystem::path& dir) {
   auto fd = OpenDirectory(dir);
   if (!fd) return std::move(fd).error();

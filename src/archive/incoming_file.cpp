@@ -44,10 +44,10 @@ void IncomingFile::Discard() {
 }
 
 void IncomingFile::StartWriteback() {
-  // The store fsyncs the file before acknowledging it. Handing the kernel each
-  // full chunk while the rest is still arriving leaves that fsync only the tail
+  // The store syncs the file before acknowledging it. Handing the kernel each
+  // full chunk while the rest is still arriving leaves that sync only the tail
   // to wait for, and keeps a huge upload from piling up dirty pages. Advisory:
-  // a failure here is left for the fsync to report.
+  // a failure here is left for the sync to report.
   constexpr std::uint64_t kChunk = 128 * 1024;
   if (size_ - written_back_ < kChunk) return;
   const std::uint64_t end = size_ - size_ % kChunk;

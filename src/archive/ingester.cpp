@@ -13,9 +13,9 @@
 //   2. decides each one's outcome against the index and the merger's queue
 //      (stored, replacing, or kept out by DuplicatePolicy::kKeep), and refuses
 //      one that would refile a stored series or study (parentage.h);
-//   3. when the batch holds files not fsynced yet, syncs the whole file system
-//      once (syncfs): one flush makes all of their data durable. Should that
-//      fail, all of them are refused;
+//   3. when the batch holds files not fsynced yet, makes them durable at once
+//      (SyncData): one syncfs of the whole file system, each file's own
+//      write errors checked, one more flush; a file that fails is refused;
 //      then accepts the ones to store: renames <N>.part to <N>.accepted;
 //   4. fsyncs incoming/, once for the batch: from here on the instances are
 //      stored, whatever happens;
@@ -33,9 +33,9 @@
 //      merges of its last 50 ms at once, and then unlinks the accepted names.
 // So an acknowledged instance has its data and its accepted name on disk; its
 // rows and its blob name may be lost in a crash until steps 6 and 7, and the
-// accepted name is what brings them back. Steps 3 and 4 cost a flush each per
-// batch and step 6 one commit per few hundred instances: per instance, what is
-// left is at most one fsync.
+// accepted name is what brings them back. Steps 3 and 4 cost three flushes per
+// batch at most and step 6 one commit per few hundred instances: per instance,
+// what is left is at most one fsync.
 // A crash leaves, for each instance in flight or unsettled, its incoming name, so
 // start-up (recovery.cpp) looks at incoming/ only. A <N>.part was never
 // accepted and goes with its blob name, if any. An accepted name without its row
@@ -92,7 +92,7 @@ struct Ingester::Pending {
   std::condition_variable* wake = nullptr;
 };
 
-// A parsed and fsynced file on its way through a group commit.
+// A parsed file on its way through a group commit.
 struct Ingester::Candidate {
   std::size_t index = 0;  // in TryStoreAll's files
   IncomingFile file;
@@ -126,6 +126,8 @@ std::vector<StoreAttempt> Ingester::TryStoreAll(std::span<IncomingFile> files,
   std::deque<Candidate> candidates;  // a deque: the queue points into it
   std::vector<Pending*> pendings;
   std::set<std::string_view> instances;  // of `candidates`, which keep the strings in place
+  // Counted before parsing: a call with one good file among several has it
+  // synced by its batch, which is as durable.
   const bool sync_each = files.size() == 1;
   for (std::size_t i = 0; i < files.size(); ++i) {
     auto candidate = Prepare(std::move(files[i]), expected_study_uid, sync_each, attempts[i]);
@@ -210,6 +212,7 @@ std::optional<Ingester::Candidate> Ingester::Prepare(IncomingFile file,
       return std::nullopt;
     }
     candidate.pending.data_synced = true;
+    DropCachedPages(candidate.file.fd());
   } else {
     // Under way while the batch forms, the writes leave its sync less to wait for.
     candidate.file.StartWritebackOfAll();
@@ -297,6 +300,22 @@ void Ingester::DecideOutcomes(std::span<Pending* const> batch) {
   }
 }
 
+void Ingester::SyncData(std::span<Pending* const> members) {
+  Status synced = blobs_.SyncFileSystem();
+  if (synced) {
+    // syncfs reports a write error once, maybe to another batch: each file's
+    // own errors are checked too.
+    for (Pending* p : members) p->status = blobs_.ConfirmWriteback(p->blob);
+    // Without a journal, ext4's syncfs writes the inodes after its flush; this
+    // fsync flushes them before any rename can reach the disk.
+    synced = blobs_.SyncIncomingDir();
+  }
+  if (synced) return;
+  for (Pending* p : members) {
+    if (p->status) p->status = synced.error();
+  }
+}
+
 void Ingester::CommitBatch(std::span<Pending* const> batch) {
   // A simulated crash decides every member that has not failed on its own, and
   // leaves its files.
@@ -312,7 +331,6 @@ void Ingester::CommitBatch(std::span<Pending* const> batch) {
   const auto to_store = [](const Pending* p) {
     return p->status && p->outcome != StoreOutcome::kKept;
   };
-  const auto unsynced = [&](const Pending* p) { return to_store(p) && !p->data_synced; };
 
   DecideOutcomes(batch);
   // An index that cannot be written falls behind; refused here, before their
@@ -322,13 +340,11 @@ void Ingester::CommitBatch(std::span<Pending* const> batch) {
       if (to_store(p)) p->status = room.error();
     }
   }
-  if (std::any_of(batch.begin(), batch.end(), unsynced)) {
-    if (auto synced = blobs_.SyncFileSystem(); !synced) {
-      for (Pending* p : batch) {
-        if (unsynced(p)) p->status = synced.error();
-      }
-    }
+  std::vector<Pending*> unsynced;
+  for (Pending* p : batch) {
+    if (to_store(p) && !p->data_synced) unsynced.push_back(p);
   }
+  if (!unsynced.empty()) SyncData(unsynced);
   if (crash_at(IngestStep::kFileSynced)) return;
   for (Pending* p : batch) {
     if (!to_store(p)) continue;

@@ -97,6 +97,9 @@ class Ingester {
   // The leader's work for a batch: outcomes, the data's sync, acceptance, its
   // fsync, links.
   void CommitBatch(std::span<Pending* const> batch);
+  // Makes the data of `members`, which their callers did not fsync, durable;
+  // refuses each one that fails.
+  void SyncData(std::span<Pending* const> members);
   // Decides whether each instance is stored, replaces one or is kept out.
   void DecideOutcomes(std::span<Pending* const> batch);
 

@@ -57,13 +57,6 @@ void Settler::Run() {
     if (folders.Sync()) {
       for (const BlobNumber number : numbers) (void)RemoveFile(blobs_.AcceptedPath(number));
     }
-    // The blobs are durable, so their pages are clean, and ingest has read
-    // what it needs. Left in the page cache, a stream of received instances
-    // evicts the index and the studies being viewed, and once memory is full
-    // every new page must first be reclaimed: five times the system time per
-    // byte received (RESULTS.md). A viewer opening a new study reads it back
-    // from the disk.
-    for (const BlobNumber number : numbers) blobs_.DropCachedPages(number);
     lock.lock();
     settled_count_ = taken;
     settled_.notify_all();

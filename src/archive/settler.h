@@ -18,8 +18,7 @@ namespace tessera::archive {
 // name, durable since before the commit, is what start-up recovery relinks the
 // blob from. A background thread does this at most every kDelay, so that the
 // commits of that interval share one fsync per blob folder instead of putting
-// one on each acknowledgement's path. It also drops the settled blobs from the
-// page cache. Thread-safe.
+// one on each acknowledgement's path. Thread-safe.
 class Settler {
  public:
   static constexpr std::chrono::milliseconds kDelay{50};
