@@ -7,13 +7,8 @@
 namespace tessera::dicom {
 namespace {
 
+using testing::MrJpeg2000Codestream;
 using testing::PutBigEndian32;
-using testing::TestFile;
-
-// The stored codestream of MR_small_jp2klossless.dcm: 64x64, one component, one tile.
-std::string MrCodestream() {
-  return testing::StoredFirstFrame(TestFile("MR_small_jp2klossless.dcm"));
-}
 
 std::string Box(std::string_view type, std::string_view contents) {
   std::string box(4, '\0');
@@ -22,7 +17,7 @@ std::string Box(std::string_view type, std::string_view contents) {
 }
 
 TEST(Jpeg2000SizeTest, ReadsTheSizMarkerOfACodestream) {
-  const auto size = ReadJpeg2000Size(MrCodestream());
+  const auto size = ReadJpeg2000Size(MrJpeg2000Codestream());
   ASSERT_TRUE(size) << size.error().message;
   EXPECT_EQ(size->width, 64u);
   EXPECT_EQ(size->height, 64u);
@@ -31,7 +26,7 @@ TEST(Jpeg2000SizeTest, ReadsTheSizMarkerOfACodestream) {
 }
 
 TEST(Jpeg2000SizeTest, CountsTilesAndSubtractsTheImageOffset) {
-  std::string codestream = MrCodestream();
+  std::string codestream = MrJpeg2000Codestream();
   PutBigEndian32(codestream, 8, 110);  // Xsiz
   PutBigEndian32(codestream, 16, 10);  // XOsiz: 100 columns
   PutBigEndian32(codestream, 24, 16);  // XTsiz
@@ -45,7 +40,7 @@ TEST(Jpeg2000SizeTest, CountsTilesAndSubtractsTheImageOffset) {
 TEST(Jpeg2000SizeTest, FindsTheCodestreamOfAJp2File) {
   const std::string file = Box("jP  ", "\r\n\x87\n") + Box("ftyp", "jp2 ") +
                            Box("jp2h", Box("ihdr", std::string(14, '\0'))) +
-                           Box("jp2c", MrCodestream());
+                           Box("jp2c", MrJpeg2000Codestream());
   const auto size = ReadJpeg2000Size(file);
   ASSERT_TRUE(size) << size.error().message;
   EXPECT_EQ(size->width, 64u);
@@ -53,7 +48,7 @@ TEST(Jpeg2000SizeTest, FindsTheCodestreamOfAJp2File) {
 }
 
 TEST(Jpeg2000SizeTest, RefusesWhatHasNoConsistentSizMarker) {
-  const std::string codestream = MrCodestream();
+  const std::string codestream = MrJpeg2000Codestream();
   EXPECT_EQ(ReadJpeg2000Size("").error().code, ErrorCode::kCorrupt);
   EXPECT_EQ(ReadJpeg2000Size(std::string_view(codestream).substr(0, 30)).error().code,
             ErrorCode::kCorrupt);

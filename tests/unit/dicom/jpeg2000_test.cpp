@@ -8,15 +8,11 @@ namespace tessera::dicom {
 namespace {
 
 using testing::DcmtkDecodedPixels;
+using testing::MrJpeg2000Codestream;
 using testing::TestFile;
 
-// The stored codestream of MR_small_jp2klossless.dcm: 64x64, 16-bit, lossless.
-std::string MrCodestream() {
-  return testing::StoredFirstFrame(TestFile("MR_small_jp2klossless.dcm"));
-}
-
 TEST(Jpeg2000Test, DecodesLosslessCodestreamToTheOriginalPixels) {
-  const std::string codestream = MrCodestream();
+  const std::string codestream = MrJpeg2000Codestream();
   std::string pixels(64 * 64 * 2, '\0');
   const Status decoded = DecodeJpeg2000(codestream, {64, 64, 1, 16}, pixels);
   ASSERT_TRUE(decoded) << decoded.error().message;
@@ -24,7 +20,7 @@ TEST(Jpeg2000Test, DecodesLosslessCodestreamToTheOriginalPixels) {
 }
 
 TEST(Jpeg2000Test, ChecksTheGeometry) {
-  const std::string codestream = MrCodestream();
+  const std::string codestream = MrJpeg2000Codestream();
   std::string pixels(64 * 32 * 2, '\0');
   Status decoded = DecodeJpeg2000(codestream, {32, 64, 1, 16}, pixels);
   ASSERT_FALSE(decoded);
@@ -59,7 +55,7 @@ TEST(Jpeg2000Test, RefusesAClaimedSizeBeforeAllocatingIt) {
   // OpenJPEG allocates the image the SIZ marker declares: a few bytes of codestream
   // could claim gigabytes for any reader of a stored frame (found by fuzzing).
   // 64 x 1,048,576 pixels in 16,384 tiles: 256 MB of decoded samples.
-  std::string huge = MrCodestream();
+  std::string huge = MrJpeg2000Codestream();
   PutSizField(huge, kYsiz, 1u << 20);
   std::string pixels(64 * 64 * 2, '\0');
   const long peak_before = testing::PeakRssKb();
@@ -70,7 +66,7 @@ TEST(Jpeg2000Test, RefusesAClaimedSizeBeforeAllocatingIt) {
 }
 
 TEST(Jpeg2000Test, RefusesMoreThan4096TilesBeforeReadingThem) {
-  std::string codestream = MrCodestream();
+  std::string codestream = MrJpeg2000Codestream();
   PutSizField(codestream, kXTsiz, 1);
   PutSizField(codestream, kYTsiz, 1);
   std::string pixels(64 * 64 * 2, '\0');
@@ -89,7 +85,7 @@ TEST(Jpeg2000Test, RejectsDamagedBitstreams) {
   std::string pixels(64 * 64 * 2, '\0');
   EXPECT_EQ(DecodeJpeg2000("not a codestream", {64, 64, 1, 16}, pixels).error().code,
             ErrorCode::kCorrupt);
-  const std::string codestream = MrCodestream();
+  const std::string codestream = MrJpeg2000Codestream();
   const Status truncated =
       DecodeJpeg2000(std::string_view(codestream).substr(0, 40), {64, 64, 1, 16}, pixels);
   ASSERT_FALSE(truncated);

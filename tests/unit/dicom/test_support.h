@@ -106,6 +106,12 @@ inline std::string StoredFirstFrame(const std::filesystem::path& path) {
   return frames ? (*frames)[0].bytes : std::string();
 }
 
+// The stored codestream of pydicom's MR_small_jp2klossless.dcm: 64x64, one
+// 16-bit component, one tile, lossless.
+inline std::string MrJpeg2000Codestream() {
+  return StoredFirstFrame(TestFile("MR_small_jp2klossless.dcm"));
+}
+
 // Where the item header of the first fragment after the Basic Offset Table
 // begins in the Part 10 `bytes` of an encapsulated file.
 inline std::size_t FirstFragment(const std::string& bytes) {
