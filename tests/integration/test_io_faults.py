@@ -1,0 +1,210 @@
+"""I/O errors where the disk says it has not stored something: the running server's fsync,
+syncfs, sync_file_range, rename and link calls made to fail with EIO by a preloaded library
+(io_faults/io_faults.cpp), switched on and off while the server runs.
+
+A store whose data or acceptance could not be made durable is refused with a clear answer, is
+not listed, cannot be read, and does not come back after a restart; what was stored before
+stays readable; once the disk behaves, the same instances are stored normally."""
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+import pydicom
+import pytest
+
+from dicom_factory import make_instance, uid
+from tessera_harness import TesseraServer, first_value, instance_url, retrieve, stow
+
+LIBRARY = os.environ.get("TESSERA_IO_FAULTS_LIBRARY", "")
+EIO = 5
+
+
+class Faults:
+    """The control file io_faults.cpp reads at every call it intercepts."""
+
+    def __init__(self, path):
+        self.path = path
+        self.set()
+
+    def set(self, *faults):
+        """Exactly these faults from now on, each (call, path fragment): EIO there."""
+        with open(self.path + ".new", "w") as f:
+            f.writelines(f"{call} {fragment} {EIO}\n" for call, fragment in faults)
+        os.replace(self.path + ".new", self.path)
+
+
+@pytest.fixture
+def faulty():
+    """A server whose durable-storage calls can be made to fail: (server, its faults)."""
+    if not os.path.isfile(LIBRARY):
+        pytest.fail("TESSERA_IO_FAULTS_LIBRARY must name the built libtessera_io_faults.so "
+                    "(ctest sets it)")
+    control = tempfile.mkdtemp(prefix="tessera-faults-")
+    faults = Faults(os.path.join(control, "faults"))
+    s = TesseraServer(extra_env={"LD_PRELOAD": LIBRARY, "TESSERA_IO_FAULTS": faults.path})
+    s.init().start()
+    yield s, faults
+    s.cleanup()
+    shutil.rmtree(control, ignore_errors=True)
+
+
+def listed_instances(client, s):
+    r = client.get(f"{s.pacs}/instances")
+    assert r.status_code == 200, r.text
+    return {first_value(m, "00080018") for m in r.json()}
+
+
+def url_of(s, ds):
+    return instance_url(s, ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
+
+
+def assert_readable(client, s, made):
+    for ds, data in made:
+        assert [d for _, d in retrieve(client, url_of(s, ds))[1]] == [data], ds.SOPInstanceUID
+
+
+def assert_absent(client, s, made):
+    assert not listed_instances(client, s) & {ds.SOPInstanceUID for ds, _ in made}
+    for ds, _ in made:
+        assert client.get(url_of(s, ds)).status_code == 404, ds.SOPInstanceUID
+
+
+def assert_refused_for_storage(r, count):
+    """Every part refused as out of resources, the client told it is the server's storage."""
+    assert r.status_code == 409, r.text
+    failed = r.json()["00081198"]["Value"]
+    assert [first_value(item, "00081197") for item in failed] == [0xA700] * count, r.text
+    assert r.headers["Warning"].count("could not read or write its storage") == count
+
+
+def a_study(count, seed):
+    study = uid()
+    return [make_instance(study_uid=study, instance_number=i, seed=seed + i)
+            for i in range(1, count + 1)]
+
+
+def store(client, s, made):
+    return stow(client, s, [data for _, data in made])
+
+
+def eventually(condition, seconds=20):
+    deadline = time.time() + seconds
+    while not condition():
+        assert time.time() < deadline, "not within the time allowed"
+        time.sleep(0.1)
+
+
+def test_stores_whose_data_cannot_be_made_durable_are_refused_and_leave_nothing(faulty):
+    s, faults = faulty
+    client = s.session()
+    before = a_study(2, 0)
+    assert store(client, s, before).status_code == 200
+
+    refused = []
+    # One instance: its own fsync. Several: the batch's syncfs, then each file's own
+    # write-back errors. Then the rename that accepts them.
+    for fault, count in ((("fsync", "/incoming/"), 1),
+                         (("syncfs", "/incoming"), 3),
+                         (("sync_file_range", "/incoming/"), 3),
+                         (("rename", ".part"), 2)):
+        faults.set(fault)
+        made = a_study(count, 10 * len(refused) + 10)
+        assert_refused_for_storage(store(client, s, made), count)
+        refused += made
+    assert "Input/output error" in s.log()
+    faults.set()
+
+    assert_absent(client, s, refused)
+    assert_readable(client, s, before)
+    # Only the stored ones' accepted names were left, and they go once settled.
+    eventually(lambda: os.listdir(os.path.join(s.data_dir, "incoming")) == [])
+    # Nothing refused comes back after a restart, nor is anything stored lost.
+    assert s.stop() == 0
+    s.start()
+    client = s.session()
+    assert_absent(client, s, refused)
+    assert_readable(client, s, before)
+    # The disk behaves again: the same instances are stored.
+    assert store(client, s, refused[:1]).status_code == 200
+    assert store(client, s, refused[1:]).status_code == 200
+    assert_readable(client, s, before + refused)
+
+
+def test_a_failed_acceptance_sync_is_reported_and_the_instance_stays_stored(faulty):
+    # Once renamed to its accepted name the instance is stored, whatever the fsync of
+    # incoming/ says next: the server and its start-up recovery must agree on that. The
+    # client hears of the failure (the acceptance may not have reached the disk).
+    s, faults = faulty
+    client = s.session()
+    faults.set(("fsync", "/incoming$"))
+    made = a_study(1, 100)
+    r = store(client, s, made)
+    assert_refused_for_storage(r, 1)
+    faults.set()
+    eventually(lambda: listed_instances(client, s) == {made[0][0].SOPInstanceUID})
+    assert_readable(client, s, made)
+    assert s.stop() == 0
+    s.start()
+    client = s.session()
+    assert listed_instances(client, s) == {made[0][0].SOPInstanceUID}
+    assert_readable(client, s, made)
+
+
+# SQLite makes its log durable with fdatasync.
+@pytest.mark.parametrize("fault", [("link", "/blobs/"), ("fdatasync", "index.db")],
+                         ids=["blob-link", "index-sync"])
+def test_acknowledged_instances_wait_out_a_failing_index_or_blob_folder(faulty, fault):
+    # Past its acknowledgement an instance's rows and blob name come later (the merger): while
+    # those cannot be written it is not listed, the query says so, and its study is neither
+    # read nor deleted in part; once the disk behaves the server catches up by itself.
+    s, faults = faulty
+    client = s.session()
+    before = a_study(1, 200)
+    assert store(client, s, before).status_code == 200
+    eventually(lambda: listed_instances(client, s) == {before[0][0].SOPInstanceUID})
+    faults.set(fault)
+    made = a_study(2, 300)
+    assert store(client, s, made).status_code == 200
+    r = client.get(f"{s.pacs}/instances")
+    assert r.status_code == 200, r.text
+    assert "2 stored instance(s) cannot be found yet" in r.headers["Warning"], r.headers
+    r = client.get(f"{s.pacs}/studies/{made[0][0].StudyInstanceUID}/metadata")
+    assert r.status_code == 503, r.text
+    assert_readable(client, s, before)
+    faults.set()
+    eventually(lambda: listed_instances(client, s) == {
+        ds.SOPInstanceUID for ds, _ in before + made})
+    assert_readable(client, s, before + made)
+    assert s.stop() == 0
+    s.start()
+    assert_readable(s.session(), s, before + made)
+
+
+def test_c_store_is_refused_when_its_data_cannot_be_made_durable(faulty):
+    s, faults = faulty
+    client = s.session()
+    made = a_study(1, 400)
+    folder = tempfile.mkdtemp(prefix="tessera-faults-dimse-")
+    path = os.path.join(folder, "one.dcm")
+    with open(path, "wb") as f:
+        f.write(made[0][1])
+    send = ["storescu", "-v", "-aec", "TESSERA", "127.0.0.1", str(s.dicom_port), path]
+    try:
+        faults.set(("fsync", "/incoming/"))
+        sent = subprocess.run(send, capture_output=True, text=True, timeout=60)
+        assert "Refused: OutOfResources" in sent.stdout + sent.stderr, sent.stdout + sent.stderr
+        faults.set()
+        assert_absent(client, s, made)
+        sent = subprocess.run(send, capture_output=True, text=True, timeout=60)
+        assert sent.returncode == 0 and "Success" in sent.stdout + sent.stderr, sent.stderr
+        eventually(lambda: listed_instances(client, s) == {made[0][0].SOPInstanceUID})
+        # Stored with the server's own File Meta Information: the data set is the one sent.
+        _, parts = retrieve(client, url_of(s, made[0][0]))
+        stored = pydicom.dcmread(io.BytesIO(parts[0][1]))
+        assert stored.SOPInstanceUID == made[0][0].SOPInstanceUID
+        assert stored.PixelData == made[0][0].PixelData
+    finally:
+        shutil.rmtree(folder)
