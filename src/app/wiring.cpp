@@ -1,9 +1,12 @@
 #include "app/wiring.h"
 
+#include <chrono>
+#include <memory>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
+#include "base/log_throttle.h"
 #include "config/listen_address.h"
 #include "http/client_address.h"
 #include "http/tls_certificate.h"
@@ -86,6 +89,16 @@ archive::ArchiveOptions ArchiveOptionsFrom(const config::Config& config) {
         "can, and deletes are refused meanwhile; retrying every second",
         lag.error, lag.waiting);
   };
+  // Tried every 50 ms while stores go on: once a minute is enough to be seen.
+  options.on_settle_error =
+      [throttle = std::make_shared<LogThrottle>(std::chrono::minutes(1))](const Error& error) {
+        const auto held_back = throttle->Allow();
+        if (!held_back) return;
+        spdlog::error(
+            "archive: cannot make new blob names durable ({}); stored instances stay safe under "
+            "incoming/ until the next start relinks them ({} more like this held back)",
+            error.message, *held_back);
+      };
   return options;
 }
 

@@ -45,6 +45,10 @@ struct ArchiveOptions {
   // kStorageFull once less would be left (see FreeSpaceFloor); 0: none.
   std::uint64_t min_free_bytes = 0;
   std::function<void(const IndexLag&)> on_index_lag = nullptr;  // optional; must not block
+  // Told when stored instances' blob names could not be made durable: their
+  // incoming names then stay until the next start-up relinks the blobs from
+  // them (nothing is lost, but the disk is failing). Optional; must not block.
+  std::function<void(const Error&)> on_settle_error = nullptr;
 };
 
 // A file being received into <data>/incoming/. Write the bytes as they arrive

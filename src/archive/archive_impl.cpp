@@ -38,7 +38,7 @@ Result<std::unique_ptr<ArchiveImpl>> ArchiveImpl::Open(const ArchiveOptions& opt
   archive->garbage_ = std::make_unique<Garbage>(*archive->blobs_);
   archive->ingester_ = std::make_unique<Ingester>(
       *archive->db_, *archive->blobs_, *archive->garbage_, archive->sql_, options.duplicates, clock,
-      archive->hooks_.crash, options.on_index_lag);
+      archive->hooks_.crash, options.on_index_lag, options.on_settle_error);
   archive->queries_ = std::make_unique<QueryRunner>(
       *archive->db_, archive->functions_,
       QueryOptions{options.case_insensitive_names, options.max_query_results});

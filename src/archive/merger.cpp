@@ -10,14 +10,15 @@
 namespace tessera::archive {
 
 Merger::Merger(db::Database& db, const BlobStore& blobs, Garbage& garbage, const WriterSql& sql,
-               CrashCheck crash, std::function<void(const IndexLag&)> on_lag)
+               CrashCheck crash, std::function<void(const IndexLag&)> on_lag,
+               std::function<void(const Error&)> on_settle_error)
     : db_(db),
       blobs_(blobs),
       garbage_(garbage),
       sql_(sql),
       crash_(std::move(crash)),
       on_lag_(std::move(on_lag)),
-      settler_(blobs),
+      settler_(blobs, std::move(on_settle_error)),
       thread_([this] { Run(); }) {}
 
 Merger::~Merger() {

@@ -54,7 +54,8 @@ class Merger {
   using CrashCheck = std::function<bool(IngestStep)>;
 
   Merger(db::Database& db, const BlobStore& blobs, Garbage& garbage, const WriterSql& sql,
-         CrashCheck crash, std::function<void(const IndexLag&)> on_lag);
+         CrashCheck crash, std::function<void(const IndexLag&)> on_lag,
+         std::function<void(const Error&)> on_settle_error);
   // Merges and settles everything queued, then stops the thread.
   ~Merger();
   Merger(const Merger&) = delete;

@@ -6,7 +6,8 @@
 
 namespace tessera::archive {
 
-Settler::Settler(const BlobStore& blobs) : blobs_(blobs), thread_([this] { Run(); }) {}
+Settler::Settler(const BlobStore& blobs, std::function<void(const Error&)> on_error)
+    : blobs_(blobs), on_error_(std::move(on_error)), thread_([this] { Run(); }) {}
 
 Settler::~Settler() {
   {
@@ -54,8 +55,10 @@ void Settler::Run() {
     lock.unlock();
     // After a failed fsync the names may not be durable: the incoming names
     // stay, and the next start-up recovery relinks from them.
-    if (folders.Sync()) {
+    if (auto synced = folders.Sync(); synced) {
       for (const BlobNumber number : numbers) (void)RemoveFile(blobs_.AcceptedPath(number));
+    } else if (on_error_) {
+      on_error_(synced.error());
     }
     lock.lock();
     settled_count_ = taken;

@@ -3,12 +3,14 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <span>
 #include <thread>
 #include <vector>
 
 #include "archive/blob_store.h"
+#include "base/result.h"
 
 namespace tessera::archive {
 
@@ -23,7 +25,8 @@ class Settler {
  public:
   static constexpr std::chrono::milliseconds kDelay{50};
 
-  explicit Settler(const BlobStore& blobs);
+  // `on_error` (optional) hears of each failed round; it must not block.
+  Settler(const BlobStore& blobs, std::function<void(const Error&)> on_error);
   // Settles everything handed over, then stops the thread.
   ~Settler();
   Settler(const Settler&) = delete;
@@ -42,6 +45,7 @@ class Settler {
   void Run();
 
   const BlobStore& blobs_;
+  const std::function<void(const Error&)> on_error_;
   std::mutex mutex_;
   std::condition_variable work_;     // something to do, or hurry, or stop
   std::condition_variable settled_;  // settled_count_ moved

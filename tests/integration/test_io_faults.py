@@ -208,3 +208,24 @@ def test_c_store_is_refused_when_its_data_cannot_be_made_durable(faulty):
         assert stored.PixelData == made[0][0].PixelData
     finally:
         shutil.rmtree(folder)
+
+
+def test_blob_names_that_cannot_be_made_durable_keep_their_incoming_names(faulty):
+    # The last step, off the acknowledgement's path: the fsync of the blob folders. While it
+    # fails the instances are stored, listed and readable, their accepted names stay under
+    # incoming/ (what the start-up recovery relinks from), and the log says the disk fails.
+    s, faults = faulty
+    client = s.session()
+    faults.set(("fsync", "/blobs"))
+    made = a_study(2, 500)
+    assert store(client, s, made).status_code == 200
+    eventually(lambda: "cannot make new blob names durable" in s.log())
+    assert "Input/output error" in s.log()
+    assert sorted(os.listdir(os.path.join(s.data_dir, "incoming"))) == [
+        "1.accepted", "2.accepted"]
+    assert_readable(client, s, made)
+    faults.set()
+    assert s.stop() == 0
+    s.start()
+    assert os.listdir(os.path.join(s.data_dir, "incoming")) == []
+    assert_readable(s.session(), s, made)
