@@ -89,14 +89,15 @@ archive::ArchiveOptions ArchiveOptionsFrom(const config::Config& config) {
         "can, and deletes are refused meanwhile; retrying every second",
         lag.error, lag.waiting);
   };
-  // Tried every 50 ms while stores go on: once a minute is enough to be seen.
-  options.on_settle_error =
+  // The settler retries every 50 ms while stores go on: once a minute is enough to be seen.
+  options.on_deferred_file_error =
       [throttle = std::make_shared<LogThrottle>(std::chrono::minutes(1))](const Error& error) {
         const auto held_back = throttle->Allow();
         if (!held_back) return;
         spdlog::error(
-            "archive: cannot make new blob names durable ({}); stored instances stay safe under "
-            "incoming/ until the next start relinks them ({} more like this held back)",
+            "archive: files could not be put in order on disk ({}); nothing stored is lost and "
+            "the next start finishes the job, but the disk may be failing ({} more like this "
+            "held back)",
             error.message, *held_back);
       };
   return options;

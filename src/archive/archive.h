@@ -45,10 +45,11 @@ struct ArchiveOptions {
   // kStorageFull once less would be left (see FreeSpaceFloor); 0: none.
   std::uint64_t min_free_bytes = 0;
   std::function<void(const IndexLag&)> on_index_lag = nullptr;  // optional; must not block
-  // Told when stored instances' blob names could not be made durable: their
-  // incoming names then stay until the next start-up relinks the blobs from
-  // them (nothing is lost, but the disk is failing). Optional; must not block.
-  std::function<void(const Error&)> on_settle_error = nullptr;
+  // Told when files could not be put in order after the fact: stored instances'
+  // blob names made durable, the blobs of replaced or deleted ones removed.
+  // Nothing stored is lost and the next start-up finishes the job, but the disk
+  // is failing. Optional; must not block.
+  std::function<void(const Error&)> on_deferred_file_error = nullptr;
 };
 
 // A file being received into <data>/incoming/. Write the bytes as they arrive
@@ -244,7 +245,9 @@ class Archive {
   virtual Result<MetadataDocument> Metadata(const Scope& scope) const = 0;
 
   // Deletes the scope's index rows (updating the counts) and then its files.
-  // Errors: kNotFound, kIo, kStorageFull, kUnavailable (see above).
+  // Once the rows are gone the scope is deleted: files that cannot be removed
+  // go to on_deferred_file_error and are removed at the next start. Errors:
+  // kNotFound, kIo, kStorageFull, kUnavailable (see above).
   virtual Status Delete(const Scope& scope) = 0;
 
   // What Open's recovery did.

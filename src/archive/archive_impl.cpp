@@ -16,6 +16,7 @@ Result<std::unique_ptr<ArchiveImpl>> ArchiveImpl::Open(const ArchiveOptions& opt
   if (options.data_dir.empty()) return Fail(ErrorCode::kInvalidArgument, "no data folder");
   std::unique_ptr<ArchiveImpl> archive(new ArchiveImpl(std::move(hooks)));
   archive->sql_ = WriterSql::Build();
+  archive->on_file_error_ = options.on_deferred_file_error;
 
   auto blobs = BlobStore::Open(options.data_dir, options.min_free_bytes);
   if (!blobs) return std::move(blobs).error();
@@ -38,7 +39,7 @@ Result<std::unique_ptr<ArchiveImpl>> ArchiveImpl::Open(const ArchiveOptions& opt
   archive->garbage_ = std::make_unique<Garbage>(*archive->blobs_);
   archive->ingester_ = std::make_unique<Ingester>(
       *archive->db_, *archive->blobs_, *archive->garbage_, archive->sql_, options.duplicates, clock,
-      archive->hooks_.crash, options.on_index_lag, options.on_settle_error);
+      archive->hooks_.crash, options.on_index_lag, options.on_deferred_file_error);
   archive->queries_ = std::make_unique<QueryRunner>(
       *archive->db_, archive->functions_,
       QueryOptions{options.case_insensitive_names, options.max_query_results});
@@ -103,8 +104,12 @@ Status ArchiveImpl::Delete(const Scope& scope) {
   if (ingester_->CrashAt(IngestStep::kDeleteCommitted)) {
     return SimulatedCrash(IngestStep::kDeleteCommitted);
   }
-  // The rows are gone for good; a failed unlink is retried at the next start.
-  return garbage_->Dispose(*blobs);
+  // The rows are gone for good, so the instances are deleted: a failed unlink
+  // is the disk's trouble, not the caller's, and the next start retries it.
+  if (auto disposed = garbage_->Dispose(*blobs); !disposed && on_file_error_) {
+    on_file_error_(disposed.error());
+  }
+  return Ok();
 }
 
 }  // namespace tessera::archive

@@ -46,14 +46,14 @@ class Ingester {
   Ingester(db::Database& db, const BlobStore& blobs, Garbage& garbage, const WriterSql& sql,
            DuplicatePolicy duplicates, const Clock& clock, CrashHook crash_hook,
            std::function<void(const IndexLag&)> on_index_lag,
-           std::function<void(const Error&)> on_settle_error)
+           std::function<void(const Error&)> on_deferred_file_error)
       : blobs_(blobs),
         duplicates_(duplicates),
         clock_(clock),
         crash_hook_(std::move(crash_hook)),
         merger_(
             db, blobs, garbage, sql, [this](IngestStep step) { return CrashAt(step); },
-            std::move(on_index_lag), std::move(on_settle_error)) {}
+            std::move(on_index_lag), std::move(on_deferred_file_error)) {}
   Ingester(const Ingester&) = delete;
   Ingester& operator=(const Ingester&) = delete;
 

@@ -11,14 +11,15 @@ namespace tessera::archive {
 
 Merger::Merger(db::Database& db, const BlobStore& blobs, Garbage& garbage, const WriterSql& sql,
                CrashCheck crash, std::function<void(const IndexLag&)> on_lag,
-               std::function<void(const Error&)> on_settle_error)
+               std::function<void(const Error&)> on_deferred_file_error)
     : db_(db),
       blobs_(blobs),
       garbage_(garbage),
       sql_(sql),
       crash_(std::move(crash)),
       on_lag_(std::move(on_lag)),
-      settler_(blobs, std::move(on_settle_error)),
+      on_file_error_(std::move(on_deferred_file_error)),
+      settler_(blobs, on_file_error_),
       thread_([this] { Run(); }) {}
 
 Merger::~Merger() {
@@ -165,10 +166,14 @@ Status Merger::MergeBatch(const std::vector<Entry>& batch, const DirectorySyncSe
   // The ingester keeps duplicates out before it acknowledges; this only
   // happens when the index changed in between. A failure leaves the names to
   // the start-up recovery.
-  (void)blobs_.RemoveDurably(kept);
+  if (auto removed = blobs_.RemoveDurably(kept); !removed && on_file_error_) {
+    on_file_error_(removed.error());
+  }
   if (crash_at(IngestStep::kHandedOver)) return SimulatedCrash(IngestStep::kHandedOver);
   // A failure leaves the garbage rows; the next start-up unlinks the blobs.
-  (void)garbage_.Dispose(replaced);
+  if (auto disposed = garbage_.Dispose(replaced); !disposed && on_file_error_) {
+    on_file_error_(disposed.error());
+  }
   return Ok();
 }
 

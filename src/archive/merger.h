@@ -55,7 +55,7 @@ class Merger {
 
   Merger(db::Database& db, const BlobStore& blobs, Garbage& garbage, const WriterSql& sql,
          CrashCheck crash, std::function<void(const IndexLag&)> on_lag,
-         std::function<void(const Error&)> on_settle_error);
+         std::function<void(const Error&)> on_deferred_file_error);
   // Merges and settles everything queued, then stops the thread.
   ~Merger();
   Merger(const Merger&) = delete;
@@ -117,6 +117,7 @@ class Merger {
   const WriterSql& sql_;
   const CrashCheck crash_;
   const std::function<void(const IndexLag&)> on_lag_;
+  const std::function<void(const Error&)> on_file_error_;  // may be empty
   Settler settler_;
 
   std::mutex mutex_;

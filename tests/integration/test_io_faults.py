@@ -4,7 +4,9 @@ syncfs, sync_file_range, rename and link calls made to fail with EIO by a preloa
 
 A store whose data or acceptance could not be made durable is refused with a clear answer, is
 not listed, cannot be read, and does not come back after a restart; what was stored before
-stays readable; once the disk behaves, the same instances are stored normally."""
+stays readable; once the disk behaves, the same instances are stored normally. What fails
+after an acknowledgement or a committed delete (index rows, blob names, removing old files)
+delays that work, is logged, and is finished by the server or its next start."""
 import io
 import os
 import shutil
@@ -219,7 +221,7 @@ def test_blob_names_that_cannot_be_made_durable_keep_their_incoming_names(faulty
     faults.set(("fsync", "/blobs"))
     made = a_study(2, 500)
     assert store(client, s, made).status_code == 200
-    eventually(lambda: "cannot make new blob names durable" in s.log())
+    eventually(lambda: "files could not be put in order on disk" in s.log())
     assert "Input/output error" in s.log()
     assert sorted(os.listdir(os.path.join(s.data_dir, "incoming"))) == [
         "1.accepted", "2.accepted"]
@@ -229,3 +231,36 @@ def test_blob_names_that_cannot_be_made_durable_keep_their_incoming_names(faulty
     s.start()
     assert os.listdir(os.path.join(s.data_dir, "incoming")) == []
     assert_readable(s.session(), s, made)
+
+
+def blob_files(s):
+    return sorted(name for _, _, names in os.walk(os.path.join(s.data_dir, "blobs"))
+                  for name in names)
+
+
+def test_deletes_and_replacements_go_through_when_old_files_cannot_be_removed(faulty):
+    # Once its rows are gone a study is deleted, whatever the unlink of its files says next:
+    # the client is told so (a failure would have it retry a delete that happened), and the
+    # files go at the next start. The same for the blob an instance's replacement leaves.
+    s, faults = faulty
+    client = s.session()
+    deleted, kept = a_study(2, 800), a_study(1, 900)
+    assert store(client, s, deleted + kept).status_code == 200
+    faults.set(("unlink", "/blobs/"))
+    r = client.delete(f"{s.pacs}/studies/{deleted[0][0].StudyInstanceUID}")
+    assert r.status_code == 204, r.text
+    old = kept[0][0]
+    new = make_instance(study_uid=old.StudyInstanceUID, series_uid=old.SeriesInstanceUID,
+                        sop_uid=old.SOPInstanceUID, seed=901)
+    assert store(client, s, [new]).status_code == 200
+    assert_readable(client, s, [new])
+    assert_absent(client, s, deleted)
+    eventually(lambda: "files could not be put in order on disk" in s.log())
+    assert len(blob_files(s)) == 4  # nothing could be removed
+    faults.set()
+    assert s.stop() == 0
+    s.start()
+    client = s.session()
+    assert len(blob_files(s)) == 1
+    assert_readable(client, s, [new])
+    assert_absent(client, s, deleted)

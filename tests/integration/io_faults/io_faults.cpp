@@ -1,6 +1,6 @@
 // A preloaded library (LD_PRELOAD) that makes the server's own calls that make
 // data durable or give it its name fail with a chosen errno, as a failing disk
-// would: fsync, fdatasync, syncfs, sync_file_range, rename and link. Only for
+// would: fsync, fdatasync, syncfs, sync_file_range, rename, link and unlink. Only for
 // tests (test_io_faults.py), which switch faults on and off while the server runs.
 //
 // The environment variable TESSERA_IO_FAULTS names a control file, read again at
@@ -97,6 +97,12 @@ int rename(const char* from, const char* to) {
   if (const int error = InjectedError("rename", from, to)) return Refuse(error);
   static const auto next = Next<int (*)(const char*, const char*)>("rename");
   return next(from, to);
+}
+
+int unlink(const char* path) {
+  if (const int error = InjectedError("unlink", path)) return Refuse(error);
+  static const auto next = Next<int (*)(const char*)>("unlink");
+  return next(path);
 }
 
 int link(const char* from, const char* to) {
