@@ -96,9 +96,9 @@ archive::ArchiveOptions ArchiveOptionsFrom(const config::Config& config) {
         if (!held_back) return;
         spdlog::error(
             "archive: files could not be put in order on disk ({}); nothing stored is lost and "
-            "the next start finishes the job, but the disk may be failing ({} more like this "
-            "held back)",
-            error.message, *held_back);
+            "the next start finishes the job, but the disk may be failing{}",
+            error.message,
+            *held_back == 0 ? "" : fmt::format(" ({} more like this since)", *held_back));
       };
   return options;
 }

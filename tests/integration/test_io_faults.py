@@ -10,6 +10,7 @@ delays that work, is logged, and is finished by the server or its next start."""
 import io
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -264,3 +265,25 @@ def test_deletes_and_replacements_go_through_when_old_files_cannot_be_removed(fa
     assert len(blob_files(s)) == 1
     assert_readable(client, s, [new])
     assert_absent(client, s, deleted)
+
+
+def test_a_start_that_cannot_finish_the_job_refuses_and_the_next_one_has_everything(faulty):
+    s, faults = faulty
+    client = s.session()
+    made = a_study(2, 1000)
+    faults.set(("fsync", "/blobs"))
+    assert store(client, s, made).status_code == 200
+    eventually(lambda: "files could not be put in order on disk" in s.log())
+    s.stop(sig=signal.SIGKILL)
+    # Start-up relinks and fsyncs the blob names before it lets the incoming names go; it
+    # cannot, so it does not start, and says why.
+    log_before = len(s.log())
+    s.start(wait=False)
+    assert s.process.wait(timeout=30) != 0
+    assert "Input/output error" in s.log()[log_before:]
+    assert sorted(os.listdir(os.path.join(s.data_dir, "incoming"))) == [
+        "1.accepted", "2.accepted"]
+    faults.set()
+    s.start()
+    assert os.listdir(os.path.join(s.data_dir, "incoming")) == []
+    assert_readable(s.session(), s, made)
