@@ -6,7 +6,8 @@ A store whose data or acceptance could not be made durable is refused with a cle
 not listed, cannot be read, and does not come back after a restart; what was stored before
 stays readable; once the disk behaves, the same instances are stored normally. What fails
 after an acknowledgement or a committed delete (index rows, blob names, removing old files)
-delays that work, is logged, and is finished by the server or its next start."""
+delays that work, is logged, and is finished by the server or its next start. A one-off token
+whose use cannot be recorded buys nothing."""
 import io
 import os
 import shutil
@@ -17,6 +18,7 @@ import time
 
 import pydicom
 import pytest
+import requests
 
 from dicom_factory import make_instance, uid
 from tessera_harness import TesseraServer, first_value, instance_url, retrieve, stow
@@ -287,3 +289,24 @@ def test_a_start_that_cannot_finish_the_job_refuses_and_the_next_one_has_everyth
     s.start()
     assert os.listdir(os.path.join(s.data_dir, "incoming")) == []
     assert_readable(s.session(), s, made)
+
+
+def test_a_one_off_token_is_not_spent_when_its_use_cannot_be_recorded(faulty):
+    # A one-off token must be recorded as used before an access token is handed out, or a
+    # crash could let it be used twice: with the auth database's sync failing, no token.
+    s, faults = faulty
+    one_off = s.issue_token("editor")
+
+    def exchange():
+        return requests.post(s.url("/auth/generate-access-token"),
+                             headers={"Authorization": f"Bearer {one_off}"}, verify=s.verify)
+
+    faults.set(("fdatasync", "auth.db"))
+    r = exchange()
+    assert r.status_code == 500 and "Authorization" not in r.headers, r.text
+    assert "disk I/O error" in s.log()
+    faults.set()
+    r = exchange()
+    assert r.status_code == 200 and r.headers["Authorization"].startswith("Bearer "), r.text
+    r = exchange()  # spent now
+    assert r.status_code == 403 and r.json() == {"message": "Invalid Token"}, r.text
