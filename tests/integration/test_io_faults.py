@@ -7,7 +7,7 @@ not listed, cannot be read, and does not come back after a restart; what was sto
 stays readable; once the disk behaves, the same instances are stored normally. What fails
 after an acknowledgement or a committed delete (index rows, blob names, removing old files)
 delays that work, is logged, and is finished by the server or its next start. A one-off token
-whose use cannot be recorded buys nothing."""
+whose use cannot be recorded buys nothing; a backup that cannot be made durable fails."""
 import io
 import os
 import shutil
@@ -310,3 +310,31 @@ def test_a_one_off_token_is_not_spent_when_its_use_cannot_be_recorded(faulty):
     assert r.status_code == 200 and r.headers["Authorization"].startswith("Bearer "), r.text
     r = exchange()  # spent now
     assert r.status_code == 403 and r.json() == {"message": "Invalid Token"}, r.text
+
+
+def test_a_backup_that_cannot_be_made_durable_fails_saying_why(faulty):
+    s, faults = faulty
+    made = a_study(3, 1100)
+    assert store(s.session(), s, made).status_code == 200
+    target = os.path.join(tempfile.mkdtemp(prefix="tessera-faults-backup-"), "copy")
+    command = [os.path.abspath(os.environ.get("TESSERA_BINARY", "tessera")), "backup",
+               "--to", target, "--data", s.data_dir]
+    env = dict(os.environ, LD_PRELOAD=LIBRARY, TESSERA_IO_FAULTS=faults.path)
+    try:
+        # The copied files, the backup's own index, its marker: each failure stops the backup.
+        for fault in (("fsync", "/copy/"), ("fdatasync", "/copy/"), ("rename", "/copy/")):
+            faults.set(fault)
+            ran = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+            assert ran.returncode != 0, ran.stdout
+            assert "Input/output error" in ran.stderr, ran.stderr
+        faults.set()
+        ran = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        assert ran.returncode == 0, ran.stderr
+        assert "Backed up 3 instance(s)" in ran.stdout
+        copy = TesseraServer(data_dir=target).start()
+        try:
+            assert_readable(copy.session(), copy, made)
+        finally:
+            copy.stop()
+    finally:
+        shutil.rmtree(os.path.dirname(target), ignore_errors=True)
