@@ -1,6 +1,6 @@
 """I/O errors where the disk says it has not stored something: the running server's fsync,
-syncfs, sync_file_range, rename and link calls made to fail with EIO by a preloaded library
-(io_faults/io_faults.cpp), switched on and off while the server runs.
+fdatasync, syncfs, sync_file_range, rename, link and unlink calls made to fail with EIO by a
+preloaded library (io_faults/io_faults.cpp), switched on and off while the server runs.
 
 A store whose data or acceptance could not be made durable is refused with a clear answer, is
 not listed, cannot be read, and does not come back after a restart; what was stored before
