@@ -1,7 +1,12 @@
 #include "app/wiring.h"
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -25,6 +30,19 @@ Result<std::set<dimse::Operation>> Operations(const std::vector<std::string>& na
   }
   return operations;
 }
+
+// A LogThrottle for each kind of message. Thread-safe.
+class ThrottlePerKind {
+ public:
+  std::optional<std::uint64_t> Allow(std::string_view kind) {
+    std::lock_guard lock(mutex_);
+    return throttles_.try_emplace(std::string(kind), std::chrono::minutes(1)).first->second.Allow();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, LogThrottle, std::less<>> throttles_;
+};
 
 }  // namespace
 
@@ -89,16 +107,15 @@ archive::ArchiveOptions ArchiveOptionsFrom(const config::Config& config) {
         "can, and deletes are refused meanwhile; retrying every second",
         lag.error, lag.waiting);
   };
-  // The settler retries every 50 ms while stores go on: once a minute is enough to be seen.
+  // A failing settler fails each of its rounds (up to 20 a second) while stores go
+  // on: each kind of failure is told once a minute, and one does not hide another.
   options.on_deferred_file_error =
-      [throttle = std::make_shared<LogThrottle>(std::chrono::minutes(1))](const Error& error) {
-        const auto held_back = throttle->Allow();
+      [throttles = std::make_shared<ThrottlePerKind>()](const archive::DeferredFileError& failure) {
+        const auto held_back = throttles->Allow(failure.what);
         if (!held_back) return;
-        spdlog::error(
-            "archive: files could not be put in order on disk ({}); nothing stored is lost and "
-            "the next start finishes the job, but the disk may be failing{}",
-            error.message,
-            *held_back == 0 ? "" : fmt::format(" ({} more like this since)", *held_back));
+        spdlog::error("archive: {} ({}); the disk may be failing{}", failure.what,
+                      failure.error.message,
+                      *held_back == 0 ? "" : fmt::format(" ({} more like this since)", *held_back));
       };
   return options;
 }

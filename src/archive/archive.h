@@ -32,6 +32,13 @@ struct IndexLag {
   std::string error;          // why the last write failed (when behind)
 };
 
+// File work that failed after an acknowledgement or a committed delete, and
+// was left for later: nothing stored is lost, but the disk is failing.
+struct DeferredFileError {
+  std::string_view what;  // what was left undone and until when (a fixed text)
+  Error error;            // why
+};
+
 struct ArchiveOptions {
   std::filesystem::path data_dir;  // holds index.db, blobs/, incoming/
   DuplicatePolicy duplicates = DuplicatePolicy::kReplace;
@@ -45,11 +52,11 @@ struct ArchiveOptions {
   // kStorageFull once less would be left (see FreeSpaceFloor); 0: none.
   std::uint64_t min_free_bytes = 0;
   std::function<void(const IndexLag&)> on_index_lag = nullptr;  // optional; must not block
-  // Told when files could not be put in order after the fact: stored instances'
-  // blob names made durable, the blobs of replaced or deleted ones removed.
-  // Nothing stored is lost and the next start-up finishes the job, but the disk
-  // is failing. Optional; must not block.
-  std::function<void(const Error&)> on_deferred_file_error = nullptr;
+  // Told of each DeferredFileError: stored instances' blob names not made
+  // durable, the files of replaced or deleted ones not removed. Optional; called
+  // from the archive's threads and Delete's callers, maybe at once; must not
+  // block.
+  std::function<void(const DeferredFileError&)> on_deferred_file_error = nullptr;
 };
 
 // A file being received into <data>/incoming/. Write the bytes as they arrive

@@ -107,7 +107,10 @@ Status ArchiveImpl::Delete(const Scope& scope) {
   // The rows are gone for good, so the instances are deleted: a failed unlink
   // is the disk's trouble, not the caller's, and the next start retries it.
   if (auto disposed = garbage_->Dispose(*blobs); !disposed && on_file_error_) {
-    on_file_error_(disposed.error());
+    on_file_error_(
+        {"the files of deleted instances could not be removed; the next removal "
+         "retries, and the next start at the latest",
+         disposed.error()});
   }
   return Ok();
 }

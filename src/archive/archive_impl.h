@@ -54,7 +54,7 @@ class ArchiveImpl final : public Archive {
   explicit ArchiveImpl(ArchiveHooks hooks) : hooks_(std::move(hooks)) {}
 
   ArchiveHooks hooks_;
-  std::function<void(const Error&)> on_file_error_;  // may be empty
+  std::function<void(const DeferredFileError&)> on_file_error_;  // may be empty
   SystemClock system_clock_;
   WriterSql sql_;
   RecoveryReport recovery_;

@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "archive/file_ops.h"
@@ -226,8 +227,11 @@ Status BlobStore::RemoveBlobs(std::span<const BlobNumber> numbers, DirectorySync
   for (const BlobNumber number : numbers) {
     const auto path = BlobPath(number);
     if (::unlink(path.c_str()) != 0) {
-      if (errno == ENOENT) continue;  // never linked, or removed before a crash
-      return FileError("unlink", path, errno);
+      if (errno != ENOENT) return FileError("unlink", path, errno);
+      // Never linked (its folder may not exist), or removed by an earlier call
+      // whose folder fsync failed or never came: the folder is synced again.
+      struct stat folder {};
+      if (::stat(path.parent_path().c_str(), &folder) != 0) continue;
     }
     dirs.Add(path.parent_path());
   }

@@ -5,14 +5,21 @@
 namespace tessera::archive {
 
 Status Garbage::Dispose(std::span<const BlobNumber> blobs) {
-  if (blobs.empty()) return Ok();
+  std::vector<BlobNumber> all;
+  {
+    std::lock_guard lock(mutex_);
+    all.swap(failed_);
+  }
+  all.insert(all.end(), blobs.begin(), blobs.end());
+  if (all.empty()) return Ok();
   // The row may only go once the names are durably gone, or a power loss could
   // bring back a file that nothing points to, or an accepted name that the
-  // start-up recovery would store again.
-  if (auto status = blobs_.RemoveDurably(blobs); !status) return status;
+  // start-up recovery would store again. Removing a name again is harmless.
+  const Status removed = blobs_.RemoveDurably(all);
   std::lock_guard lock(mutex_);
-  disposed_.insert(disposed_.end(), blobs.begin(), blobs.end());
-  return Ok();
+  auto& into = removed ? disposed_ : failed_;
+  into.insert(into.end(), all.begin(), all.end());
+  return removed;
 }
 
 Garbage::Forgetting::Forgetting(Garbage& garbage, IndexWriter& writer) : garbage_(garbage) {

@@ -11,12 +11,13 @@
 
 namespace tessera::archive {
 
-// Blobs whose index rows are gone. The transaction that removes an instance's
-// rows also adds its blob to the garbage table; once that transaction is
-// committed, Dispose unlinks the file; the next write transaction drops the
-// garbage row. A crash anywhere in between leaves the row, and Recover unlinks
-// the file at the next start: nothing is leaked, and nothing but garbage rows
-// is ever looked at. Thread-safe.
+// Blobs whose index rows are gone (or never were: a duplicate the merger kept
+// out). The transaction that removes an instance's rows also adds its blob to
+// the garbage table; once that transaction is committed, Dispose unlinks the
+// file; the next write transaction drops the garbage row. A crash anywhere in
+// between leaves the row, and Recover unlinks the file at the next start:
+// nothing is leaked, and nothing but garbage rows is ever looked at.
+// Thread-safe.
 class Garbage {
  public:
   explicit Garbage(const BlobStore& blobs) : blobs_(blobs) {}
@@ -24,8 +25,9 @@ class Garbage {
   Garbage& operator=(const Garbage&) = delete;
 
   // Unlinks `blobs` and any accepted names they still have, and fsyncs their
-  // folders and incoming/. REQUIRES: the removal of their rows is committed. Errors: kIo (the rows
-  // stay; Recover retries).
+  // folders and incoming/; also those of earlier calls that failed. REQUIRES:
+  // the removal of their rows is committed. Errors: kIo (the rows stay; the
+  // next call retries them, and Recover at the latest).
   Status Dispose(std::span<const BlobNumber> blobs);
 
   // Inside a write transaction: drops the garbage rows of the blobs disposed so
@@ -58,6 +60,7 @@ class Garbage {
   const BlobStore& blobs_;
   std::mutex mutex_;
   std::vector<BlobNumber> disposed_;
+  std::vector<BlobNumber> failed_;  // for the next Dispose to retry
 };
 
 }  // namespace tessera::archive

@@ -58,6 +58,10 @@ Result<bool> IndexWriter::IsStored(BlobNumber blob) {
   return found->has_value();
 }
 
+Status IndexWriter::AddGarbage(BlobNumber blob) {
+  return RunSql(connection_, sql_.add_garbage, blob);
+}
+
 Status IndexWriter::ForgetGarbage(std::span<const BlobNumber> blobs) {
   if (blobs.empty()) return Ok();
   std::string list = "[";

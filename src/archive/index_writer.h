@@ -60,6 +60,9 @@ class IndexWriter {
   // Whether `blob` is a stored instance.
   Result<bool> IsStored(BlobNumber blob);
 
+  // Lists `blob`, which no row refers to, for Garbage::Dispose to remove.
+  Status AddGarbage(BlobNumber blob);
+
   // Drops the garbage rows of blobs that are gone from disk.
   Status ForgetGarbage(std::span<const BlobNumber> blobs);
 

@@ -46,7 +46,7 @@ class Ingester {
   Ingester(db::Database& db, const BlobStore& blobs, Garbage& garbage, const WriterSql& sql,
            DuplicatePolicy duplicates, const Clock& clock, CrashHook crash_hook,
            std::function<void(const IndexLag&)> on_index_lag,
-           std::function<void(const Error&)> on_deferred_file_error)
+           std::function<void(const DeferredFileError&)> on_deferred_file_error)
       : blobs_(blobs),
         duplicates_(duplicates),
         clock_(clock),

@@ -11,7 +11,7 @@ namespace tessera::archive {
 
 Merger::Merger(db::Database& db, const BlobStore& blobs, Garbage& garbage, const WriterSql& sql,
                CrashCheck crash, std::function<void(const IndexLag&)> on_lag,
-               std::function<void(const Error&)> on_deferred_file_error)
+               std::function<void(const DeferredFileError&)> on_deferred_file_error)
     : db_(db),
       blobs_(blobs),
       garbage_(garbage),
@@ -148,6 +148,9 @@ Status Merger::MergeBatch(const std::vector<Entry>& batch, const DirectorySyncSe
         continue;
       }
       if (*existing && entry.keep_existing) {
+        // Listed as garbage, like a replaced blob: until it is gone, its
+        // accepted name must not bring it back should the stored copy go.
+        if (auto status = writer.AddGarbage(entry.blob); !status) return status;
         kept.push_back(entry.blob);
         continue;
       }
@@ -163,16 +166,16 @@ Status Merger::MergeBatch(const std::vector<Entry>& batch, const DirectorySyncSe
   if (crash_at(IngestStep::kCommitted)) return SimulatedCrash(IngestStep::kCommitted);
 
   settler_.Add(to_settle, stored);
-  // The ingester keeps duplicates out before it acknowledges; this only
-  // happens when the index changed in between. A failure leaves the names to
-  // the start-up recovery.
-  if (auto removed = blobs_.RemoveDurably(kept); !removed && on_file_error_) {
-    on_file_error_(removed.error());
-  }
   if (crash_at(IngestStep::kHandedOver)) return SimulatedCrash(IngestStep::kHandedOver);
-  // A failure leaves the garbage rows; the next start-up unlinks the blobs.
+  // Kept-out duplicates are rare here: the ingester keeps them out before it
+  // acknowledges, so only a change to the index in between leaves one. A failure
+  // leaves the garbage rows for the next removal, or the next start, to retry.
+  replaced.insert(replaced.end(), kept.begin(), kept.end());
   if (auto disposed = garbage_.Dispose(replaced); !disposed && on_file_error_) {
-    on_file_error_(disposed.error());
+    on_file_error_(
+        {"the files of replaced or deleted instances could not be removed; the "
+         "next removal retries, and the next start at the latest",
+         disposed.error()});
   }
   return Ok();
 }

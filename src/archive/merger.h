@@ -55,7 +55,7 @@ class Merger {
 
   Merger(db::Database& db, const BlobStore& blobs, Garbage& garbage, const WriterSql& sql,
          CrashCheck crash, std::function<void(const IndexLag&)> on_lag,
-         std::function<void(const Error&)> on_deferred_file_error);
+         std::function<void(const DeferredFileError&)> on_deferred_file_error);
   // Merges and settles everything queued, then stops the thread.
   ~Merger();
   Merger(const Merger&) = delete;
@@ -102,7 +102,8 @@ class Merger {
 
  private:
   // One transaction for `batch`; hands the stored ones to the settler and
-  // disposes of the blobs they replaced. Sets `crashed_` on a simulated crash.
+  // disposes of the blobs they replaced (a failure there goes to
+  // on_file_error_ only). Sets `crashed_` on a simulated crash.
   Status MergeBatch(const std::vector<Entry>& batch, const DirectorySyncSet& folders);
   // Waits for the entries added before the call; while merges fail, returns the
   // number not merged if `tolerate` says the lag is acceptable, else fails.
@@ -117,7 +118,8 @@ class Merger {
   const WriterSql& sql_;
   const CrashCheck crash_;
   const std::function<void(const IndexLag&)> on_lag_;
-  const std::function<void(const Error&)> on_file_error_;  // may be empty
+  // Before settler_, which gets a copy of it.
+  const std::function<void(const DeferredFileError&)> on_file_error_;  // may be empty
   Settler settler_;
 
   std::mutex mutex_;

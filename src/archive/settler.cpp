@@ -6,7 +6,7 @@
 
 namespace tessera::archive {
 
-Settler::Settler(const BlobStore& blobs, std::function<void(const Error&)> on_error)
+Settler::Settler(const BlobStore& blobs, std::function<void(const DeferredFileError&)> on_error)
     : blobs_(blobs), on_error_(std::move(on_error)), thread_([this] { Run(); }) {}
 
 Settler::~Settler() {
@@ -58,7 +58,10 @@ void Settler::Run() {
     if (auto synced = folders.Sync(); synced) {
       for (const BlobNumber number : numbers) (void)RemoveFile(blobs_.AcceptedPath(number));
     } else if (on_error_) {
-      on_error_(synced.error());
+      on_error_(
+          {"new blob names could not be made durable; their instances are safe under "
+           "incoming/, and the next start relinks them",
+           synced.error()});
     }
     lock.lock();
     settled_count_ = taken;

@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "archive/archive.h"
 #include "archive/blob_store.h"
-#include "base/result.h"
 
 namespace tessera::archive {
 
@@ -26,7 +26,7 @@ class Settler {
   static constexpr std::chrono::milliseconds kDelay{50};
 
   // `on_error` (optional) hears of each failed round; it must not block.
-  Settler(const BlobStore& blobs, std::function<void(const Error&)> on_error);
+  Settler(const BlobStore& blobs, std::function<void(const DeferredFileError&)> on_error);
   // Settles everything handed over, then stops the thread.
   ~Settler();
   Settler(const Settler&) = delete;
@@ -45,7 +45,7 @@ class Settler {
   void Run();
 
   const BlobStore& blobs_;
-  const std::function<void(const Error&)> on_error_;
+  const std::function<void(const DeferredFileError&)> on_error_;
   std::mutex mutex_;
   std::condition_variable work_;     // something to do, or hurry, or stop
   std::condition_variable settled_;  // settled_count_ moved

@@ -56,6 +56,11 @@ def faulty():
     shutil.rmtree(control, ignore_errors=True)
 
 
+def under(s, relative):
+    """A path fragment inside the server's data folder."""
+    return os.path.join(s.data_dir, relative)
+
+
 def listed_instances(client, s):
     r = client.get(f"{s.pacs}/instances")
     assert r.status_code == 200, r.text
@@ -111,15 +116,17 @@ def test_stores_whose_data_cannot_be_made_durable_are_refused_and_leave_nothing(
     refused = []
     # One instance: its own fsync. Several: the batch's syncfs, then each file's own
     # write-back errors. Then the rename that accepts them.
-    for fault, count in ((("fsync", "/incoming/"), 1),
-                         (("syncfs", "/incoming"), 3),
-                         (("sync_file_range", "/incoming/"), 3),
-                         (("rename", ".part"), 2)):
-        faults.set(fault)
+    for call, fragment, count in (("fsync", "incoming/", 1),
+                                  ("syncfs", "incoming", 3),
+                                  ("sync_file_range", "incoming/", 3),
+                                  ("rename", "incoming/", 2)):
+        faults.set((call, under(s, fragment)))
         made = a_study(count, 10 * len(refused) + 10)
+        log_before = len(s.log())
         assert_refused_for_storage(store(client, s, made), count)
+        said = s.log()[log_before:]
+        assert f"{call} {under(s, 'incoming')}" in said and "Input/output error" in said, said
         refused += made
-    assert "Input/output error" in s.log()
     faults.set()
 
     assert_absent(client, s, refused)
@@ -144,7 +151,7 @@ def test_a_failed_acceptance_sync_is_reported_and_the_instance_stays_stored(faul
     # client hears of the failure (the acceptance may not have reached the disk).
     s, faults = faulty
     client = s.session()
-    faults.set(("fsync", "/incoming$"))
+    faults.set(("fsync", under(s, "incoming") + "$"))
     made = a_study(1, 100)
     r = store(client, s, made)
     assert_refused_for_storage(r, 1)
@@ -159,7 +166,7 @@ def test_a_failed_acceptance_sync_is_reported_and_the_instance_stays_stored(faul
 
 
 # SQLite makes its log durable with fdatasync.
-@pytest.mark.parametrize("fault", [("link", "/blobs/"), ("fdatasync", "index.db")],
+@pytest.mark.parametrize("fault", [("link", "blobs/"), ("fdatasync", "index.db")],
                          ids=["blob-link", "index-sync"])
 def test_acknowledged_instances_wait_out_a_failing_index_or_blob_folder(faulty, fault):
     # Past its acknowledgement an instance's rows and blob name come later (the merger): while
@@ -170,7 +177,8 @@ def test_acknowledged_instances_wait_out_a_failing_index_or_blob_folder(faulty, 
     before = a_study(1, 200)
     assert store(client, s, before).status_code == 200
     eventually(lambda: listed_instances(client, s) == {before[0][0].SOPInstanceUID})
-    faults.set(fault)
+    call, fragment = fault
+    faults.set((call, under(s, fragment)))
     made = a_study(2, 300)
     assert store(client, s, made).status_code == 200
     r = client.get(f"{s.pacs}/instances")
@@ -198,7 +206,7 @@ def test_c_store_is_refused_when_its_data_cannot_be_made_durable(faulty):
         f.write(made[0][1])
     send = ["storescu", "-v", "-aec", "TESSERA", "127.0.0.1", str(s.dicom_port), path]
     try:
-        faults.set(("fsync", "/incoming/"))
+        faults.set(("fsync", under(s, "incoming/")))
         sent = subprocess.run(send, capture_output=True, text=True, timeout=60)
         assert "Refused: OutOfResources" in sent.stdout + sent.stderr, sent.stdout + sent.stderr
         faults.set()
@@ -221,10 +229,10 @@ def test_blob_names_that_cannot_be_made_durable_keep_their_incoming_names(faulty
     # incoming/ (what the start-up recovery relinks from), and the log says the disk fails.
     s, faults = faulty
     client = s.session()
-    faults.set(("fsync", "/blobs"))
+    faults.set(("fsync", under(s, "blobs")))
     made = a_study(2, 500)
     assert store(client, s, made).status_code == 200
-    eventually(lambda: "files could not be put in order on disk" in s.log())
+    eventually(lambda: "new blob names could not be made durable" in s.log())
     assert "Input/output error" in s.log()
     assert sorted(os.listdir(os.path.join(s.data_dir, "incoming"))) == [
         "1.accepted", "2.accepted"]
@@ -244,21 +252,24 @@ def blob_files(s):
 def test_deletes_and_replacements_go_through_when_old_files_cannot_be_removed(faulty):
     # Once its rows are gone a study is deleted, whatever the unlink of its files says next:
     # the client is told so (a failure would have it retry a delete that happened), and the
-    # files go at the next start. The same for the blob an instance's replacement leaves.
+    # files go with the next removal or at the next start. The same for the blob an instance's
+    # replacement leaves.
     s, faults = faulty
     client = s.session()
     deleted, kept = a_study(2, 800), a_study(1, 900)
     assert store(client, s, deleted + kept).status_code == 200
-    faults.set(("unlink", "/blobs/"))
+    faults.set(("unlink", under(s, "blobs/")))
     r = client.delete(f"{s.pacs}/studies/{deleted[0][0].StudyInstanceUID}")
     assert r.status_code == 204, r.text
+    assert "the files of deleted instances could not be removed" in s.log()
     old = kept[0][0]
     new = make_instance(study_uid=old.StudyInstanceUID, series_uid=old.SeriesInstanceUID,
                         sop_uid=old.SOPInstanceUID, seed=901)
     assert store(client, s, [new]).status_code == 200
     assert_readable(client, s, [new])
     assert_absent(client, s, deleted)
-    eventually(lambda: "files could not be put in order on disk" in s.log())
+    eventually(lambda: "the files of replaced or deleted instances could not be removed"
+               in s.log())
     assert len(blob_files(s)) == 4  # nothing could be removed
     faults.set()
     assert s.stop() == 0
@@ -273,9 +284,9 @@ def test_a_start_that_cannot_finish_the_job_refuses_and_the_next_one_has_everyth
     s, faults = faulty
     client = s.session()
     made = a_study(2, 1000)
-    faults.set(("fsync", "/blobs"))
+    faults.set(("fsync", under(s, "blobs")))
     assert store(client, s, made).status_code == 200
-    eventually(lambda: "files could not be put in order on disk" in s.log())
+    eventually(lambda: "new blob names could not be made durable" in s.log())
     s.stop(sig=signal.SIGKILL)
     # Start-up relinks and fsyncs the blob names before it lets the incoming names go; it
     # cannot, so it does not start, and says why.
@@ -301,7 +312,7 @@ def test_a_one_off_token_is_not_spent_when_its_use_cannot_be_recorded(faulty):
         return requests.post(s.url("/auth/generate-access-token"),
                              headers={"Authorization": f"Bearer {one_off}"}, verify=s.verify)
 
-    faults.set(("fdatasync", "auth.db"))
+    faults.set(("fdatasync", under(s, "auth/auth.db")))
     r = exchange()
     assert r.status_code == 500 and "Authorization" not in r.headers, r.text
     assert "disk I/O error" in s.log()

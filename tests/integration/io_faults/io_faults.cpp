@@ -1,7 +1,8 @@
 // A preloaded library (LD_PRELOAD) that makes the server's own calls that make
-// data durable or give it its name fail with a chosen errno, as a failing disk
-// would: fsync, fdatasync, syncfs, sync_file_range, rename, link and unlink. Only for
-// tests (test_io_faults.py), which switch faults on and off while the server runs.
+// data durable or change names fail with a chosen errno, as a failing disk
+// would: fsync, fdatasync, syncfs, sync_file_range, rename, link and unlink.
+// Only for tests (test_io_faults.py), which switch faults on and off while the
+// server runs.
 //
 // The environment variable TESSERA_IO_FAULTS names a control file, read again at
 // every intercepted call. Each of its lines is "<call> <path fragment> <errno>":
@@ -9,9 +10,13 @@
 // through /proc/self/fd; a rename's or link's source or target) contains the
 // fragment; a fragment ending in '$' must end the path. An empty or missing file
 // injects nothing, and every other call goes straight to the C library.
+//
+// Limits: calls the C library makes internally cannot be intercepted, so
+// std::filesystem::remove (remove(3)) and remove_all (unlinkat) never fail here,
+// nor do renameat, linkat and unlinkat, which the archive does not use. SQLite
+// makes its files durable with fdatasync only.
 
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -32,26 +37,40 @@ bool Matches(std::string_view path, std::string_view fragment) {
   return path.find(fragment) != std::string_view::npos;
 }
 
-// The errno that `call` on `path` (or `other`) must fail with, or 0.
+// The errno that `call` on `path` (or `other`) must fail with, or 0. Leaves
+// errno as it found it: a call that goes through must not see ours.
 int InjectedError(std::string_view call, std::string_view path, std::string_view other = {}) {
-  const char* control = std::getenv("TESSERA_IO_FAULTS");
+  // Read once: the server may setenv() while other threads make these calls.
+  static const char* const control = std::getenv("TESSERA_IO_FAULTS");
   if (control == nullptr) return 0;
-  std::ifstream file(control);
-  std::string line;
-  while (std::getline(file, line)) {
-    std::istringstream fields(line);
-    std::string name, fragment;
-    int error = 0;
-    if (!(fields >> name >> fragment >> error) || name != call) continue;
-    if (Matches(path, fragment) || (!other.empty() && Matches(other, fragment))) return error;
+  const int saved_errno = errno;
+  int injected = 0;
+  try {
+    std::ifstream file(control);
+    std::string line;
+    while (injected == 0 && std::getline(file, line)) {
+      std::istringstream fields(line);
+      std::string name, fragment;
+      int error = 0;
+      if (!(fields >> name >> fragment >> error) || name != call) continue;
+      if (Matches(path, fragment) || (!other.empty() && Matches(other, fragment))) {
+        injected = error;
+      }
+    }
+  } catch (...) {
+    injected = 0;  // the callers are C code: nothing may escape into them
   }
-  return 0;
+  errno = saved_errno;
+  return injected;
 }
 
+// "" when unknown. Leaves errno as it found it.
 std::string PathOf(int fd) {
+  const int saved_errno = errno;
   char buffer[4096];
   const std::string link = "/proc/self/fd/" + std::to_string(fd);
   const ssize_t length = ::readlink(link.c_str(), buffer, sizeof(buffer));
+  errno = saved_errno;
   return length > 0 ? std::string(buffer, static_cast<std::size_t>(length)) : std::string();
 }
 

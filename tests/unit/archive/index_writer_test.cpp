@@ -1,5 +1,10 @@
 #include "archive/index_writer.h"
 
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "archive_test_util.h"
@@ -240,6 +245,52 @@ TEST_F(IndexWriterTest, DeleteUpdatesCountsRemovesEmptyParentsAndFiles) {
   ASSERT_TRUE(archive_->Delete(Scope{"2.1", "2.1.1", "2.1.1.0"}));
   EXPECT_TRUE(Patients().empty());
   EXPECT_TRUE(FilesUnder(blobs).empty());
+}
+
+// Once its rows are gone an instance is deleted, whatever the unlink of its file
+// says next: Delete succeeds, the failure is reported, and the next removal
+// retries it.
+TEST_F(IndexWriterTest, DeleteSucceedsWhenItsFilesCannotBeRemovedAndTheNextRemovalRetries) {
+  std::mutex mutex;
+  std::vector<std::string> reported;
+  ArchiveOptions options{dir_.path()};
+  options.on_deferred_file_error = [&](const DeferredFileError& failure) {
+    const std::lock_guard lock(mutex);
+    reported.push_back(std::string(failure.what) + ": " + failure.error.message);
+  };
+  archive_.reset();
+  auto reopened = ArchiveImpl::Open(options);
+  ASSERT_TRUE(reopened) << reopened.error().message;
+  archive_ = std::move(*reopened);
+  Store(Instance("1.1", "1.1.1", "1.1.1.0"));
+  archive_->Settle();
+  const auto blobs = dir_.path() / "blobs";
+  const auto files = FilesUnder(blobs);
+  ASSERT_EQ(files.size(), 1u);
+  // A folder where the blob was: unlink fails (EISDIR), for root too.
+  std::filesystem::remove(files[0]);
+  std::filesystem::create_directory(files[0]);
+
+  ASSERT_TRUE(archive_->Delete(Scope{"1.1", "", ""}));
+  EXPECT_TRUE(Study("1.1").is_null());
+  {
+    const std::lock_guard lock(mutex);
+    ASSERT_EQ(reported.size(), 1u);
+    EXPECT_NE(reported[0].find("the files of deleted instances could not be removed"),
+              std::string::npos)
+        << reported[0];
+    EXPECT_NE(reported[0].find("unlink " + files[0].string()), std::string::npos) << reported[0];
+  }
+
+  // The disk behaves again, and the file is still there to remove.
+  std::filesystem::remove(files[0]);
+  testing::WriteInstance(files[0], Instance("1.1", "1.1.1", "1.1.1.0"));
+  Store(Instance("2.1", "2.1.1", "2.1.1.0"));
+  archive_->Settle();
+  ASSERT_TRUE(archive_->Delete(Scope{"2.1", "", ""}));
+  EXPECT_TRUE(FilesUnder(blobs).empty());
+  const std::lock_guard lock(mutex);
+  EXPECT_EQ(reported.size(), 1u);
 }
 
 TEST_F(IndexWriterTest, DeleteReportsWhatIsNotStored) {
