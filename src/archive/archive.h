@@ -253,7 +253,8 @@ class Archive {
 
   // Deletes the scope's index rows (updating the counts) and then its files.
   // Once the rows are gone the scope is deleted: files that cannot be removed
-  // go to on_deferred_file_error and are removed at the next start. Errors:
+  // go to on_deferred_file_error, and the next removal retries them (the next
+  // start at the latest). Errors:
   // kNotFound, kIo, kStorageFull, kUnavailable (see above).
   virtual Status Delete(const Scope& scope) = 0;
 

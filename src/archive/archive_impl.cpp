@@ -105,7 +105,8 @@ Status ArchiveImpl::Delete(const Scope& scope) {
     return SimulatedCrash(IngestStep::kDeleteCommitted);
   }
   // The rows are gone for good, so the instances are deleted: a failed unlink
-  // is the disk's trouble, not the caller's, and the next start retries it.
+  // is the disk's trouble, not the caller's (a failure would have the caller
+  // retry a delete that happened).
   if (auto disposed = garbage_->Dispose(*blobs); !disposed && on_file_error_) {
     on_file_error_(
         {"the files of deleted instances could not be removed; the next removal "
