@@ -1,8 +1,15 @@
 #include "app/health_route.h"
 
+#include <chrono>
+
 #include <nlohmann/json.hpp>
 
 namespace tessera::app {
+
+// How long a failed write after the fact (archive::DeferredFileError) keeps the
+// archive degraded: long enough for a monitoring system polling every few
+// minutes to see it.
+constexpr auto kRecentFileError = std::chrono::minutes(15);
 
 void RegisterHealthRoute(http::Router& router, const config::Config& config,
                          const archive::Archive& archive) {
@@ -10,9 +17,12 @@ void RegisterHealthRoute(http::Router& router, const config::Config& config,
   const auto health = [&archive](http::Request&) -> http::Awaitable<http::Response> {
     auto problems = nlohmann::json::array();
     nlohmann::json body = {{"status", "ok"}};
-    if (auto room = archive.CheckRoom(); !room) {
-      problems.push_back(room.error().code == ErrorCode::kStorageFull ? "storage_full"
-                                                                      : "storage_error");
+    const auto room = archive.CheckRoom();
+    if (!room && room.error().code == ErrorCode::kStorageFull) problems.push_back("storage_full");
+    const auto failed_at = archive.LastDeferredFileError();
+    if ((!room && room.error().code != ErrorCode::kStorageFull) ||
+        (failed_at && std::chrono::system_clock::now() - *failed_at < kRecentFileError)) {
+      problems.push_back("storage_error");
     }
     if (const auto lag = archive.IndexState(); lag.behind) {
       problems.push_back("index_behind");

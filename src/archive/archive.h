@@ -1,9 +1,11 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -211,6 +213,10 @@ class Archive {
 
   // Whether the index is behind (see IndexLag), as on_index_lag last said.
   virtual IndexLag IndexState() const = 0;
+
+  // When the last DeferredFileError happened (see on_deferred_file_error);
+  // nullopt when none has since Open.
+  virtual std::optional<std::chrono::system_clock::time_point> LastDeferredFileError() const = 0;
 
   // Parses each file, fsyncs it, moves it into the blob store and commits its
   // index rows; returns only once the stored instances survive a crash. The

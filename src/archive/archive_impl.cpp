@@ -16,7 +16,6 @@ Result<std::unique_ptr<ArchiveImpl>> ArchiveImpl::Open(const ArchiveOptions& opt
   if (options.data_dir.empty()) return Fail(ErrorCode::kInvalidArgument, "no data folder");
   std::unique_ptr<ArchiveImpl> archive(new ArchiveImpl(std::move(hooks)));
   archive->sql_ = WriterSql::Build();
-  archive->on_file_error_ = options.on_deferred_file_error;
 
   auto blobs = BlobStore::Open(options.data_dir, options.min_free_bytes);
   if (!blobs) return std::move(blobs).error();
@@ -36,10 +35,16 @@ Result<std::unique_ptr<ArchiveImpl>> ArchiveImpl::Open(const ArchiveOptions& opt
 
   const Clock& clock =
       archive->hooks_.clock != nullptr ? *archive->hooks_.clock : archive->system_clock_;
+  archive->clock_ = &clock;
+  archive->on_file_error_ = [impl = archive.get(), told = options.on_deferred_file_error](
+                                const DeferredFileError& failure) {
+    impl->last_file_error_ = impl->clock_->Now().time_since_epoch().count();
+    if (told) told(failure);
+  };
   archive->garbage_ = std::make_unique<Garbage>(*archive->blobs_);
   archive->ingester_ = std::make_unique<Ingester>(
       *archive->db_, *archive->blobs_, *archive->garbage_, archive->sql_, options.duplicates, clock,
-      archive->hooks_.crash, options.on_index_lag, options.on_deferred_file_error);
+      archive->hooks_.crash, options.on_index_lag, archive->on_file_error_);
   archive->queries_ = std::make_unique<QueryRunner>(
       *archive->db_, archive->functions_,
       QueryOptions{options.case_insensitive_names, options.max_query_results});
@@ -85,6 +90,12 @@ Result<std::vector<InstanceRef>> ArchiveImpl::Instances(const Scope& scope) cons
 Result<MetadataDocument> ArchiveImpl::Metadata(const Scope& scope) const {
   if (auto status = ingester_->AwaitMergedFor(scope); !status) return std::move(status).error();
   return scopes_->Metadata(scope);
+}
+
+std::optional<std::chrono::system_clock::time_point> ArchiveImpl::LastDeferredFileError() const {
+  const auto ticks = last_file_error_.load();
+  if (ticks == 0) return std::nullopt;
+  return std::chrono::system_clock::time_point(std::chrono::system_clock::duration(ticks));
 }
 
 Status ArchiveImpl::Delete(const Scope& scope) {

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <memory>
+#include <optional>
 
 #include "archive/archive.h"
 #include "archive/blob_store.h"
@@ -33,6 +36,7 @@ class ArchiveImpl final : public Archive {
   Result<IncomingFile> NewIncomingFile() override;
   Status CheckRoom() const override { return blobs_->floor().Check(1); }
   IndexLag IndexState() const override { return ingester_->Lag(); }
+  std::optional<std::chrono::system_clock::time_point> LastDeferredFileError() const override;
   std::vector<StoreAttempt> TryStoreAll(std::span<IncomingFile> files,
                                         std::string_view expected_study_uid) override;
   Result<QueryResult> Find(const Query& query) const override;
@@ -54,7 +58,11 @@ class ArchiveImpl final : public Archive {
   explicit ArchiveImpl(ArchiveHooks hooks) : hooks_(std::move(hooks)) {}
 
   ArchiveHooks hooks_;
-  std::function<void(const DeferredFileError&)> on_file_error_;  // may be empty
+  // Records the time, then calls on_deferred_file_error (if any).
+  std::function<void(const DeferredFileError&)> on_file_error_;
+  const Clock* clock_ = nullptr;  // hooks_.clock, or system_clock_
+  // Since the clock's epoch; 0: none yet.
+  std::atomic<std::chrono::system_clock::duration::rep> last_file_error_{0};
   SystemClock system_clock_;
   WriterSql sql_;
   RecoveryReport recovery_;

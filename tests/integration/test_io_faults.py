@@ -61,6 +61,11 @@ def under(s, relative):
     return os.path.join(s.data_dir, relative)
 
 
+def health(s):
+    r = requests.get(s.url("/zhiva/health"), verify=s.verify, timeout=10)
+    return r.status_code, r.json()
+
+
 def listed_instances(client, s):
     r = client.get(f"{s.pacs}/instances")
     assert r.status_code == 200, r.text
@@ -237,11 +242,14 @@ def test_blob_names_that_cannot_be_made_durable_keep_their_incoming_names(faulty
     assert sorted(os.listdir(os.path.join(s.data_dir, "incoming"))) == [
         "1.accepted", "2.accepted"]
     assert_readable(client, s, made)
+    # Monitoring hears of the failing disk (for a while after the failure).
+    assert health(s) == (503, {"status": "degraded", "problems": ["storage_error"]})
     faults.set()
     assert s.stop() == 0
     s.start()
     assert os.listdir(os.path.join(s.data_dir, "incoming")) == []
     assert_readable(s.session(), s, made)
+    assert health(s) == (200, {"status": "ok"})
 
 
 def blob_files(s):
