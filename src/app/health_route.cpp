@@ -18,12 +18,12 @@ void RegisterHealthRoute(http::Router& router, const config::Config& config,
     auto problems = nlohmann::json::array();
     nlohmann::json body = {{"status", "ok"}};
     const auto room = archive.CheckRoom();
-    if (!room && room.error().code == ErrorCode::kStorageFull) problems.push_back("storage_full");
+    const bool full = !room && room.error().code == ErrorCode::kStorageFull;
     const auto failed_at = archive.LastDeferredFileError();
-    if ((!room && room.error().code != ErrorCode::kStorageFull) ||
-        (failed_at && std::chrono::system_clock::now() - *failed_at < kRecentFileError)) {
-      problems.push_back("storage_error");
-    }
+    const bool recent_failure =
+        failed_at && std::chrono::system_clock::now() - *failed_at < kRecentFileError;
+    if (full) problems.push_back("storage_full");
+    if ((!room && !full) || recent_failure) problems.push_back("storage_error");
     if (const auto lag = archive.IndexState(); lag.behind) {
       problems.push_back("index_behind");
       body["unindexed"] = lag.waiting;

@@ -35,10 +35,10 @@ Result<std::unique_ptr<ArchiveImpl>> ArchiveImpl::Open(const ArchiveOptions& opt
 
   const Clock& clock =
       archive->hooks_.clock != nullptr ? *archive->hooks_.clock : archive->system_clock_;
-  archive->clock_ = &clock;
-  archive->on_file_error_ = [impl = archive.get(), told = options.on_deferred_file_error](
-                                const DeferredFileError& failure) {
-    impl->last_file_error_ = impl->clock_->Now().time_since_epoch().count();
+  archive->on_file_error_ = [impl = archive.get(), clock = &clock,
+                             told =
+                                 options.on_deferred_file_error](const DeferredFileError& failure) {
+    impl->last_file_error_ = clock->Now().time_since_epoch().count();
     if (told) told(failure);
   };
   archive->garbage_ = std::make_unique<Garbage>(*archive->blobs_);

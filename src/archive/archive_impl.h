@@ -60,7 +60,6 @@ class ArchiveImpl final : public Archive {
   ArchiveHooks hooks_;
   // Records the time, then calls on_deferred_file_error (if any).
   std::function<void(const DeferredFileError&)> on_file_error_;
-  const Clock* clock_ = nullptr;  // hooks_.clock, or system_clock_
   // Since the clock's epoch; 0: none yet.
   std::atomic<std::chrono::system_clock::duration::rep> last_file_error_{0};
   SystemClock system_clock_;
